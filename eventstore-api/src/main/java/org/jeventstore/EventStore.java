@@ -1,0 +1,76 @@
+package org.jeventstore;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A PostgreSQL event store: streams of events with optimistic concurrency, and the global log {@code $all}.
+ *
+ * <p>In a Jakarta EE server, {@code @Inject EventStore}. Every write joins the caller's JTA transaction when
+ * there is one (and commits on its own otherwise). While an append's transaction is open it holds the
+ * {@code $all} row lock, which serializes appends: keep transactions that append short.
+ *
+ * <p>Versions and positions start at 1. Reads take a start (inclusive) and a maximum count.
+ */
+public interface EventStore {
+
+    /** The id of the global log, which holds every appended event in commit order. */
+    String ALL = "$all";
+
+    /** Appends events to a stream, atomically. An empty list is a no-op that still checks {@code expected}. */
+    AppendResult appendToStream(String streamId, ExpectedVersion expected, List<EventData> events);
+
+    /**
+     * Links existing events into another stream: each keeps its id, original stream and version, and takes the
+     * next version in {@code streamId}. Linking an event twice into one stream fails with
+     * {@link DuplicateEventException}; an unknown id with {@link EventNotFoundException}.
+     */
+    AppendResult linkToStream(String streamId, ExpectedVersion expected, List<UUID> eventIds);
+
+    /** Reads up to {@code count} events from version {@code start} upward. */
+    List<RecordedEvent> readStreamForward(String streamId, long start, int count);
+
+    /** Reads up to {@code count} events from version {@code start} downward; {@code start = -1} is the end. */
+    List<RecordedEvent> readStreamBackward(String streamId, long start, int count);
+
+    /** Reads {@code $all} from position {@code start} upward. */
+    List<RecordedEvent> readAllForward(long start, int count);
+
+    /** Reads {@code $all} from position {@code start} downward; {@code start = -1} is the end. */
+    List<RecordedEvent> readAllBackward(long start, int count);
+
+    /**
+     * A lazy stream of a stream's events from {@code start} upward, fetched in pages of {@code batchSize}.
+     * Stepping over gaps left by hard deletes, it neither skips nor repeats an event.
+     */
+    Stream<RecordedEvent> streamForward(String streamId, long start, int batchSize);
+
+    /** A lazy stream of a stream's events from {@code start} (-1 = end) downward. */
+    Stream<RecordedEvent> streamBackward(String streamId, long start, int batchSize);
+
+    /** A lazy stream of {@code $all} from {@code start} upward. */
+    Stream<RecordedEvent> streamAllForward(long start, int batchSize);
+
+    /** A lazy stream of {@code $all} from {@code start} (-1 = end) downward. */
+    Stream<RecordedEvent> streamAllBackward(long start, int batchSize);
+
+    /** A stream's version and timestamps; {@link StreamNotFoundException} when it does not exist. */
+    StreamInfo streamInfo(String streamId);
+
+    /** Lists streams, a page at a time. */
+    Page<StreamInfo> paginateStreams(StreamQuery query);
+
+    /** Deletes a stream, soft or hard (see {@link DeleteMode}); {@code $all} cannot be deleted. */
+    void deleteStream(String streamId, ExpectedVersion expected, DeleteMode mode);
+
+    /** Records a snapshot, replacing the source's previous one. */
+    void recordSnapshot(SnapshotData snapshot);
+
+    /** The source's snapshot, if there is one. */
+    Optional<SnapshotData> readSnapshot(String sourceId);
+
+    /** Deletes the source's snapshot; no error when there is none. */
+    void deleteSnapshot(String sourceId);
+}

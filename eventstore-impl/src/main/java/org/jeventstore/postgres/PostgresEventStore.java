@@ -1,0 +1,260 @@
+package org.jeventstore.postgres;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.jeventstore.AppendResult;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.DeleteMode;
+import org.jeventstore.EventData;
+import org.jeventstore.EventStore;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.InvalidRequestException;
+import org.jeventstore.Page;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.SnapshotData;
+import org.jeventstore.StreamInfo;
+import org.jeventstore.StreamQuery;
+import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.serialization.EventSerializer;
+import org.jeventstore.serialization.JsonbEventSerializer;
+import org.jeventstore.storage.Appender;
+import org.jeventstore.storage.EventReader;
+import org.jeventstore.storage.SchemaManager;
+import org.jeventstore.storage.Snapshots;
+import org.jeventstore.storage.Sql;
+import org.jeventstore.storage.Streams;
+import org.jeventstore.storage.TransactionContext;
+import org.jeventstore.storage.Transactions;
+
+/**
+ * The PostgreSQL event store over a plain {@link DataSource}: usable as it is outside a container, and what the
+ * CDI layer produces inside one. Arguments are checked before any connection is taken.
+ */
+public final class PostgresEventStore implements EventStore {
+
+    private final EventStoreSettings settings;
+    private final Appender appender;
+    private final EventReader reader;
+    private final Streams streams;
+    private final Snapshots snapshots;
+    private final SchemaManager schema;
+
+    private PostgresEventStore(Builder b) {
+        this.settings = b.settings;
+        Sql sql = new Sql(settings.schema());
+        Transactions tx = new Transactions(b.dataSource, b.transactionContext);
+        this.appender = new Appender(sql, tx, b.serializer);
+        this.reader = new EventReader(sql, tx, b.serializer);
+        this.streams = new Streams(sql, tx);
+        this.snapshots = new Snapshots(sql, tx, b.serializer);
+        this.schema = new SchemaManager(sql, tx);
+    }
+
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    public EventStoreSettings settings() {
+        return settings;
+    }
+
+    /** Schema administration: migrate, status, reset, drop. */
+    public SchemaManager schema() {
+        return schema;
+    }
+
+    @Override
+    public AppendResult appendToStream(String streamId, ExpectedVersion expected, List<EventData> events) {
+        checkWritableStream(streamId, expected);
+        Objects.requireNonNull(events, () -> "events to append to stream '" + streamId + "' must not be null");
+        return appender.append(streamId, expected, events);
+    }
+
+    @Override
+    public AppendResult linkToStream(String streamId, ExpectedVersion expected, List<UUID> eventIds) {
+        checkWritableStream(streamId, expected);
+        Objects.requireNonNull(eventIds, () -> "event ids to link to stream '" + streamId + "' must not be null");
+        for (int i = 0; i < eventIds.size(); i++) {
+            if (eventIds.get(i) == null) {
+                throw new InvalidRequestException("event id " + i + " to link to stream '" + streamId + "' is null");
+            }
+        }
+        return appender.link(streamId, expected, eventIds);
+    }
+
+    @Override
+    public List<RecordedEvent> readStreamForward(String streamId, long start, int count) {
+        checkRead(streamId, start, count, true);
+        return reader.read(streamId, start, count, true);
+    }
+
+    @Override
+    public List<RecordedEvent> readStreamBackward(String streamId, long start, int count) {
+        checkRead(streamId, start, count, false);
+        return reader.read(streamId, start, count, false);
+    }
+
+    @Override
+    public List<RecordedEvent> readAllForward(long start, int count) {
+        return readStreamForward(ALL, start, count);
+    }
+
+    @Override
+    public List<RecordedEvent> readAllBackward(long start, int count) {
+        return readStreamBackward(ALL, start, count);
+    }
+
+    @Override
+    public Stream<RecordedEvent> streamForward(String streamId, long start, int batchSize) {
+        checkRead(streamId, start, batchSize, true);
+        return reader.stream(streamId, start, batchSize(batchSize), true);
+    }
+
+    @Override
+    public Stream<RecordedEvent> streamBackward(String streamId, long start, int batchSize) {
+        checkRead(streamId, start, batchSize, false);
+        return reader.stream(streamId, start, batchSize(batchSize), false);
+    }
+
+    @Override
+    public Stream<RecordedEvent> streamAllForward(long start, int batchSize) {
+        return streamForward(ALL, start, batchSize);
+    }
+
+    @Override
+    public Stream<RecordedEvent> streamAllBackward(long start, int batchSize) {
+        return streamBackward(ALL, start, batchSize);
+    }
+
+    @Override
+    public StreamInfo streamInfo(String streamId) {
+        checkStreamId(streamId);
+        return streams.info(streamId);
+    }
+
+    @Override
+    public Page<StreamInfo> paginateStreams(StreamQuery query) {
+        Objects.requireNonNull(query, "stream query must not be null");
+        return streams.paginate(query);
+    }
+
+    @Override
+    public void deleteStream(String streamId, ExpectedVersion expected, DeleteMode mode) {
+        checkWritableStream(streamId, expected);
+        Objects.requireNonNull(mode, "delete mode must not be null");
+        if (mode == DeleteMode.HARD && !settings.hardDeletesEnabled()) {
+            throw new InvalidRequestException("hard delete of stream '" + streamId + "' refused: hard deletes are"
+                    + " not enabled (setting eventstore.hard-deletes)");
+        }
+        streams.delete(streamId, expected, mode);
+    }
+
+    @Override
+    public void recordSnapshot(SnapshotData snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot must not be null");
+        snapshots.record(snapshot);
+    }
+
+    @Override
+    public Optional<SnapshotData> readSnapshot(String sourceId) {
+        checkSourceId(sourceId);
+        return snapshots.read(sourceId);
+    }
+
+    @Override
+    public void deleteSnapshot(String sourceId) {
+        checkSourceId(sourceId);
+        snapshots.delete(sourceId);
+    }
+
+    private int batchSize(int requested) {
+        return requested > 0 ? requested : settings.readBatchSize();
+    }
+
+    static void checkStreamId(String streamId) {
+        if (streamId == null || streamId.isBlank()) {
+            throw new InvalidRequestException("stream id must not be null or blank, was "
+                    + (streamId == null ? "null" : "'" + streamId + "'"));
+        }
+    }
+
+    private static void checkWritableStream(String streamId, ExpectedVersion expected) {
+        checkStreamId(streamId);
+        if (ALL.equals(streamId)) {
+            throw new InvalidRequestException("stream '$all' is the global log: it cannot be appended, linked to"
+                    + " or deleted");
+        }
+        if (expected == null) {
+            throw new InvalidRequestException("expected version for stream '" + streamId + "' must not be null");
+        }
+    }
+
+    private static void checkRead(String streamId, long start, int count, boolean forward) {
+        checkStreamId(streamId);
+        if (count < 0) {
+            throw new InvalidRequestException("count for reading stream '" + streamId + "' must be >= 0, was " + count);
+        }
+        if (forward ? start < 0 : start < -1) {
+            throw new InvalidRequestException("start for reading stream '" + streamId + "' must be "
+                    + (forward ? ">= 0" : ">= -1 (-1 = end)") + ", was " + start);
+        }
+    }
+
+    private static void checkSourceId(String sourceId) {
+        if (sourceId == null || sourceId.isBlank()) {
+            throw new InvalidRequestException("snapshot source id must not be null or blank");
+        }
+    }
+
+    /** Builds a store; only the DataSource is required. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private EventStoreSettings settings = EventStoreSettings.defaults();
+        private EventSerializer serializer;
+        private TransactionContext transactionContext = TransactionContext.NONE;
+
+        private Builder(DataSource dataSource) {
+            if (dataSource == null) {
+                throw new ConfigurationException("a DataSource is required");
+            }
+            this.dataSource = dataSource;
+        }
+
+        public Builder settings(EventStoreSettings value) {
+            this.settings = Objects.requireNonNull(value, "settings");
+            return this;
+        }
+
+        public Builder schema(String schemaName) {
+            this.settings = settings.withSchema(schemaName);
+            return this;
+        }
+
+        public Builder serializer(EventSerializer value) {
+            this.serializer = value;
+            return this;
+        }
+
+        /** How to tell whether a JTA transaction is active (the CDI layer supplies one). */
+        public Builder transactionContext(TransactionContext value) {
+            this.transactionContext = Objects.requireNonNull(value, "transactionContext");
+            return this;
+        }
+
+        /** Builds the store; creates or checks the schema first when auto-migrate is on. */
+        public PostgresEventStore build() {
+            if (serializer == null) {
+                serializer = new JsonbEventSerializer();
+            }
+            PostgresEventStore store = new PostgresEventStore(this);
+            if (settings.autoMigrate()) {
+                store.schema.migrate();
+            }
+            return store;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package org.jeventstore.serialization;
+
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jeventstore.EventType;
+import org.jeventstore.SerializationException;
+
+/**
+ * JSON-B serialization. A type name is the class's {@link EventType} value or its fully qualified name. Reading
+ * resolves a type name to a class registered here (every class this instance has written is registered), or, for
+ * a class name, a class the reading thread's class loader can load; otherwise data stays a plain JSON value.
+ */
+public final class JsonbEventSerializer implements EventSerializer {
+
+    private final Jsonb jsonb;
+    private final Map<String, Class<?>> types = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> unresolvable = new ConcurrentHashMap<>();
+
+    public JsonbEventSerializer() {
+        this(JsonbBuilder.create());
+    }
+
+    public JsonbEventSerializer(Jsonb jsonb) {
+        this.jsonb = jsonb;
+    }
+
+    /** Makes {@code type} readable by its type name, before this server has written one. */
+    public JsonbEventSerializer register(Class<?> type) {
+        types.put(nameOf(type), type);
+        return this;
+    }
+
+    static String nameOf(Class<?> type) {
+        EventType annotation = type.getAnnotation(EventType.class);
+        return annotation != null ? annotation.value() : type.getName();
+    }
+
+    @Override
+    public String typeName(Object data) {
+        Class<?> type = data.getClass();
+        String name = nameOf(type);
+        types.putIfAbsent(name, type);
+        return name;
+    }
+
+    @Override
+    public String toJson(Object value) {
+        try {
+            return jsonb.toJson(value);
+        } catch (JsonbException | IllegalArgumentException e) {
+            throw new SerializationException("cannot serialize " + value.getClass().getName() + " to JSON: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Object fromJson(String typeName, String json) {
+        Class<?> type = resolve(typeName);
+        try {
+            return jsonb.fromJson(json, type == null ? Object.class : type);
+        } catch (JsonbException e) {
+            if (type == null) {
+                throw new SerializationException("stored JSON of type '" + typeName + "' cannot be parsed", e);
+            }
+            // The class no longer matches what was stored: hand out the JSON value rather than fail the read.
+            return jsonb.fromJson(json, Object.class);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> metadataFromJson(String json) {
+        if (json == null || json.isEmpty()) {
+            return Map.of();
+        }
+        Object value = jsonb.fromJson(json, Object.class);
+        return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of("value", value);
+    }
+
+    private Class<?> resolve(String typeName) {
+        Class<?> known = types.get(typeName);
+        if (known != null || unresolvable.containsKey(typeName)) {
+            return known;
+        }
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try {
+            Class<?> loaded = Class.forName(typeName, false, loader != null ? loader : getClass().getClassLoader());
+            // Only a class that names itself this way: an @EventType class is known by its annotation value.
+            if (nameOf(loaded).equals(typeName)) {
+                types.put(typeName, loaded);
+                return loaded;
+            }
+        } catch (ClassNotFoundException | LinkageError e) {
+            // not a class of this application: read as a JSON value
+        }
+        if (unresolvable.size() < 10_000) {
+            unresolvable.put(typeName, Boolean.TRUE);
+        }
+        return null;
+    }
+}

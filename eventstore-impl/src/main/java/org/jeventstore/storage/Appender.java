@@ -1,0 +1,159 @@
+package org.jeventstore.storage;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+import org.jeventstore.AppendResult;
+import org.jeventstore.EventData;
+import org.jeventstore.EventNotFoundException;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.serialization.EventSerializer;
+
+/**
+ * Appends and links events: one statement, one round trip, whatever the number of events (they travel as
+ * arrays, so PostgreSQL's bind-parameter limit never applies). The statement takes the stream's row lock and
+ * then the {@code $all} row lock, held until commit (see append-events.sql).
+ */
+public final class Appender {
+
+    private final Sql sql;
+    private final Transactions tx;
+    private final EventSerializer serializer;
+
+    public Appender(Sql sql, Transactions tx, EventSerializer serializer) {
+        this.sql = sql;
+        this.tx = tx;
+        this.serializer = serializer;
+    }
+
+    /** Prepared event columns, serialized before any connection is taken. */
+    private record Columns(UUID[] ids, String[] types, UUID[] causation, UUID[] correlation, String[] data,
+                           String[] metadata) {
+    }
+
+    public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
+        if (events.isEmpty()) {
+            return tx.read("checking stream '" + streamId + "'", c -> {
+                StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
+                StreamRow.check(streamId, expected, row);
+                return new AppendResult(row == null ? 0 : row.version(), 0, 0);
+            });
+        }
+        Columns columns = columns(events);
+        String statement = sql.withStream("append-events", fragment(expected));
+        return tx.write("appending to stream '" + streamId + "'", c -> {
+            try (PreparedStatement ps = c.prepareStatement(statement)) {
+                ps.setArray(1, c.createArrayOf("uuid", columns.ids()));
+                ps.setArray(2, c.createArrayOf("text", columns.types()));
+                ps.setArray(3, c.createArrayOf("uuid", columns.causation()));
+                ps.setArray(4, c.createArrayOf("uuid", columns.correlation()));
+                ps.setArray(5, c.createArrayOf("text", columns.data()));
+                ps.setArray(6, c.createArrayOf("text", columns.metadata()));
+                bindStream(ps, 7, streamId, expected);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        long version = rs.getLong(1);
+                        long last = rs.getLong(2);
+                        return new AppendResult(version, last - events.size() + 1, last);
+                    }
+                }
+            } catch (SQLException e) {
+                throw SqlErrors.append(streamId, e);
+            }
+            throw refusal(c, streamId, expected);
+        });
+    }
+
+    public AppendResult link(String streamId, ExpectedVersion expected, List<UUID> eventIds) {
+        if (eventIds.isEmpty()) {
+            return append(streamId, expected, List.of());
+        }
+        UUID[] ids = eventIds.toArray(UUID[]::new);
+        String statement = sql.withStream("link-events", fragment(expected));
+        return tx.write("linking events to stream '" + streamId + "'", c -> {
+            try {
+                Array idArray = c.createArrayOf("uuid", ids);
+                try (PreparedStatement ps = c.prepareStatement(sql.get("find-missing-events"))) {
+                    ps.setArray(1, idArray);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            throw new EventNotFoundException(rs.getObject(1, UUID.class), streamId);
+                        }
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(statement)) {
+                    ps.setArray(1, idArray);
+                    bindStream(ps, 2, streamId, expected);
+                    long version = 0;
+                    int rows = 0;
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            version = Math.max(version, rs.getLong(1));
+                            rows++;
+                        }
+                    }
+                    if (rows > 0) {
+                        return new AppendResult(version, 0, 0);
+                    }
+                }
+            } catch (SQLException e) {
+                throw SqlErrors.append(streamId, e);
+            }
+            throw refusal(c, streamId, expected);
+        });
+    }
+
+    private static String fragment(ExpectedVersion expected) {
+        if (expected instanceof ExpectedVersion.Any) {
+            return "append-stream-any";
+        } else if (expected instanceof ExpectedVersion.NoStream) {
+            return "append-stream-new";
+        } else if (expected instanceof ExpectedVersion.StreamExists) {
+            return "append-stream-existing";
+        }
+        return "append-stream-exact";
+    }
+
+    private static void bindStream(PreparedStatement ps, int index, String streamId, ExpectedVersion expected)
+            throws SQLException {
+        ps.setString(index, streamId);
+        if (expected instanceof ExpectedVersion.Exactly exactly) {
+            ps.setLong(index + 1, exactly.version());
+        }
+    }
+
+    /** The statement wrote nothing: read the stream's current state to say why. */
+    private RuntimeException refusal(Connection c, String streamId, ExpectedVersion expected) throws SQLException {
+        StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
+        StreamRow.check(streamId, expected, row);
+        // The condition holds now, so it failed only against a writer that has since committed.
+        return new org.jeventstore.WrongExpectedVersionException(streamId, expected, row == null ? 0 : row.version());
+    }
+
+    private Columns columns(List<EventData> events) {
+        int n = events.size();
+        UUID[] ids = new UUID[n];
+        String[] types = new String[n];
+        UUID[] causation = new UUID[n];
+        UUID[] correlation = new UUID[n];
+        String[] data = new String[n];
+        String[] metadata = new String[n];
+        for (int i = 0; i < n; i++) {
+            EventData e = events.get(i);
+            if (e == null) {
+                throw new org.jeventstore.InvalidRequestException("event " + i + " of the list is null");
+            }
+            ids[i] = e.eventId() != null ? e.eventId() : UUID.randomUUID();
+            types[i] = e.eventType() != null ? e.eventType() : serializer.typeName(e.data());
+            causation[i] = e.causationId();
+            correlation[i] = e.correlationId();
+            data[i] = serializer.toJson(e.data());
+            metadata[i] = e.metadata().isEmpty() ? null : serializer.toJson(e.metadata());
+        }
+        return new Columns(ids, types, causation, correlation, data, metadata);
+    }
+}

@@ -1,0 +1,57 @@
+package org.jeventstore.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jeventstore.config.SchemaName;
+
+/**
+ * The store's SQL statements, one per {@code .sql} resource next to this class, with the quoted schema name
+ * substituted once. Resources are loaded with this class's own class loader (in an EAR it differs from the
+ * thread's), and cached.
+ */
+public final class Sql {
+
+    private static final String DIR = "sql/";
+    private final SchemaName schema;
+    private final Map<String, String> cache = new ConcurrentHashMap<>();
+
+    public Sql(SchemaName schema) {
+        this.schema = schema;
+    }
+
+    public SchemaName schema() {
+        return schema;
+    }
+
+    /** The statement in {@code <name>.sql}, schema substituted. */
+    public String get(String name) {
+        return cache.computeIfAbsent(name, n -> raw(n).replace("${schema}", schema.quoted()));
+    }
+
+    /** An append or link statement with the stream-locking fragment for an expected version put in. */
+    public String withStream(String statement, String streamFragment) {
+        String key = statement + "+" + streamFragment;
+        String composed = cache.get(key);
+        if (composed == null) {
+            composed = get(statement).replace("/*STREAM*/", get(streamFragment));
+            cache.put(key, composed);
+        }
+        return composed;
+    }
+
+    static String raw(String name) {
+        String path = DIR + name + ".sql";
+        try (InputStream in = Sql.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("SQL resource " + path + " is missing next to " + Sql.class.getName());
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read SQL resource " + path, e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.jeventstore.storage;
+
+import java.sql.SQLException;
+import org.jeventstore.DuplicateEventException;
+import org.jeventstore.StorageException;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+/** The one place where PostgreSQL errors (SQLSTATE and constraint name) become the store's exceptions. */
+public final class SqlErrors {
+
+    static final String UNIQUE_VIOLATION = "23505";
+    static final String FOREIGN_KEY_VIOLATION = "23503";
+
+    private SqlErrors() {
+    }
+
+    /** A database failure while doing {@code what}. */
+    public static StorageException storage(String what, SQLException e) {
+        return new StorageException(what + " failed: " + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")",
+                e.getSQLState(), e);
+    }
+
+    /** The constraint a server error names, or {@code null}. */
+    static String constraint(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof PSQLException p) {
+                ServerErrorMessage m = p.getServerErrorMessage();
+                return m == null ? null : m.getConstraint();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Maps an error of an append or link to {@code streamId}: a unique violation on an event's primary key is a
+     * duplicate event; anything else is a storage failure.
+     */
+    static RuntimeException append(String streamId, SQLException e) {
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            String constraint = constraint(e);
+            if ("events_pkey".equals(constraint)) {
+                return new DuplicateEventException(streamId, "an event with the same id is already stored ("
+                        + detail(e) + ")");
+            }
+            if ("stream_events_pkey".equals(constraint)) {
+                return new DuplicateEventException(streamId, "the event is already in this stream ("
+                        + detail(e) + ")");
+            }
+        }
+        return storage("appending to stream '" + streamId + "'", e);
+    }
+
+    private static String detail(SQLException e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null
+                && p.getServerErrorMessage().getDetail() != null) {
+            return p.getServerErrorMessage().getDetail();
+        }
+        return e.getMessage();
+    }
+}

@@ -1,0 +1,14 @@
+package org.jeventstore.storage;
+
+/**
+ * Tells whether the calling thread runs inside a container-managed (JTA) transaction. When it does, the store
+ * uses the enlisted connection as it is and leaves commit and rollback to the container; otherwise it runs its
+ * own local transaction. Outside a container there never is one.
+ */
+@FunctionalInterface
+public interface TransactionContext {
+
+    TransactionContext NONE = () -> false;
+
+    boolean active();
+}

@@ -1,0 +1,115 @@
+-- The Elixir EventStore 1.4 layout (schema version 1.3.2), jsonb columns. See shared/design/ELIXIR-SCHEMA.md.
+-- ${schema} is the validated, quoted schema name; everything else here is literal.
+CREATE SCHEMA IF NOT EXISTS ${schema};
+
+CREATE TABLE ${schema}.schema_migrations (
+  major_version integer NOT NULL,
+  minor_version integer NOT NULL,
+  patch_version integer NOT NULL,
+  migrated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (major_version, minor_version, patch_version)
+);
+
+CREATE TABLE ${schema}.streams (
+  stream_id bigserial PRIMARY KEY NOT NULL,
+  stream_uuid text NOT NULL,
+  stream_version bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  deleted_at timestamptz
+);
+CREATE UNIQUE INDEX ix_streams_stream_uuid ON ${schema}.streams (stream_uuid);
+
+-- Stream 0 is the global log: its stream_version is the last $all position taken.
+INSERT INTO ${schema}.streams (stream_id, stream_uuid, stream_version) VALUES (0, '$all', 0);
+
+CREATE TABLE ${schema}.events (
+  event_id uuid PRIMARY KEY NOT NULL,
+  event_type text NOT NULL,
+  causation_id uuid,
+  correlation_id uuid,
+  data jsonb NOT NULL,
+  metadata jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE ${schema}.stream_events (
+  event_id uuid NOT NULL REFERENCES ${schema}.events (event_id),
+  stream_id bigint NOT NULL REFERENCES ${schema}.streams (stream_id),
+  stream_version bigint NOT NULL,
+  original_stream_id bigint REFERENCES ${schema}.streams (stream_id),
+  original_stream_version bigint,
+  PRIMARY KEY (event_id, stream_id)
+);
+CREATE UNIQUE INDEX ix_stream_events ON ${schema}.stream_events (stream_id, stream_version);
+
+CREATE TABLE ${schema}.subscriptions (
+  subscription_id bigserial PRIMARY KEY NOT NULL,
+  stream_uuid text NOT NULL,
+  subscription_name text NOT NULL,
+  last_seen bigint,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX ix_subscriptions_stream_uuid_subscription_name
+  ON ${schema}.subscriptions (stream_uuid, subscription_name);
+
+CREATE TABLE ${schema}.snapshots (
+  source_uuid text PRIMARY KEY NOT NULL,
+  source_version bigint NOT NULL,
+  source_type text NOT NULL,
+  data jsonb NOT NULL,
+  metadata jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every change of a stream's version announces the new range on channel '<schema>.events' at commit:
+-- 'stream_uuid,stream_id,first_version,last_version'. A soft delete announces an empty range (first > last).
+CREATE FUNCTION ${schema}.notify_events() RETURNS trigger AS $$
+DECLARE
+  first_version bigint;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    first_version := OLD.stream_version + 1;
+  ELSE
+    first_version := 1;
+  END IF;
+  PERFORM pg_notify(TG_TABLE_SCHEMA || '.events',
+                    NEW.stream_uuid || ',' || NEW.stream_id || ',' || first_version || ',' || NEW.stream_version);
+  RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER event_notification AFTER INSERT OR UPDATE ON ${schema}.streams
+  FOR EACH ROW EXECUTE PROCEDURE ${schema}.notify_events();
+
+-- Events are immutable: updates are always refused.
+CREATE FUNCTION ${schema}.event_store_exception() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION USING MESSAGE = 'EventStore: Cannot ' || lower(TG_OP) || ' ' || TG_TABLE_NAME,
+                        ERRCODE = 'feature_not_supported';
+END;
+$$ LANGUAGE plpgsql;
+
+-- Deletes only while the transaction-local setting eventstore.enable_hard_deletes (or eventstore.reset) is on.
+CREATE FUNCTION ${schema}.event_store_delete() RETURNS trigger AS $$
+BEGIN
+  IF coalesce(current_setting('eventstore.enable_hard_deletes', true), 'off') = 'on'
+     OR coalesce(current_setting('eventstore.reset', true), 'off') = 'on' THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION USING MESSAGE = 'EventStore: Cannot delete ' || TG_TABLE_NAME,
+                        ERRCODE = 'feature_not_supported';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER no_update_events BEFORE UPDATE ON ${schema}.events
+  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_exception();
+CREATE TRIGGER no_update_stream_events BEFORE UPDATE ON ${schema}.stream_events
+  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_exception();
+CREATE TRIGGER no_delete_streams BEFORE DELETE ON ${schema}.streams
+  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_delete();
+CREATE TRIGGER no_delete_events BEFORE DELETE ON ${schema}.events
+  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_delete();
+CREATE TRIGGER no_delete_stream_events BEFORE DELETE ON ${schema}.stream_events
+  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_delete();
+
+INSERT INTO ${schema}.schema_migrations (major_version, minor_version, patch_version) VALUES (1, 3, 2);

@@ -1,0 +1,5 @@
+INSERT INTO ${schema}.snapshots (source_uuid, source_version, source_type, data, metadata)
+VALUES (?, ?, ?, ?::jsonb, ?::jsonb)
+ON CONFLICT (source_uuid) DO UPDATE
+  SET source_version = EXCLUDED.source_version, source_type = EXCLUDED.source_type, data = EXCLUDED.data,
+      metadata = EXCLUDED.metadata, created_at = now()

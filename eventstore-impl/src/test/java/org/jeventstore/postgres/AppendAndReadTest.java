@@ -1,0 +1,94 @@
+package org.jeventstore.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jeventstore.AppendResult;
+import org.jeventstore.EventData;
+import org.jeventstore.EventType;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StreamExistsException;
+import org.jeventstore.StreamNotFoundException;
+import org.jeventstore.WrongExpectedVersionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AppendAndReadTest {
+
+    @EventType("account-opened")
+    public record AccountOpened(String owner, long balance) {
+    }
+
+    public record Deposited(long amount) {
+    }
+
+    static TestStores stores;
+    static PostgresEventStore store;
+
+    @BeforeAll
+    static void open() {
+        stores = new TestStores();
+        store = stores.store;
+    }
+
+    @AfterAll
+    static void close() {
+        stores.close();
+    }
+
+    @Test
+    void appended_events_read_back_forward_and_backward_with_their_data_and_metadata() {
+        UUID id = UUID.randomUUID();
+        UUID correlation = UUID.randomUUID();
+        AppendResult result = store.appendToStream("account-1", ExpectedVersion.noStream(), List.of(
+                EventData.of(new AccountOpened("ada", 10)).withEventId(id).withCorrelationId(correlation)
+                        .withMetadata(Map.of("user", "u1")),
+                EventData.of(new Deposited(5))));
+
+        assertThat(result.streamVersion()).isEqualTo(2);
+        assertThat(result.lastPosition() - result.firstPosition()).isEqualTo(1);
+
+        List<RecordedEvent> forward = store.readStreamForward("account-1", 1, 10);
+        assertThat(forward).extracting(RecordedEvent::eventNumber).containsExactly(1L, 2L);
+        RecordedEvent first = forward.get(0);
+        assertThat(first.eventId()).isEqualTo(id);
+        assertThat(first.eventType()).isEqualTo("account-opened");
+        assertThat(first.data()).isEqualTo(new AccountOpened("ada", 10));
+        assertThat(first.metadata()).containsEntry("user", "u1");
+        assertThat(first.correlationId()).isEqualTo(correlation);
+        assertThat(first.streamId()).isEqualTo("account-1");
+        assertThat(first.createdAt()).isNotNull();
+        assertThat(forward.get(1).eventType()).isEqualTo(Deposited.class.getName());
+        assertThat(forward.get(1).data(Deposited.class).amount()).isEqualTo(5);
+
+        assertThat(store.readStreamBackward("account-1", -1, 10)).extracting(RecordedEvent::eventNumber)
+                .containsExactly(2L, 1L);
+        assertThat(store.readAllForward(result.firstPosition(), 2)).extracting(RecordedEvent::eventId)
+                .first().isEqualTo(id);
+    }
+
+    @Test
+    void expected_versions_are_enforced() {
+        store.appendToStream("ev-1", ExpectedVersion.any(), List.of(EventData.of(new Deposited(1))));
+        assertThatThrownBy(() -> store.appendToStream("ev-1", ExpectedVersion.noStream(),
+                List.of(EventData.of(new Deposited(2)))))
+                .isInstanceOf(StreamExistsException.class).hasMessageContaining("ev-1");
+        assertThatThrownBy(() -> store.appendToStream("ev-1", ExpectedVersion.exactly(3),
+                List.of(EventData.of(new Deposited(2)))))
+                .isInstanceOf(WrongExpectedVersionException.class)
+                .hasMessageContaining("ev-1").hasMessageContaining("version 3").hasMessageContaining("actual version 1");
+        assertThatThrownBy(() -> store.appendToStream("ev-missing", ExpectedVersion.streamExists(),
+                List.of(EventData.of(new Deposited(2)))))
+                .isInstanceOf(StreamNotFoundException.class).hasMessageContaining("ev-missing");
+        assertThat(store.appendToStream("ev-1", ExpectedVersion.exactly(1), List.of(EventData.of(new Deposited(2))))
+                .streamVersion()).isEqualTo(2);
+        assertThat(store.appendToStream("ev-1", ExpectedVersion.streamExists(),
+                List.of(EventData.of(new Deposited(3)))).streamVersion()).isEqualTo(3);
+        assertThat(store.readStreamForward("ev-1", 0, 100)).hasSize(3);
+    }
+}
