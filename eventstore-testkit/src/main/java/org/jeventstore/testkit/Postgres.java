@@ -4,7 +4,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -123,10 +122,5 @@ public final class Postgres {
 
     private static String orDefault(String value, String fallback) {
         return value == null || value.isBlank() ? fallback : value;
-    }
-
-    /** Environment as a map, for logging which variables chose the server. */
-    static Map<String, String> describe(PostgresServer s) {
-        return s.environment();
     }
 }

@@ -1,0 +1,64 @@
+package org.jeventstore.cdi;
+
+import java.time.Duration;
+import org.eclipse.microprofile.config.Config;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.config.SchemaName;
+
+/**
+ * The store's MicroProfile Config keys, read and validated once at startup.
+ *
+ * @param dataSource        {@code eventstore.datasource}: JNDI name of the transactional DataSource
+ * @param listenDataSource  {@code eventstore.listen-datasource}: JNDI name of a non-transactional DataSource for
+ *                          the long-lived LISTEN (and advisory lock) connections
+ * @param settings          schema, hard deletes, auto-migrate, read batch size
+ * @param listenerPoll      {@code eventstore.listener.poll-ms}: how long the listener waits for notifications
+ *                          per call
+ * @param listenerDownLimit {@code eventstore.listener.down-limit-ms}: liveness turns DOWN when the listener has
+ *                          been reconnecting longer than this
+ */
+public record EventStoreConfig(String dataSource, String listenDataSource, EventStoreSettings settings,
+                               Duration listenerPoll, Duration listenerDownLimit) {
+
+    static EventStoreConfig from(Config config) {
+        String schema = config.getOptionalValue("eventstore.schema", String.class).orElse("public");
+        EventStoreSettings settings = new EventStoreSettings(new SchemaName(schema),
+                bool(config, "eventstore.hard-deletes", false),
+                bool(config, "eventstore.auto-migrate", true),
+                integer(config, "eventstore.read-batch-size", EventStoreSettings.DEFAULT_READ_BATCH_SIZE));
+        return new EventStoreConfig(
+                config.getOptionalValue("eventstore.datasource", String.class).orElse("jdbc/eventstore"),
+                config.getOptionalValue("eventstore.listen-datasource", String.class).orElse("jdbc/eventstore-listen"),
+                settings,
+                Duration.ofMillis(integer(config, "eventstore.listener.poll-ms", 500)),
+                Duration.ofMillis(integer(config, "eventstore.listener.down-limit-ms", 60_000)));
+    }
+
+    private static boolean bool(Config config, String key, boolean fallback) {
+        String value = config.getOptionalValue(key, String.class).orElse(null);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.trim().equalsIgnoreCase("true") && !value.trim().equalsIgnoreCase("false")) {
+            throw new ConfigurationException(key + " must be true or false, was '" + value + "'");
+        }
+        return Boolean.parseBoolean(value.trim());
+    }
+
+    private static int integer(Config config, String key, int fallback) {
+        String value = config.getOptionalValue(key, String.class).orElse(null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed <= 0) {
+                throw new ConfigurationException(key + " must be a positive number, was '" + value + "'");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(key + " must be a whole number, was '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package org.jeventstore.cdi;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedExecutors;
+import jakarta.enterprise.concurrent.ManagedTask;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.NotificationOptions;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.Config;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.EventStore;
+import org.jeventstore.EventsAppended;
+import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.storage.SchemaManager;
+
+/**
+ * The store inside the container: built from MicroProfile Config and the container's DataSources at startup,
+ * injected as {@code @Inject EventStore}, with one notification listener per server running as a long-running
+ * ManagedExecutorService task. Every notification is relayed as a CDI {@link EventsAppended} event, to
+ * {@code @Observes} and {@code @ObservesAsync} observers, never on the listener's own thread.
+ *
+ * <p>The server starts even when the database is down: the schema is created (when configured to) as soon as
+ * the listener first connects, and readiness reports DOWN until then.
+ */
+@ApplicationScoped
+public class EventStoreRuntime {
+
+    private static final Logger LOG = Logger.getLogger(EventStoreRuntime.class.getName());
+
+    @Inject
+    Config config;
+
+    @Inject
+    Event<EventsAppended> appended;
+
+    @Resource
+    ManagedExecutorService executor;
+
+    @Resource
+    TransactionSynchronizationRegistry transactions;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean schemaReady;
+    private EventStoreConfig settings;
+    private DataSource dataSource;
+    private PostgresEventStore store;
+    private NotificationListener listener;
+
+    void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        start();
+    }
+
+    /** Builds the store and starts the listener, once. */
+    public synchronized void start() {
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        settings = EventStoreConfig.from(config);
+        dataSource = lookup(settings.dataSource(), "eventstore.datasource");
+        DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
+        store = PostgresEventStore.builder(dataSource)
+                .settings(settings.settings().withAutoMigrate(false))
+                .transactionContext(this::inTransaction)
+                .build();
+        ensureSchema();
+        SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
+            appended.fire(e);
+            appended.fireAsync(e, NotificationOptions.ofExecutor(executor));
+        });
+        listener = new NotificationListener(listenDataSource, settings.settings().schema(), settings.listenerPoll());
+        listener.addConsumer(relay::submit);
+        listener.addConnectListener(this::ensureSchema);
+        listener.start(task -> executor.execute(ManagedExecutors.managedTask(task,
+                Map.of(ManagedTask.LONGRUNNING_HINT, "true", ManagedTask.IDENTITY_NAME, "jeventstore-listener"),
+                null)));
+        LOG.info(() -> "JES0002I event store started: schema " + settings.settings().schema() + ", datasource "
+                + settings.dataSource() + ", listener datasource " + settings.listenDataSource());
+    }
+
+    @Produces
+    @ApplicationScoped
+    EventStore eventStore() {
+        start();
+        return store;
+    }
+
+    /** Creates the schema when missing and configured to; logs and retries at the next reconnect otherwise. */
+    public void ensureSchema() {
+        if (schemaReady) {
+            return;
+        }
+        try {
+            if (settings.settings().autoMigrate()) {
+                store.schema().migrate();
+            }
+            schemaReady = store.schema().status() == SchemaManager.Status.CURRENT;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "JES0003W event store schema " + settings.settings().schema()
+                    + " not ready yet (will retry when the database answers): " + e.getMessage());
+        }
+    }
+
+    /** Readiness: the database answers and holds the current schema. Returns a reason when not ready. */
+    public String notReadyReason() {
+        start();
+        try (Connection c = dataSource.getConnection()) {
+            if (!c.isValid(5)) {
+                return "database connection is not valid";
+            }
+        } catch (Exception e) {
+            return "database unreachable: " + e.getMessage();
+        }
+        ensureSchema();
+        if (!schemaReady) {
+            SchemaManager.Status status;
+            try {
+                status = store.schema().status();
+            } catch (RuntimeException e) {
+                return "schema check failed: " + e.getMessage();
+            }
+            return "schema " + settings.settings().schema() + " is " + status + " (expected version "
+                    + SchemaManager.CURRENT_VERSION + ")";
+        }
+        return null;
+    }
+
+    public NotificationListener listener() {
+        start();
+        return listener;
+    }
+
+    public Duration listenerDownLimit() {
+        start();
+        return settings.listenerDownLimit();
+    }
+
+    public Instant listenerDownSince() {
+        return listener().disconnectedSince();
+    }
+
+    public EventStoreConfig config() {
+        start();
+        return settings;
+    }
+
+    boolean inTransaction() {
+        int status = transactions.getTransactionStatus();
+        return status != Status.STATUS_NO_TRANSACTION;
+    }
+
+    @PreDestroy
+    void stop() {
+        if (listener != null) {
+            listener.close();
+            LOG.info("JES0004I event store stopped: notification listener released its connection");
+        }
+    }
+
+    private static DataSource lookup(String jndiName, String key) {
+        try {
+            return InitialContext.doLookup(jndiName);
+        } catch (NamingException e) {
+            throw new ConfigurationException("no DataSource at JNDI name '" + jndiName + "' (setting " + key + "): "
+                    + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package org.jeventstore.it;
+
+import java.io.File;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.importer.ZipImporter;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+
+/** The real EAR as the build made it, with test classes added to its web module. */
+final class Deployments {
+
+    static final String WEB_MODULE = "eventstore-web.war";
+
+    private Deployments() {
+    }
+
+    /** The jar a test-classpath class comes from, to ship it inside the deployment. */
+    static File jarOf(Class<?> type) {
+        try {
+            return new File(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the jar of " + type.getName(), e);
+        }
+    }
+
+    static EnterpriseArchive earWith(Class<?>... testClasses) {
+        File file = new File(System.getProperty("eventstore.ear", "../eventstore-ear/target/eventstore.ear"));
+        if (!file.isFile()) {
+            throw new IllegalStateException("no EAR at " + file.getAbsolutePath() + ": build eventstore-ear first");
+        }
+        EnterpriseArchive ear = ShrinkWrap.create(ZipImporter.class, "eventstore.ear").importFrom(file)
+                .as(EnterpriseArchive.class);
+        WebArchive original = ear.getAsType(WebArchive.class, WEB_MODULE);
+        // Rebuilt under the module's own name, so application.xml's context root still applies.
+        WebArchive war = ShrinkWrap.create(WebArchive.class, WEB_MODULE).merge(original).addClasses(testClasses)
+                .addAsLibraries(jarOf(org.awaitility.Awaitility.class), jarOf(org.hamcrest.Matcher.class));
+        ear.delete(WEB_MODULE);
+        ear.addAsModule(war);
+        return ear;
+    }
+}

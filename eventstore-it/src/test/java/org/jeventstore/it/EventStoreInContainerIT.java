@@ -1,0 +1,153 @@
+package org.jeventstore.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.ejb.EJB;
+import jakarta.ejb.EJBException;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.naming.InitialContext;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.jeventstore.AppendResult;
+import org.jeventstore.EventData;
+import org.jeventstore.EventStore;
+import org.jeventstore.EventsAppended;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StreamExistsException;
+import org.jeventstore.StreamNotFoundException;
+import org.jeventstore.cdi.EventStoreRuntime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Runs inside Open Liberty, in the web module of the real EAR, against a real PostgreSQL. */
+@ExtendWith(ArquillianExtension.class)
+class EventStoreInContainerIT {
+
+    @Deployment
+    static EnterpriseArchive deployment() {
+        return Deployments.earWith(EventStoreInContainerIT.class, AppendedRecorder.class, AppendingBean.class);
+    }
+
+    @Inject
+    EventStore store;
+
+    @EJB
+    AppendingBean ejb;
+
+    @Inject
+    AppendedRecorder recorder;
+
+    @Inject
+    EventStoreRuntime runtime;
+
+    @Inject
+    @ConfigProperty(name = "http.port")
+    int httpPort;
+
+    @Test
+    void event_store_is_injected_into_a_cdi_bean_and_appends_and_reads() {
+        String stream = "cdi-" + UUID.randomUUID();
+        AppendResult result = store.appendToStream(stream, ExpectedVersion.noStream(),
+                List.of(EventData.of("it-event", Map.of("n", 1)), EventData.of("it-event", Map.of("n", 2))));
+        assertEquals(2, result.streamVersion());
+        List<RecordedEvent> events = store.readStreamForward(stream, 1, 10);
+        assertEquals(2, events.size());
+        assertEquals(Map.of("n", 2), normalize(events.get(1).data()));
+        assertEquals(events.get(0).eventId(), store.readAllForward(result.firstPosition(), 1).get(0).eventId());
+    }
+
+    @Test
+    void event_store_is_injected_into_a_stateless_ejb_whose_transaction_the_append_joins() {
+        String committed = "ejb-" + UUID.randomUUID();
+        assertEquals(1, ejb.append(committed, Map.of("ok", true)).streamVersion());
+        assertEquals(1, store.streamInfo(committed).version());
+
+        String rolledBack = "ejb-rollback-" + UUID.randomUUID();
+        long allBefore = store.streamInfo(EventStore.ALL).version();
+        ejb.appendThenRollBack(rolledBack, Map.of("ok", false));
+        assertThrows(StreamNotFoundException.class, () -> store.streamInfo(rolledBack));
+        // the $all counter was rolled back with the append: no gap, nothing half-written
+        assertEquals(allBefore, store.streamInfo(EventStore.ALL).version());
+    }
+
+    @Test
+    void a_refused_append_inside_an_ejb_surfaces_the_store_exception_and_writes_nothing() {
+        String stream = "ejb-conflict-" + UUID.randomUUID();
+        ejb.appendNew(stream, Map.of("n", 1));
+        EJBException e = assertThrows(EJBException.class, () -> ejb.appendNew(stream, Map.of("n", 2)));
+        assertTrue(e.getCausedByException() instanceof StreamExistsException, String.valueOf(e.getCause()));
+        assertEquals(1, store.streamInfo(stream).version());
+    }
+
+    @Test
+    @Timeout(60)
+    void a_notify_issued_by_the_test_reaches_an_observes_method_off_the_listener_thread() throws Exception {
+        await("notification listener connected").atMost(Duration.ofSeconds(30))
+                .until(() -> runtime.listener().connected());
+        String stream = "raw,notify-" + UUID.randomUUID();
+        DataSource ds = InitialContext.doLookup("jdbc/eventstore");
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_notify('public.events', ?)")) {
+            ps.setString(1, stream + ",42,3,7");
+            ps.execute();
+        }
+        await("the observer received the NOTIFY").atMost(Duration.ofSeconds(30))
+                .until(() -> recorder.received().contains(new EventsAppended(stream, 3, 7)));
+        assertFalse(recorder.threads().stream().anyMatch(t -> t.contains("jeventstore-listener")),
+                "observers must not run on the listener thread: " + recorder.threads());
+    }
+
+    @Test
+    @Timeout(60)
+    void an_append_reaches_observers_as_events_appended_for_its_stream_and_for_all() throws Exception {
+        await("notification listener connected").atMost(Duration.ofSeconds(30))
+                .until(() -> runtime.listener().connected());
+        String stream = "observed-" + UUID.randomUUID();
+        AppendResult result = store.appendToStream(stream, ExpectedVersion.any(),
+                List.of(EventData.of("it-event", Map.of("n", 1)), EventData.of("it-event", Map.of("n", 2))));
+        await("stream notification").atMost(Duration.ofSeconds(30))
+                .until(() -> recorder.received().contains(new EventsAppended(stream, 1, 2)));
+        await("$all notification").atMost(Duration.ofSeconds(30)).until(() -> recorder.received().contains(
+                new EventsAppended(EventStore.ALL, result.firstPosition(), result.lastPosition())));
+    }
+
+    @Test
+    void health_ready_answers_up() throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/health/ready")
+                .toURL().openConnection();
+        try {
+            assertEquals(200, c.getResponseCode());
+            String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(body.contains("\"status\":\"UP\"") && body.contains("eventstore-database"), body);
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    private static Object normalize(Object data) {
+        if (data instanceof Map<?, ?> map) {
+            return map.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                    e -> e.getKey(), e -> e.getValue() instanceof Number n ? n.intValue() : e.getValue()));
+        }
+        return data;
+    }
+}
