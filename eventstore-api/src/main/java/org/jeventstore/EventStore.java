@@ -3,6 +3,8 @@ package org.jeventstore;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -73,4 +75,28 @@ public interface EventStore {
 
     /** Deletes the source's snapshot; no error when there is none. */
     void deleteSnapshot(String sourceId);
+
+    /**
+     * A transient subscription: live events of {@code streamId} (or {@code $all}) appended from now on, on every
+     * server, handed to {@code listener} (never on the notification thread). No checkpoint, no lock, no ack.
+     *
+     * @param selector only events it accepts are handed over; {@code null} for all
+     */
+    Subscription subscribe(String streamId, Predicate<RecordedEvent> selector, Consumer<RecordedEvent> listener);
+
+    /**
+     * A persistent subscription to one stream: delivers every event at least once and in order, resuming after
+     * its checkpoint. Across all servers, only the one holding the subscription's lock delivers; the others stand
+     * by and take over when it stops.
+     */
+    Subscription subscribeToStream(String streamId, String name, SubscriptionHandler handler,
+                                   SubscriptionOptions options);
+
+    /** A persistent subscription to {@code $all}. */
+    default Subscription subscribeToAll(String name, SubscriptionHandler handler, SubscriptionOptions options) {
+        return subscribeToStream(ALL, name, handler, options);
+    }
+
+    /** Removes a persistent subscription's stored checkpoint; a later subscription of that name starts afresh. */
+    void deleteSubscription(String streamId, String name);
 }

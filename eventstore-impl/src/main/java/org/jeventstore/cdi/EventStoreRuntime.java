@@ -80,20 +80,31 @@ public class EventStoreRuntime {
         store = PostgresEventStore.builder(dataSource)
                 .settings(settings.settings().withAutoMigrate(false))
                 .transactionContext(this::inTransaction)
+                .notifications(listenDataSource, this::runLongRunning)
+                .listenerPoll(settings.listenerPoll())
                 .build();
-        ensureSchema();
+        listener = store.listener();
         SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
             appended.fire(e);
             appended.fireAsync(e, NotificationOptions.ofExecutor(executor));
         });
-        listener = new NotificationListener(listenDataSource, settings.settings().schema(), settings.listenerPoll());
         listener.addConsumer(relay::submit);
         listener.addConnectListener(this::ensureSchema);
-        listener.start(task -> executor.execute(ManagedExecutors.managedTask(task,
-                Map.of(ManagedTask.LONGRUNNING_HINT, "true", ManagedTask.IDENTITY_NAME, "jeventstore-listener"),
-                null)));
+        ensureSchema();
         LOG.info(() -> "JES0002I event store started: schema " + settings.settings().schema() + ", datasource "
                 + settings.dataSource() + ", listener datasource " + settings.listenDataSource());
+    }
+
+    /** Background loops (listener, subscription workers) as long-running managed tasks. */
+    private void runLongRunning(Runnable task) {
+        executor.execute(ManagedExecutors.managedTask(task,
+                Map.of(ManagedTask.LONGRUNNING_HINT, "true", ManagedTask.IDENTITY_NAME, "jeventstore"), null));
+    }
+
+    /** The store as built (for the subscription layer). */
+    public PostgresEventStore store() {
+        start();
+        return store;
     }
 
     @Produces
@@ -169,8 +180,8 @@ public class EventStoreRuntime {
 
     @PreDestroy
     void stop() {
-        if (listener != null) {
-            listener.close();
+        if (store != null) {
+            store.close();
             LOG.info("JES0004I event store stopped: notification listener released its connection");
         }
     }

@@ -4,7 +4,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.jeventstore.AppendResult;
 import org.jeventstore.ConfigurationException;
@@ -18,6 +22,11 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.SnapshotData;
 import org.jeventstore.StreamInfo;
 import org.jeventstore.StreamQuery;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
@@ -34,7 +43,7 @@ import org.jeventstore.storage.Transactions;
  * The PostgreSQL event store over a plain {@link DataSource}: usable as it is outside a container, and what the
  * CDI layer produces inside one. Arguments are checked before any connection is taken.
  */
-public final class PostgresEventStore implements EventStore {
+public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     private final EventStoreSettings settings;
     private final Appender appender;
@@ -42,6 +51,8 @@ public final class PostgresEventStore implements EventStore {
     private final Streams streams;
     private final Snapshots snapshots;
     private final SchemaManager schema;
+    private final NotificationListener listener;
+    private final Subscriptions subscriptions;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
@@ -52,6 +63,14 @@ public final class PostgresEventStore implements EventStore {
         this.streams = new Streams(sql, tx);
         this.snapshots = new Snapshots(sql, tx, b.serializer);
         this.schema = new SchemaManager(sql, tx);
+        if (b.listenDataSource != null) {
+            this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll);
+            this.subscriptions = new Subscriptions(sql, tx, reader, streams, b.listenDataSource, b.executor, listener,
+                    settings.readBatchSize());
+        } else {
+            this.listener = null;
+            this.subscriptions = null;
+        }
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -60,6 +79,22 @@ public final class PostgresEventStore implements EventStore {
 
     public EventStoreSettings settings() {
         return settings;
+    }
+
+    /** The notification listener; {@code null} when the store was built without notifications. */
+    public NotificationListener listener() {
+        return listener;
+    }
+
+    /** Stops subscriptions and the listener (their connections and locks are released); the executor stays. */
+    @Override
+    public void close() {
+        if (subscriptions != null) {
+            subscriptions.close();
+        }
+        if (listener != null) {
+            listener.close();
+        }
     }
 
     /** Schema administration: migrate, status, reset, drop. */
@@ -171,6 +206,44 @@ public final class PostgresEventStore implements EventStore {
         snapshots.delete(sourceId);
     }
 
+    @Override
+    public Subscription subscribe(String streamId, Predicate<RecordedEvent> selector, Consumer<RecordedEvent> listener) {
+        checkStreamId(streamId);
+        Objects.requireNonNull(listener, "listener must not be null");
+        return subscriptions().subscribe(streamId, selector, listener);
+    }
+
+    @Override
+    public Subscription subscribeToStream(String streamId, String name, SubscriptionHandler handler,
+                                          SubscriptionOptions options) {
+        checkStreamId(streamId);
+        checkSubscriptionName(name);
+        Objects.requireNonNull(handler, "subscription handler must not be null");
+        return subscriptions().subscribePersistent(streamId, name, handler,
+                options == null ? SubscriptionOptions.defaults() : options);
+    }
+
+    @Override
+    public void deleteSubscription(String streamId, String name) {
+        checkStreamId(streamId);
+        checkSubscriptionName(name);
+        subscriptions().delete(streamId, name);
+    }
+
+    private Subscriptions subscriptions() {
+        if (subscriptions == null) {
+            throw new InvalidRequestException("this store was built without notifications: subscriptions need"
+                    + " PostgresEventStore.builder(...).notifications(listenDataSource, executor)");
+        }
+        return subscriptions;
+    }
+
+    private static void checkSubscriptionName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new InvalidRequestException("subscription name must not be null or blank");
+        }
+    }
+
     private int batchSize(int requested) {
         return requested > 0 ? requested : settings.readBatchSize();
     }
@@ -216,6 +289,9 @@ public final class PostgresEventStore implements EventStore {
         private EventStoreSettings settings = EventStoreSettings.defaults();
         private EventSerializer serializer;
         private TransactionContext transactionContext = TransactionContext.NONE;
+        private DataSource listenDataSource;
+        private Executor executor;
+        private Duration listenerPoll = Duration.ofMillis(500);
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -245,6 +321,24 @@ public final class PostgresEventStore implements EventStore {
             return this;
         }
 
+        /**
+         * Enables notifications and subscriptions: the listener and the subscription locks take long-lived
+         * connections from {@code listenDataSource} (which must not enlist in transactions), and their loops run as
+         * long-running tasks on {@code executor}, which the store never shuts down. It needs one thread for the
+         * listener and one per persistent subscription, plus short tasks.
+         */
+        public Builder notifications(DataSource listenDataSource, Executor executor) {
+            this.listenDataSource = Objects.requireNonNull(listenDataSource, "listenDataSource");
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** How long one wait of the listener for notifications lasts (default 500 ms). */
+        public Builder listenerPoll(Duration value) {
+            this.listenerPoll = Objects.requireNonNull(value, "listenerPoll");
+            return this;
+        }
+
         /** Builds the store; creates or checks the schema first when auto-migrate is on. */
         public PostgresEventStore build() {
             if (serializer == null) {
@@ -253,6 +347,9 @@ public final class PostgresEventStore implements EventStore {
             PostgresEventStore store = new PostgresEventStore(this);
             if (settings.autoMigrate()) {
                 store.schema.migrate();
+            }
+            if (store.listener != null) {
+                store.listener.start(executor);
             }
             return store;
         }

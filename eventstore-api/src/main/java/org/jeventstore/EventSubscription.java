@@ -1,0 +1,56 @@
+package org.jeventstore;
+
+import jakarta.enterprise.util.Nonbinding;
+import jakarta.inject.Qualifier;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Makes a CDI observer method a persistent subscription's handler:
+ * <pre>
+ * void on(&#64;Observes &#64;EventSubscription(name = "billing") RecordedEvent event) { ... }
+ * void on(&#64;Observes &#64;EventSubscription(name = "billing") InvoiceIssued data) { ... }   // only this type
+ * </pre>
+ * Every server starts the subscription; only the one holding its lock calls the observers. A normal return
+ * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it.
+ * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
+ * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code buffer-size}, {@code max-queue-size},
+ * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}).
+ */
+@Qualifier
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.PARAMETER, ElementType.FIELD, ElementType.METHOD, ElementType.TYPE})
+public @interface EventSubscription {
+
+    /** The subscription's unique name. */
+    String name();
+
+    /** The stream subscribed to; {@code $all} (the default) for all streams. */
+    String stream() default EventStore.ALL;
+
+    /** {@code origin}, {@code current} or an event number: where a new subscription starts. */
+    @Nonbinding
+    String startFrom() default "origin";
+
+    @Nonbinding
+    int concurrencyLimit() default 1;
+
+    @Nonbinding
+    int bufferSize() default 1;
+
+    @Nonbinding
+    int maxQueueSize() default 1000;
+
+    @Nonbinding
+    int checkpointThreshold() default 100;
+
+    @Nonbinding
+    long checkpointAfterMs() default 1000;
+
+    @Nonbinding
+    long retryIntervalMs() default 1000;
+}

@@ -1,0 +1,9 @@
+package org.jeventstore;
+
+/** This server already runs a subscription with this name on this stream. */
+public class SubscriptionExistsException extends EventStoreException {
+
+    public SubscriptionExistsException(String streamId, String name) {
+        super("subscription '" + name + "' to stream '" + streamId + "' is already running on this server");
+    }
+}

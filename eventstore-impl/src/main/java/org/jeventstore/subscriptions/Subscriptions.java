@@ -1,0 +1,135 @@
+package org.jeventstore.subscriptions;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import javax.sql.DataSource;
+import org.jeventstore.EventsAppended;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StorageException;
+import org.jeventstore.StreamNotFoundException;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionExistsException;
+import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.storage.EventReader;
+import org.jeventstore.storage.Sql;
+import org.jeventstore.storage.Streams;
+import org.jeventstore.storage.Transactions;
+
+/**
+ * This server's subscriptions of one store: routes notifications to them, makes them all read storage again
+ * after the listener reconnects (PostgreSQL keeps no notifications for a disconnected listener), and owns the
+ * advisory-lock connection of the persistent ones.
+ */
+public final class Subscriptions implements AutoCloseable {
+
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(Subscriptions.class.getName());
+
+    private final SubscriptionRows rows;
+    private final EventReader reader;
+    private final Streams streams;
+    private final AdvisoryLocks locks;
+    private final Executor executor;
+    private final int readBatchSize;
+    private final Map<String, PersistentSubscription> persistent = new ConcurrentHashMap<>();
+    private final Set<TransientSubscription> transients = ConcurrentHashMap.newKeySet();
+
+    public Subscriptions(Sql sql, Transactions tx, EventReader reader, Streams streams, DataSource lockDataSource,
+                         Executor executor, NotificationListener listener, int readBatchSize) {
+        this.rows = new SubscriptionRows(sql, tx);
+        this.reader = reader;
+        this.streams = streams;
+        this.locks = new AdvisoryLocks(lockDataSource, sql);
+        this.executor = executor;
+        this.readBatchSize = readBatchSize;
+        listener.addConsumer(this::route);
+        listener.addConnectListener(this::readAgainAll);
+    }
+
+    public Subscription subscribe(String streamId, Predicate<RecordedEvent> selector, Consumer<RecordedEvent> consumer) {
+        long current;
+        try {
+            current = streams.info(streamId).version();
+        } catch (StreamNotFoundException e) {
+            current = 0;
+        }
+        TransientSubscription[] self = new TransientSubscription[1];
+        self[0] = new TransientSubscription(streamId, selector, consumer, reader, executor, current,
+                () -> transients.remove(self[0]));
+        transients.add(self[0]);
+        return self[0];
+    }
+
+    public Subscription subscribePersistent(String streamId, String name, SubscriptionHandler handler,
+                                            SubscriptionOptions options) {
+        String key = key(streamId, name);
+        if (persistent.containsKey(key)) {
+            throw new SubscriptionExistsException(streamId, name);
+        }
+        // Created now, so that "current" means the stream's version when subscribe was called. When the database
+        // cannot be reached, the worker creates it once it can.
+        long id;
+        try {
+            id = rows.createOrGet(streamId, name, options.startFrom());
+        } catch (StorageException e) {
+            LOG.warning("JES0218W subscription '" + name + "' on '" + streamId + "' not created yet: "
+                    + e.getMessage());
+            id = -1;
+        }
+        PersistentSubscription[] self = new PersistentSubscription[1];
+        self[0] = new PersistentSubscription(streamId, name, handler, options, rows, reader, locks, readBatchSize,
+                executor, id, () -> persistent.remove(key, self[0]));
+        if (persistent.putIfAbsent(key, self[0]) != null) {
+            throw new SubscriptionExistsException(streamId, name);
+        }
+        try {
+            executor.execute(self[0]::run);
+        } catch (RuntimeException e) {
+            persistent.remove(key, self[0]);
+            throw e;
+        }
+        return self[0];
+    }
+
+    public void delete(String streamId, String name) {
+        PersistentSubscription running = persistent.get(key(streamId, name));
+        if (running != null) {
+            running.close();
+        }
+        rows.delete(streamId, name);
+    }
+
+    /** Makes every subscription read storage now (after a reconnect; also the safety net for tests). */
+    public void readAgainAll() {
+        persistent.values().forEach(PersistentSubscription::poke);
+    }
+
+    private void route(EventsAppended appended) {
+        for (PersistentSubscription s : persistent.values()) {
+            if (s.streamId().equals(appended.streamId())) {
+                s.poke();
+            }
+        }
+        for (TransientSubscription t : transients) {
+            t.notified(appended);
+        }
+    }
+
+    @Override
+    public void close() {
+        persistent.values().forEach(PersistentSubscription::requestStop);
+        persistent.values().forEach(PersistentSubscription::awaitStopped);
+        transients.forEach(TransientSubscription::close);
+        locks.close();
+    }
+
+    private static String key(String streamId, String name) {
+        return streamId + '\u0000' + name;
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM ${schema}.subscriptions WHERE stream_uuid = ? AND subscription_name = ?

@@ -1,0 +1,178 @@
+package org.jeventstore.subscriptions;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.testkit.Postgres;
+import org.jeventstore.testkit.PostgresServer;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Stand-ins for application servers in one JVM: each "server" is its own store instance over one fresh schema,
+ * with its own connections (application_name = the server's name, so a test can cut them) and executor.
+ */
+final class Servers implements AutoCloseable {
+
+    final PostgresServer db = Postgres.shared();
+    final String schema = "s_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    private final List<PostgresEventStore> stores = new ArrayList<>();
+    private final List<ExecutorService> executors = new ArrayList<>();
+    private final java.util.Map<String, KillableDataSource> dataSources = new java.util.concurrent.ConcurrentHashMap<>();
+    private final String prefix = "srv" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+
+    /** A new server; {@code name} becomes its connections' application_name (made unique per test class). */
+    PostgresEventStore start(String name) {
+        return start(name, 1000);
+    }
+
+    PostgresEventStore start(String name, int readBatchSize) {
+        PGSimpleDataSource pg = (PGSimpleDataSource) db.dataSource();
+        pg.setApplicationName(appName(name));
+        KillableDataSource ds = new KillableDataSource(pg);
+        dataSources.put(name, ds);
+        ExecutorService executor = Executors.newCachedThreadPool();
+        PostgresEventStore store = PostgresEventStore.builder(ds)
+                .settings(EventStoreSettings.defaults().withSchema(schema).withReadBatchSize(readBatchSize))
+                .notifications(ds, executor)
+                .listenerPoll(Duration.ofMillis(100))
+                .build();
+        synchronized (this) {
+            stores.add(store);
+            executors.add(executor);
+        }
+        return store;
+    }
+
+    String appName(String name) {
+        return prefix + "-" + name;
+    }
+
+    /** Terminates every backend of this "server" (its listener, lock and pooled connections): a crash or cut. */
+    int terminate(String name) throws SQLException {
+        return terminateWhere("application_name = ?", appName(name));
+    }
+
+    /**
+     * A crash of a "server": it can no longer reach the database (as if its process were gone) and every backend
+     * it had is terminated, which frees its locks.
+     */
+    int crash(String name) throws SQLException {
+        dataSources.get(name).kill();
+        return terminate(name);
+    }
+
+    /** Terminates every backend of every "server" of this test class. */
+    int terminateAll() throws SQLException {
+        return terminateWhere("application_name LIKE ?", prefix + "-%");
+    }
+
+    private int terminateWhere(String condition, String value) throws SQLException {
+        try (Connection c = db.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                     + " WHERE pid <> pg_backend_pid() AND " + condition)) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    long checkpoint(String streamId, String name) throws SQLException {
+        try (Connection c = db.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM \"" + schema
+                     + "\".subscriptions WHERE stream_uuid = ? AND subscription_name = ?")) {
+            ps.setString(1, streamId);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
+    }
+
+    /** A DataSource that refuses every connection once killed. */
+    static final class KillableDataSource implements javax.sql.DataSource {
+        private final PGSimpleDataSource delegate;
+        private volatile boolean dead;
+
+        KillableDataSource(PGSimpleDataSource delegate) {
+            this.delegate = delegate;
+        }
+
+        void kill() {
+            dead = true;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            if (dead) {
+                throw new SQLException("this server is dead", "08001");
+            }
+            return delegate.getConnection();
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            return getConnection();
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() {
+            return java.util.logging.Logger.getLogger("org.postgresql");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            return delegate.unwrap(iface);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) throws SQLException {
+            return delegate.isWrapperFor(iface);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (PostgresEventStore s : stores) {
+            s.close();
+        }
+        for (ExecutorService e : executors) {
+            e.shutdownNow();
+            e.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        try (Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not drop test schema " + schema, e);
+        }
+    }
+}
