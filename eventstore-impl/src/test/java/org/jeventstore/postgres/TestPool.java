@@ -1,18 +1,15 @@
 package org.jeventstore.postgres;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -20,7 +17,7 @@ import javax.sql.DataSource;
  * (most recently returned first), and a returned connection is rolled back and put back in autocommit. Opening a
  * PostgreSQL connection costs a backend process, which would dominate the run time of the tests otherwise.
  */
-final class TestPool implements DataSource, AutoCloseable {
+final class TestPool extends TestDataSource implements AutoCloseable {
 
     private final DataSource target;
     private final Semaphore permits;
@@ -119,41 +116,27 @@ final class TestPool implements DataSource, AutoCloseable {
         }
     }
 
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("test pool has one user");
-    }
+    /** Hands out one connection the caller controls (as a container does inside its transaction); close is a no-op. */
+    static final class Single extends TestDataSource {
+        private final Connection connection;
 
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
+        Single(Connection connection) {
+            this.connection = connection;
+        }
 
-    @Override
-    public void setLogWriter(PrintWriter out) {
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return false;
+        @Override
+        public Connection getConnection() {
+            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("close")) {
+                            return null;
+                        }
+                        try {
+                            return method.invoke(connection, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
     }
 }
