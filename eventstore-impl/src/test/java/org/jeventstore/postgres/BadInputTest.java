@@ -39,6 +39,13 @@ class BadInputTest {
         }
     }
 
+    /** Refers to itself: JSON has no way to write it. */
+    public static final class Cyclic {
+        public Cyclic getSelf() {
+            return this;
+        }
+    }
+
     static TestStores stores;
     static PostgresEventStore store;
     long head;
@@ -178,6 +185,8 @@ class BadInputTest {
                 .isInstanceOf(SerializationException.class);
         assertThatThrownBy(() -> store.recordSnapshot(SnapshotData.of("snap-bad", 1, new Unserializable())))
                 .isInstanceOf(SerializationException.class);
+        assertThatThrownBy(() -> store.appendToStream("new-4", ExpectedVersion.any(), List.of(EventData.of(new Cyclic()))))
+                .isInstanceOf(SerializationException.class).hasMessageContaining(Cyclic.class.getName());
 
         assertThatThrownBy(() -> store.streamInfo("new-4")).isInstanceOf(StreamNotFoundException.class);
         assertThat(store.readSnapshot("snap-bad")).isEmpty();

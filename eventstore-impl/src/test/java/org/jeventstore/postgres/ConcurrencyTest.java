@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
@@ -188,6 +189,7 @@ class ConcurrencyTest {
         List<String> violations = new CopyOnWriteArrayList<>();
         List<RecordedEvent> seen = Collections.synchronizedList(new ArrayList<>());
         long startHead = store.streamInfo("$all").version();
+        AtomicInteger pagesWhileWriting = new AtomicInteger();
 
         Future<?> reader = pool.submit(() -> {
             long last = startHead;
@@ -195,6 +197,9 @@ class ConcurrencyTest {
             while (true) {
                 boolean writersDone = !writing.get();
                 List<RecordedEvent> page = store.readAllForward(last + 1, 200);
+                if (!page.isEmpty() && writing.get()) {
+                    pagesWhileWriting.incrementAndGet();
+                }
                 for (RecordedEvent e : page) {
                     if (e.eventNumber() != last + 1) {
                         violations.add("saw position " + e.eventNumber() + " right after " + last);
@@ -242,6 +247,7 @@ class ConcurrencyTest {
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, head).boxed().toList());
         assertThat(head - startHead).isEqualTo(appended.size());
         assertThat(violations).isEmpty();
+        assertThat(pagesWhileWriting.get()).as("pages the reader took while the writers ran").isGreaterThan(5);
         assertThat(seen).extracting(RecordedEvent::eventId)
                 .containsExactlyElementsOf(all.subList((int) startHead, all.size()).stream()
                         .map(RecordedEvent::eventId).toList());
