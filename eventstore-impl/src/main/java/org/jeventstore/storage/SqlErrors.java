@@ -12,7 +12,7 @@ public final class SqlErrors {
 
     static final String UNIQUE_VIOLATION = "23505";
     static final String FOREIGN_KEY_VIOLATION = "23503";
-    /** E.g. a {@code \u0000} escape, which jsonb cannot hold. */
+    /** E.g. the JSON escape of the NUL character, which jsonb cannot hold. */
     static final String UNTRANSLATABLE_CHARACTER = "22P05";
     /** Text that is not valid JSON, cast to jsonb (a serializer that wrote something else). */
     static final String INVALID_TEXT_REPRESENTATION = "22P02";

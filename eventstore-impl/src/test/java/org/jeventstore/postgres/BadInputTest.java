@@ -22,6 +22,8 @@ import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.WrongExpectedVersionException;
 import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.serialization.EventSerializer;
+import org.jeventstore.serialization.JsonbEventSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -202,6 +204,41 @@ class BadInputTest {
                 .isInstanceOf(SerializationException.class).hasMessageContaining("snap-nul");
         assertThatThrownBy(() -> store.streamInfo("new-5")).isInstanceOf(StreamNotFoundException.class);
         assertThat(store.readSnapshot("snap-nul")).isEmpty();
+        assertNothingWritten();
+    }
+
+    @Test
+    void a_serializer_that_writes_invalid_json_gets_a_serialization_error_and_nothing_is_written() {
+        JsonbEventSerializer real = new JsonbEventSerializer();
+        EventSerializer broken = new EventSerializer() {
+            @Override
+            public String typeName(Object data) {
+                return real.typeName(data);
+            }
+
+            @Override
+            public String toJson(Object value) {
+                return "{not json";
+            }
+
+            @Override
+            public Object fromJson(String typeName, String json) {
+                return real.fromJson(typeName, json);
+            }
+
+            @Override
+            public Map<String, Object> metadataFromJson(String json) {
+                return real.metadataFromJson(json);
+            }
+        };
+        PostgresEventStore withBroken = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .serializer(broken).build();
+
+        assertThatThrownBy(() -> withBroken.appendToStream("new-6", ExpectedVersion.any(), fine()))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("new-6");
+        assertThatThrownBy(() -> withBroken.recordSnapshot(SnapshotData.of("snap-broken", 1, new Fine("x"))))
+                .isInstanceOf(SerializationException.class);
+        assertThatThrownBy(() -> store.streamInfo("new-6")).isInstanceOf(StreamNotFoundException.class);
         assertNothingWritten();
     }
 
