@@ -16,6 +16,10 @@ public record SchemaName(String name) {
             throw new ConfigurationException("invalid schema name '" + name + "' (setting eventstore.schema): use"
                     + " 1 to 63 lower-case letters, digits and underscores, not starting with a digit");
         }
+        if (name.startsWith("pg_")) {
+            throw new ConfigurationException("invalid schema name '" + name + "' (setting eventstore.schema):"
+                    + " PostgreSQL reserves names starting with pg_ for system schemas");
+        }
     }
 
     /** The name as a quoted SQL identifier. */

@@ -105,14 +105,25 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public AppendResult appendToStream(String streamId, ExpectedVersion expected, List<EventData> events) {
         checkWritableStream(streamId, expected);
-        Objects.requireNonNull(events, () -> "events to append to stream '" + streamId + "' must not be null");
+        if (events == null) {
+            throw new InvalidRequestException("events to append to stream '" + streamId + "' must not be null"
+                    + " (an empty list appends nothing)");
+        }
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i) == null) {
+                throw new InvalidRequestException("event " + i + " to append to stream '" + streamId + "' is null");
+            }
+        }
         return appender.append(streamId, expected, events);
     }
 
     @Override
     public AppendResult linkToStream(String streamId, ExpectedVersion expected, List<UUID> eventIds) {
         checkWritableStream(streamId, expected);
-        Objects.requireNonNull(eventIds, () -> "event ids to link to stream '" + streamId + "' must not be null");
+        if (eventIds == null) {
+            throw new InvalidRequestException("event ids to link to stream '" + streamId + "' must not be null"
+                    + " (an empty list links nothing)");
+        }
         for (int i = 0; i < eventIds.size(); i++) {
             if (eventIds.get(i) == null) {
                 throw new InvalidRequestException("event id " + i + " to link to stream '" + streamId + "' is null");
@@ -173,14 +184,18 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public Page<StreamInfo> paginateStreams(StreamQuery query) {
-        Objects.requireNonNull(query, "stream query must not be null");
+        if (query == null) {
+            throw new InvalidRequestException("stream query must not be null");
+        }
         return streams.paginate(query);
     }
 
     @Override
     public void deleteStream(String streamId, ExpectedVersion expected, DeleteMode mode) {
         checkWritableStream(streamId, expected);
-        Objects.requireNonNull(mode, "delete mode must not be null");
+        if (mode == null) {
+            throw new InvalidRequestException("delete mode for stream '" + streamId + "' must not be null");
+        }
         if (mode == DeleteMode.HARD && !settings.hardDeletesEnabled()) {
             throw new InvalidRequestException("hard delete of stream '" + streamId + "' refused: hard deletes are"
                     + " not enabled (setting eventstore.hard-deletes)");
@@ -190,7 +205,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public void recordSnapshot(SnapshotData snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot must not be null");
+        if (snapshot == null) {
+            throw new InvalidRequestException("snapshot to record must not be null");
+        }
         snapshots.record(snapshot);
     }
 

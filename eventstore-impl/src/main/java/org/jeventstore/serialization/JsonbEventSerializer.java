@@ -77,6 +77,10 @@ public final class JsonbEventSerializer implements EventSerializer {
             return Map.of();
         }
         Object value = jsonb.fromJson(json, Object.class);
+        if (value == null) {
+            // JSON null (another writer may store it): no metadata.
+            return Map.of();
+        }
         return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of("value", value);
     }
 

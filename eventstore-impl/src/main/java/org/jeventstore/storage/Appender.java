@@ -43,7 +43,7 @@ public final class Appender {
                 return new AppendResult(row == null ? 0 : row.version(), 0, 0);
             });
         }
-        Columns columns = columns(events);
+        Columns columns = columns(streamId, events);
         String statement = sql.withStream("append-events", fragment(expected));
         return tx.write("appending to stream '" + streamId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(statement)) {
@@ -134,7 +134,7 @@ public final class Appender {
         return new org.jeventstore.WrongExpectedVersionException(streamId, expected, row == null ? 0 : row.version());
     }
 
-    private Columns columns(List<EventData> events) {
+    private Columns columns(String streamId, List<EventData> events) {
         int n = events.size();
         UUID[] ids = new UUID[n];
         String[] types = new String[n];
@@ -145,7 +145,8 @@ public final class Appender {
         for (int i = 0; i < n; i++) {
             EventData e = events.get(i);
             if (e == null) {
-                throw new org.jeventstore.InvalidRequestException("event " + i + " of the list is null");
+                throw new org.jeventstore.InvalidRequestException("event " + i + " to append to stream '" + streamId
+                        + "' is null");
             }
             ids[i] = e.eventId() != null ? e.eventId() : UUID.randomUUID();
             types[i] = e.eventType() != null ? e.eventType() : serializer.typeName(e.data());

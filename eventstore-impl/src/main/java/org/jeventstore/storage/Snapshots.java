@@ -2,8 +2,10 @@ package org.jeventstore.storage;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Optional;
+import org.jeventstore.SerializationException;
 import org.jeventstore.SnapshotData;
 import org.jeventstore.serialization.EventSerializer;
 
@@ -24,7 +26,8 @@ public final class Snapshots {
         String type = s.sourceType() != null ? s.sourceType() : serializer.typeName(s.data());
         String data = serializer.toJson(s.data());
         String metadata = s.metadata().isEmpty() ? null : serializer.toJson(s.metadata());
-        tx.write("recording snapshot of '" + s.sourceId() + "'", c -> {
+        String what = "recording snapshot of '" + s.sourceId() + "'";
+        tx.write(what, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("record-snapshot"))) {
                 ps.setString(1, s.sourceId());
                 ps.setLong(2, s.sourceVersion());
@@ -32,6 +35,12 @@ public final class Snapshots {
                 ps.setString(4, data);
                 ps.setString(5, metadata);
                 return ps.executeUpdate();
+            } catch (SQLException e) {
+                SerializationException json = SqlErrors.jsonRefused(what, e);
+                if (json != null) {
+                    throw json;
+                }
+                throw e;
             }
         });
     }

@@ -2,6 +2,7 @@ package org.jeventstore.storage;
 
 import java.sql.SQLException;
 import org.jeventstore.DuplicateEventException;
+import org.jeventstore.SerializationException;
 import org.jeventstore.StorageException;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -11,6 +12,10 @@ public final class SqlErrors {
 
     static final String UNIQUE_VIOLATION = "23505";
     static final String FOREIGN_KEY_VIOLATION = "23503";
+    /** E.g. the JSON escape of the NUL character, which jsonb cannot hold. */
+    static final String UNTRANSLATABLE_CHARACTER = "22P05";
+    /** Text that is not valid JSON, cast to jsonb (a serializer that wrote something else). */
+    static final String INVALID_TEXT_REPRESENTATION = "22P02";
 
     private SqlErrors() {
     }
@@ -33,6 +38,19 @@ public final class SqlErrors {
     }
 
     /**
+     * The JSON of {@code what} was refused by PostgreSQL's jsonb type, or {@code null} when {@code e} is another
+     * error.
+     */
+    static SerializationException jsonRefused(String what, SQLException e) {
+        String state = e.getSQLState();
+        if (UNTRANSLATABLE_CHARACTER.equals(state) || INVALID_TEXT_REPRESENTATION.equals(state)) {
+            return new SerializationException(what + " failed: PostgreSQL cannot store the JSON as jsonb: "
+                    + e.getMessage() + " (SQLSTATE " + state + ")", e);
+        }
+        return null;
+    }
+
+    /**
      * Maps an error of an append or link to {@code streamId}: a unique violation on an event's primary key is a
      * duplicate event; anything else is a storage failure.
      */
@@ -47,6 +65,10 @@ public final class SqlErrors {
                 return new DuplicateEventException(streamId, "the event is already in this stream ("
                         + detail(e) + ")");
             }
+        }
+        SerializationException json = jsonRefused("appending to stream '" + streamId + "'", e);
+        if (json != null) {
+            return json;
         }
         return storage("appending to stream '" + streamId + "'", e);
     }

@@ -1,5 +1,11 @@
 package org.jeventstore.postgres;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.jeventstore.config.EventStoreSettings;
@@ -10,8 +16,10 @@ import org.jeventstore.testkit.PostgresServer;
 final class TestStores implements AutoCloseable {
 
     final PostgresServer server = Postgres.shared();
-    final DataSource dataSource = server.dataSource();
-    final String schema = "t_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    /** Pooled, as in a server: a physical connection serves many transactions one after the other. */
+    final TestPool pool = new TestPool(server.dataSource(), 40);
+    final DataSource dataSource = pool;
+    final String schema = newSchemaName();
     final PostgresEventStore store;
 
     TestStores() {
@@ -22,14 +30,55 @@ final class TestStores implements AutoCloseable {
         store = open(hardDeletes);
     }
 
+    static String newSchemaName() {
+        return "t_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+
     PostgresEventStore open(boolean hardDeletes) {
         return PostgresEventStore.builder(dataSource)
                 .settings(EventStoreSettings.defaults().withSchema(schema).withHardDeletes(hardDeletes))
                 .build();
     }
 
+    /** A table of this schema, quoted, for plain SQL in tests. */
+    String table(String name) {
+        return '"' + schema + "\"." + name;
+    }
+
+    /** Runs one statement in autocommit; returns the update count. */
+    int execute(String sql) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+            return st.getUpdateCount();
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first column of every row of a query, as longs. */
+    List<Long> longs(String sql) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            List<Long> values = new ArrayList<>();
+            while (rs.next()) {
+                values.add(rs.getLong(1));
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    long count(String table) {
+        return longs("SELECT count(*) FROM " + table(table)).get(0);
+    }
+
     @Override
     public void close() {
-        store.schema().drop();
+        try {
+            store.schema().drop();
+        } finally {
+            pool.close();
+        }
     }
 }

@@ -1,0 +1,256 @@
+package org.jeventstore.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import org.jeventstore.EventData;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StreamExistsException;
+import org.jeventstore.WrongExpectedVersionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class ConcurrencyTest {
+
+    public record Written(String writer, int n) {
+    }
+
+    static TestStores stores;
+    static PostgresEventStore store;
+    ExecutorService pool;
+
+    @BeforeAll
+    static void open() {
+        stores = new TestStores();
+        store = stores.store;
+    }
+
+    @AfterAll
+    static void close() {
+        stores.close();
+    }
+
+    @BeforeEach
+    void startPool() {
+        pool = Executors.newFixedThreadPool(10);
+    }
+
+    @AfterEach
+    void stopPool() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static List<EventData> events(String writer, int count) {
+        List<EventData> events = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(EventData.of(new Written(writer, i)).withEventId(UUID.randomUUID()));
+        }
+        return events;
+    }
+
+    /** Runs the tasks at once (all released by one latch) and returns each one's result or exception. */
+    private <T> List<Object> race(List<Callable<T>> tasks) throws InterruptedException {
+        CountDownLatch ready = new CountDownLatch(tasks.size());
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<T>> futures = new ArrayList<>();
+        for (Callable<T> task : tasks) {
+            futures.add(pool.submit(() -> {
+                ready.countDown();
+                go.await();
+                return task.call();
+            }));
+        }
+        assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+        go.countDown();
+        List<Object> outcomes = new ArrayList<>();
+        for (Future<T> f : futures) {
+            try {
+                outcomes.add(f.get());
+            } catch (ExecutionException e) {
+                outcomes.add(e.getCause());
+            }
+        }
+        return outcomes;
+    }
+
+    @Test
+    void of_four_concurrent_appends_at_the_same_exact_version_only_one_succeeds_and_only_its_events_are_stored()
+            throws Exception {
+        store.appendToStream("race-exact", ExpectedVersion.noStream(), events("setup", 2));
+        List<List<EventData>> batches = new ArrayList<>();
+        List<Callable<Object>> tasks = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            List<EventData> batch = events("w" + w, 3);
+            batches.add(batch);
+            tasks.add(() -> store.appendToStream("race-exact", ExpectedVersion.exactly(2), batch));
+        }
+
+        List<Object> outcomes = race(tasks);
+
+        assertThat(outcomes).filteredOn(o -> o instanceof WrongExpectedVersionException).hasSize(3);
+        int winner = -1;
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (!(outcomes.get(i) instanceof Throwable)) {
+                winner = i;
+            }
+        }
+        assertThat(winner).as("the one successful writer").isNotNegative();
+        List<RecordedEvent> stored = store.readStreamForward("race-exact", 1, 100);
+        assertThat(stored).extracting(RecordedEvent::eventNumber).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(stored.subList(2, 5)).extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(batches.get(winner).stream().map(EventData::eventId).toList());
+        assertThat(store.streamInfo("race-exact").version()).isEqualTo(5);
+    }
+
+    @Test
+    void of_four_concurrent_creations_of_a_new_stream_only_one_succeeds() throws Exception {
+        List<Callable<Object>> tasks = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            List<EventData> batch = events("w" + w, 2);
+            tasks.add(() -> store.appendToStream("race-new", ExpectedVersion.noStream(), batch));
+        }
+
+        List<Object> outcomes = race(tasks);
+
+        assertThat(outcomes).filteredOn(o -> o instanceof StreamExistsException).hasSize(3);
+        assertThat(store.readStreamForward("race-new", 1, 100)).extracting(RecordedEvent::eventNumber)
+                .containsExactly(1L, 2L);
+    }
+
+    @Test
+    void concurrent_any_appends_to_a_new_stream_all_succeed_with_gapless_versions() throws Exception {
+        concurrentAnyAppends("any-new", 0);
+    }
+
+    @Test
+    void concurrent_any_appends_to_an_existing_stream_all_succeed_with_gapless_versions() throws Exception {
+        store.appendToStream("any-existing", ExpectedVersion.any(), events("setup", 3));
+        concurrentAnyAppends("any-existing", 3);
+    }
+
+    private void concurrentAnyAppends(String stream, long before) throws Exception {
+        List<Callable<Object>> tasks = new ArrayList<>();
+        List<UUID> written = new CopyOnWriteArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            String writer = "w" + w;
+            tasks.add(() -> {
+                for (int i = 0; i < 5; i++) {
+                    List<EventData> batch = events(writer, 2);
+                    store.appendToStream(stream, ExpectedVersion.any(), batch);
+                    batch.forEach(e -> written.add(e.eventId()));
+                }
+                return null;
+            });
+        }
+
+        List<Object> outcomes = race(tasks);
+
+        assertThat(outcomes).containsOnlyNulls();
+        List<RecordedEvent> stored = store.readStreamForward(stream, 1, 1000);
+        assertThat(stored).extracting(RecordedEvent::eventNumber)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, before + 40).boxed().toList());
+        assertThat(stored.subList((int) before, stored.size())).extracting(RecordedEvent::eventId)
+                .containsExactlyInAnyOrderElementsOf(written);
+        // Each writer's events keep their order (an append is one contiguous block).
+        for (int w = 0; w < 4; w++) {
+            String writer = "w" + w;
+            assertThat(stored.stream().filter(e -> e.data(Written.class).writer().equals(writer))
+                    .map(e -> e.data(Written.class).n()).toList()).containsExactly(0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+        }
+        assertThat(store.streamInfo(stream).version()).isEqualTo(before + 40);
+    }
+
+    @Test
+    void eight_writers_leave_all_positions_dense_and_a_tailing_reader_sees_every_event_in_order() throws Exception {
+        int writers = 8;
+        int appendsPerWriter = 60;
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<String> violations = new CopyOnWriteArrayList<>();
+        List<RecordedEvent> seen = Collections.synchronizedList(new ArrayList<>());
+        long startHead = store.streamInfo("$all").version();
+        AtomicInteger pagesWhileWriting = new AtomicInteger();
+
+        Future<?> reader = pool.submit(() -> {
+            long last = startHead;
+            boolean finalPass = false;
+            while (true) {
+                boolean writersDone = !writing.get();
+                List<RecordedEvent> page = store.readAllForward(last + 1, 200);
+                if (!page.isEmpty() && writing.get()) {
+                    pagesWhileWriting.incrementAndGet();
+                }
+                for (RecordedEvent e : page) {
+                    if (e.eventNumber() != last + 1) {
+                        violations.add("saw position " + e.eventNumber() + " right after " + last);
+                    }
+                    last = e.eventNumber();
+                    seen.add(e);
+                }
+                if (page.isEmpty() && writersDone) {
+                    if (finalPass) {
+                        return null;
+                    }
+                    finalPass = true;
+                }
+            }
+        });
+
+        List<Future<?>> writes = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<UUID> appended = new CopyOnWriteArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            String writer = "tail-" + w;
+            int size = 1 + w % 3;
+            writes.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < appendsPerWriter; i++) {
+                    List<EventData> batch = events(writer, size);
+                    // Half the writers share one stream, the others have their own.
+                    String stream = writer.endsWith("0") || writer.endsWith("1") ? "tail-shared" : writer;
+                    store.appendToStream(stream, ExpectedVersion.any(), batch);
+                    batch.forEach(e -> appended.add(e.eventId()));
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : writes) {
+            f.get();
+        }
+        writing.set(false);
+        reader.get();
+
+        long head = store.streamInfo("$all").version();
+        List<RecordedEvent> all = store.readAllForward(1, Integer.MAX_VALUE);
+        assertThat(all).extracting(RecordedEvent::eventNumber)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, head).boxed().toList());
+        assertThat(head - startHead).isEqualTo(appended.size());
+        assertThat(violations).isEmpty();
+        assertThat(pagesWhileWriting.get()).as("pages the reader took while the writers ran").isGreaterThan(5);
+        assertThat(seen).extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(all.subList((int) startHead, all.size()).stream()
+                        .map(RecordedEvent::eventId).toList());
+        assertThat(seen).extracting(RecordedEvent::eventId).containsExactlyInAnyOrderElementsOf(appended);
+    }
+}

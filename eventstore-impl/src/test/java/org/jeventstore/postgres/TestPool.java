@@ -1,0 +1,142 @@
+package org.jeventstore.postgres;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * A minimal connection pool for tests, as an application server's would behave: physical connections are reused
+ * (most recently returned first), and a returned connection is rolled back and put back in autocommit. Opening a
+ * PostgreSQL connection costs a backend process, which would dominate the run time of the tests otherwise.
+ */
+final class TestPool extends TestDataSource implements AutoCloseable {
+
+    private final DataSource target;
+    private final Semaphore permits;
+    private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
+    private final List<Connection> opened = new ArrayList<>();
+
+    TestPool(DataSource target, int maxSize) {
+        this.target = target;
+        this.permits = new Semaphore(maxSize);
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        try {
+            if (!permits.tryAcquire(30, TimeUnit.SECONDS)) {
+                throw new SQLException("test pool exhausted");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted waiting for a pooled connection", e);
+        }
+        try {
+            Connection physical = idle.pollFirst();
+            if (physical == null || physical.isClosed()) {
+                physical = target.getConnection();
+                synchronized (opened) {
+                    opened.add(physical);
+                }
+            }
+            return handle(physical);
+        } catch (SQLException | RuntimeException e) {
+            permits.release();
+            throw e;
+        }
+    }
+
+    private Connection handle(Connection physical) {
+        boolean[] closed = {false};
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "close" -> {
+                            if (!closed[0]) {
+                                closed[0] = true;
+                                giveBack(physical);
+                            }
+                            return null;
+                        }
+                        case "isClosed" -> {
+                            return closed[0] || physical.isClosed();
+                        }
+                        default -> {
+                            if (closed[0]) {
+                                throw new SQLException("connection handle is closed");
+                            }
+                            try {
+                                return method.invoke(physical, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        }
+                    }
+                });
+    }
+
+    private void giveBack(Connection physical) {
+        try {
+            if (!physical.isClosed()) {
+                if (!physical.getAutoCommit()) {
+                    physical.rollback();
+                    physical.setAutoCommit(true);
+                }
+                idle.addFirst(physical);
+            }
+        } catch (SQLException e) {
+            closeQuietly(physical);
+        } finally {
+            permits.release();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (opened) {
+            opened.forEach(TestPool::closeQuietly);
+            opened.clear();
+        }
+        idle.clear();
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // closing anyway
+        }
+    }
+
+    /** Hands out one connection the caller controls (as a container does inside its transaction); close is a no-op. */
+    static final class Single extends TestDataSource {
+        private final Connection connection;
+
+        Single(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public Connection getConnection() {
+            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("close")) {
+                            return null;
+                        }
+                        try {
+                            return method.invoke(connection, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+    }
+}
