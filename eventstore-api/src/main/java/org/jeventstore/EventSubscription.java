@@ -17,7 +17,7 @@ import java.lang.annotation.Target;
  * Every server starts the subscription; only the one holding its lock calls the observers. A normal return
  * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it.
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
- * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code buffer-size}, {@code max-queue-size},
+ * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
  * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}).
  */
 @Qualifier
@@ -36,8 +36,16 @@ public @interface EventSubscription {
     @Nonbinding
     String startFrom() default "origin";
 
+    /**
+     * How many events may be handled at once (default 1: strictly in order). Above 1, events of one stream are
+     * still handled one at a time and in order when {@link #partitionBy()} is {@code "stream"}.
+     */
     @Nonbinding
     int concurrencyLimit() default 1;
+
+    /** {@code "stream"} to keep each stream's events in order under concurrency, or {@code ""} for no ordering. */
+    @Nonbinding
+    String partitionBy() default "";
 
     @Nonbinding
     int bufferSize() default 1;

@@ -35,7 +35,7 @@ public record EventStoreConfig(String dataSource, String listenDataSource, Event
                 Duration.ofMillis(integer(config, "eventstore.listener.down-limit-ms", 60_000)));
     }
 
-    private static boolean bool(Config config, String key, boolean fallback) {
+    static boolean bool(Config config, String key, boolean fallback) {
         String value = config.getOptionalValue(key, String.class).orElse(null);
         if (value == null) {
             return fallback;
@@ -46,7 +46,7 @@ public record EventStoreConfig(String dataSource, String listenDataSource, Event
         return Boolean.parseBoolean(value.trim());
     }
 
-    private static int integer(Config config, String key, int fallback) {
+    static int integer(Config config, String key, int fallback) {
         String value = config.getOptionalValue(key, String.class).orElse(null);
         if (value == null) {
             return fallback;

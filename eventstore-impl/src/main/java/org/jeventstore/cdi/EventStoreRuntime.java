@@ -11,12 +11,14 @@ import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.NotificationOptions;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -28,6 +30,7 @@ import org.eclipse.microprofile.config.Config;
 import org.jeventstore.ConfigurationException;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
+import org.jeventstore.Subscription;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.storage.SchemaManager;
@@ -57,6 +60,14 @@ public class EventStoreRuntime {
 
     @Resource
     TransactionSynchronizationRegistry transactions;
+
+    @Inject
+    EventSubscriptionExtension subscriptionExtension;
+
+    @Inject
+    BeanManager beanManager;
+
+    private volatile List<Subscription> annotated = List.of();
 
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean schemaReady;
@@ -91,6 +102,7 @@ public class EventStoreRuntime {
         listener.addConsumer(relay::submit);
         listener.addConnectListener(this::ensureSchema);
         ensureSchema();
+        annotated = AnnotatedSubscriptions.start(subscriptionExtension, config, beanManager, store);
         LOG.info(() -> "JES0002I event store started: schema " + settings.settings().schema() + ", datasource "
                 + settings.dataSource() + ", listener datasource " + settings.listenDataSource());
     }
@@ -166,6 +178,12 @@ public class EventStoreRuntime {
 
     public Instant listenerDownSince() {
         return listener().disconnectedSince();
+    }
+
+    /** The {@code @EventSubscription} subscriptions running on this server. */
+    public List<Subscription> annotatedSubscriptions() {
+        start();
+        return annotated;
     }
 
     public EventStoreConfig config() {

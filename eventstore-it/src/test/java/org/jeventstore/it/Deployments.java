@@ -24,6 +24,11 @@ final class Deployments {
     }
 
     static EnterpriseArchive earWith(Class<?>... testClasses) {
+        return earWith(null, testClasses);
+    }
+
+    /** As {@link #earWith(Class[])}, with a {@code META-INF/microprofile-config.properties} for the web module. */
+    static EnterpriseArchive earWith(org.jboss.shrinkwrap.api.asset.Asset config, Class<?>... testClasses) {
         File file = new File(System.getProperty("eventstore.ear", "../eventstore-ear/target/eventstore.ear"));
         if (!file.isFile()) {
             throw new IllegalStateException("no EAR at " + file.getAbsolutePath() + ": build eventstore-ear first");
@@ -34,6 +39,9 @@ final class Deployments {
         // Rebuilt under the module's own name, so application.xml's context root still applies.
         WebArchive war = ShrinkWrap.create(WebArchive.class, WEB_MODULE).merge(original).addClasses(testClasses)
                 .addAsLibraries(jarOf(org.awaitility.Awaitility.class), jarOf(org.hamcrest.Matcher.class));
+        if (config != null) {
+            war.addAsResource(config, "META-INF/microprofile-config.properties");
+        }
         ear.delete(WEB_MODULE);
         ear.addAsModule(war);
         return ear;

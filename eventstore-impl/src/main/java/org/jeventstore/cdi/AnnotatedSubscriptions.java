@@ -1,0 +1,89 @@
+package org.jeventstore.cdi;
+
+import jakarta.enterprise.inject.spi.BeanManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.Config;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.EventStore;
+import org.jeventstore.EventSubscription;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StartFrom;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
+
+/**
+ * Starts one persistent subscription per {@code @EventSubscription} name, with the annotation's options
+ * overridden by MicroProfile Config {@code eventstore.subscription.<name>.<option>}. Its handler fires the event to
+ * the name's observers on the subscription's worker: a normal return acknowledges, an exception retries.
+ */
+final class AnnotatedSubscriptions {
+
+    private static final Logger LOG = Logger.getLogger(AnnotatedSubscriptions.class.getName());
+
+    private AnnotatedSubscriptions() {
+    }
+
+    static List<Subscription> start(EventSubscriptionExtension extension, Config config, BeanManager beans,
+                                    EventStore store) {
+        List<Subscription> started = new ArrayList<>();
+        for (EventSubscriptionExtension.Declaration d : extension.declarations().values()) {
+            String prefix = "eventstore.subscription." + d.name() + ".";
+            if (!EventStoreConfig.bool(config, prefix + "enabled", true)) {
+                LOG.info(() -> "JES0230I subscription '" + d.name() + "' is disabled on this server (" + prefix
+                        + "enabled=false)");
+                continue;
+            }
+            SubscriptionOptions options = options(d.annotation(), prefix, config);
+            EventSubscriptionLiteral qualifier = new EventSubscriptionLiteral(d.name(), d.stream());
+            SubscriptionHandler handler = event -> {
+                if (d.recordedEventObserver()) {
+                    beans.getEvent().select(RecordedEvent.class, qualifier).fire(event);
+                }
+                Object data = event.data();
+                for (Class<?> type : d.payloadTypes()) {
+                    if (type.isInstance(data)) {
+                        fire(beans, type, qualifier, data);
+                    }
+                }
+            };
+            started.add(store.subscribeToStream(d.stream(), d.name(), handler, options));
+            LOG.info(() -> "JES0231I subscription '" + d.name() + "' on '" + d.stream() + "' started for observers"
+                    + " declared by " + d.declaredBy());
+        }
+        return started;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void fire(BeanManager beans, Class<T> type, EventSubscriptionLiteral qualifier, Object data) {
+        beans.getEvent().select(type, qualifier).fire((T) data);
+    }
+
+    static SubscriptionOptions options(EventSubscription a, String prefix, Config config) {
+        String start = config.getOptionalValue(prefix + "start-from", String.class).orElse(a.startFrom());
+        String partition = config.getOptionalValue(prefix + "partition-by", String.class).orElse(a.partitionBy());
+        if (!partition.isEmpty() && !partition.equals("stream")) {
+            throw new ConfigurationException(prefix + "partition-by must be 'stream' or empty, was '" + partition + "'");
+        }
+        StartFrom startFrom;
+        try {
+            startFrom = StartFrom.parse(start);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(prefix + "start-from: " + e.getMessage());
+        }
+        return SubscriptionOptions.defaults()
+                .startFrom(startFrom)
+                .concurrency(EventStoreConfig.integer(config, prefix + "concurrency-limit", a.concurrencyLimit()),
+                        partition.isEmpty() ? null : RecordedEvent::streamId)
+                .bufferSize(EventStoreConfig.integer(config, prefix + "buffer-size", a.bufferSize()))
+                .maxQueueSize(EventStoreConfig.integer(config, prefix + "max-queue-size", a.maxQueueSize()))
+                .checkpoint(EventStoreConfig.integer(config, prefix + "checkpoint-threshold", a.checkpointThreshold()),
+                        Duration.ofMillis(EventStoreConfig.integer(config, prefix + "checkpoint-after-ms",
+                                (int) a.checkpointAfterMs())))
+                .retryInterval(Duration.ofMillis(EventStoreConfig.integer(config, prefix + "retry-interval-ms",
+                        (int) a.retryIntervalMs())));
+    }
+}

@@ -1,0 +1,128 @@
+package org.jeventstore.cdi;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
+import jakarta.enterprise.inject.spi.DeploymentException;
+import jakarta.enterprise.inject.spi.Extension;
+import jakarta.enterprise.inject.spi.ObserverMethod;
+import jakarta.enterprise.inject.spi.ProcessObserverMethod;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jeventstore.EventSubscription;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StartFrom;
+
+/**
+ * Finds every observer method qualified {@code @EventSubscription} at deployment, checks the declarations, and
+ * remembers one subscription per name for the runtime to start. A bad declaration fails the deployment with a
+ * message naming the method: an asynchronous observer (it could not acknowledge), one name declared with
+ * different streams or options, an invalid option.
+ */
+public class EventSubscriptionExtension implements Extension {
+
+    /** One named subscription and what its observers declared. */
+    public record Declaration(String name, String stream, EventSubscription annotation, String declaredBy,
+                              boolean recordedEventObserver, java.util.Set<Class<?>> payloadTypes) {
+    }
+
+    private final Map<String, Declaration> declarations = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    <T, X> void observer(@Observes ProcessObserverMethod<T, X> event) {
+        ObserverMethod<T> method = event.getObserverMethod();
+        for (Annotation q : method.getObservedQualifiers()) {
+            if (q instanceof EventSubscription es) {
+                record(es, method);
+            }
+        }
+    }
+
+    private void record(EventSubscription es, ObserverMethod<?> method) {
+        String where = describe(method);
+        if (es.name() == null || es.name().isBlank()) {
+            problems.add(where + ": @EventSubscription needs a non-blank name");
+            return;
+        }
+        if (method.isAsync()) {
+            problems.add(where + ": @EventSubscription(name = \"" + es.name() + "\") must be observed with @Observes,"
+                    + " not @ObservesAsync: the method's normal return is the acknowledgement");
+            return;
+        }
+        String invalid = invalidOption(es);
+        if (invalid != null) {
+            problems.add(where + ": @EventSubscription(name = \"" + es.name() + "\"): " + invalid);
+            return;
+        }
+        Type observed = method.getObservedType();
+        boolean recorded = observed == RecordedEvent.class;
+        if (!recorded && !(observed instanceof Class<?>)) {
+            problems.add(where + ": an @EventSubscription payload observer must observe a plain class, not "
+                    + observed.getTypeName());
+            return;
+        }
+        java.util.Set<Class<?>> payload = recorded ? java.util.Set.of() : java.util.Set.of((Class<?>) observed);
+        Declaration previous = declarations.get(es.name());
+        if (previous == null) {
+            declarations.put(es.name(), new Declaration(es.name(), es.stream(), es, where, recorded, payload));
+            return;
+        }
+        if (!sameOptions(previous.annotation(), es)) {
+            problems.add("@EventSubscription(name = \"" + es.name() + "\") is declared with different stream or"
+                    + " options by " + previous.declaredBy() + " and " + where);
+            return;
+        }
+        java.util.Set<Class<?>> types = new java.util.HashSet<>(previous.payloadTypes());
+        types.addAll(payload);
+        declarations.put(es.name(), new Declaration(es.name(), es.stream(), previous.annotation(),
+                previous.declaredBy(), previous.recordedEventObserver() || recorded, java.util.Set.copyOf(types)));
+    }
+
+    void validate(@Observes AfterBeanDiscovery event) {
+        for (String problem : problems) {
+            event.addDefinitionError(new DeploymentException("jeventstore: " + problem));
+        }
+    }
+
+    /** The subscriptions declared by observer methods, by name. */
+    public Map<String, Declaration> declarations() {
+        return Collections.unmodifiableMap(declarations);
+    }
+
+    private static String invalidOption(EventSubscription es) {
+        try {
+            StartFrom.parse(es.startFrom());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!es.partitionBy().isEmpty() && !es.partitionBy().equals("stream")) {
+            return "partitionBy must be \"stream\" or empty, was \"" + es.partitionBy() + "\"";
+        }
+        if (es.stream() == null || es.stream().isBlank()) {
+            return "stream must not be blank";
+        }
+        if (es.concurrencyLimit() < 1 || es.bufferSize() < 1 || es.maxQueueSize() < 1 || es.checkpointThreshold() < 1
+                || es.checkpointAfterMs() < 1 || es.retryIntervalMs() < 1) {
+            return "concurrencyLimit, bufferSize, maxQueueSize, checkpointThreshold, checkpointAfterMs and"
+                    + " retryIntervalMs must all be >= 1";
+        }
+        return null;
+    }
+
+    private static boolean sameOptions(EventSubscription a, EventSubscription b) {
+        return Objects.equals(a.stream(), b.stream()) && Objects.equals(a.startFrom(), b.startFrom())
+                && a.concurrencyLimit() == b.concurrencyLimit() && a.partitionBy().equals(b.partitionBy())
+                && a.bufferSize() == b.bufferSize()
+                && a.maxQueueSize() == b.maxQueueSize() && a.checkpointThreshold() == b.checkpointThreshold()
+                && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs();
+    }
+
+    private static String describe(ObserverMethod<?> method) {
+        return method.getBeanClass().getName() + " (observer of " + method.getObservedType().getTypeName() + ")";
+    }
+}

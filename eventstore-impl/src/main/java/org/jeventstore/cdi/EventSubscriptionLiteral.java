@@ -1,0 +1,67 @@
+package org.jeventstore.cdi;
+
+import jakarta.enterprise.util.AnnotationLiteral;
+import org.jeventstore.EventSubscription;
+
+/** The qualifier used to fire a subscription's events to its observers (only name and stream are binding). */
+@SuppressWarnings("all")
+final class EventSubscriptionLiteral extends AnnotationLiteral<EventSubscription> implements EventSubscription {
+
+    private final String name;
+    private final String stream;
+
+    EventSubscriptionLiteral(String name, String stream) {
+        this.name = name;
+        this.stream = stream;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String stream() {
+        return stream;
+    }
+
+    @Override
+    public String startFrom() {
+        return "origin";
+    }
+
+    @Override
+    public int concurrencyLimit() {
+        return 1;
+    }
+
+    @Override
+    public String partitionBy() {
+        return "";
+    }
+
+    @Override
+    public int bufferSize() {
+        return 1;
+    }
+
+    @Override
+    public int maxQueueSize() {
+        return 1000;
+    }
+
+    @Override
+    public int checkpointThreshold() {
+        return 100;
+    }
+
+    @Override
+    public long checkpointAfterMs() {
+        return 1000;
+    }
+
+    @Override
+    public long retryIntervalMs() {
+        return 1000;
+    }
+}
