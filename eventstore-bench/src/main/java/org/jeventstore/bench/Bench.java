@@ -71,10 +71,12 @@ public final class Bench {
 
     private int run() throws Exception {
         Report report = new Report();
-        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        report.fact("started", start.toString());
-        String mode = (options.quick() ? "quick" : "full") + ": " + options.rounds() + " round(s) of "
-                + options.seconds() + " s per trial, warm-up " + options.warmupSeconds() + " s per trial";
+        report.fact("started", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        Map<String, Object> mode = new LinkedHashMap<>();
+        mode.put("name", options.quick() ? "quick" : "full");
+        mode.put("rounds", options.rounds());
+        mode.put("seconds_per_trial", options.seconds());
+        mode.put("warmup_seconds_per_trial", options.warmupSeconds());
         report.fact("mode", mode);
         progress("jeventstore benchmarks, %s", mode);
         PostgresServer server = Postgres.sharedWithoutContainers(null);
@@ -82,20 +84,24 @@ public final class Bench {
         direct = server.dataSource();
         pool = pool(direct);
         Map<String, String> settings = settings();
-        report.fact("postgres", settings.remove("version") + " (" + server.origin() + ")");
+        Map<String, Object> postgres = new LinkedHashMap<>();
+        postgres.put("server_version", settings.remove("server_version"));
+        postgres.put("origin", server.origin());
+        postgres.put("version", settings.remove("version"));
+        report.fact("postgres", postgres);
         report.fact("settings", settings);
         boolean durable = "on".equals(settings.get("fsync")) && "on".equals(settings.get("synchronous_commit"));
         report.fact("durable", durable);
+        progress("PostgreSQL %s, %s", postgres.get("server_version"), settings);
         if (!durable) {
             progress("WARNING: fsync or synchronous_commit is off: the write figures are not durable commits");
         }
-        progress("PostgreSQL %s", settings);
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cores", Runtime.getRuntime().availableProcessors());
         machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        machine.put("load_average_1min_at_start", loadAverage());
         report.fact("machine", machine);
-        report.fact("load average (1 min) at start", loadAverage());
         try {
             for (Workload w : Workloads.all()) {
                 if (!options.only().isEmpty() && !options.only().contains(w.id)) {
@@ -105,8 +111,8 @@ public final class Bench {
                 runWorkload(w, report);
             }
         } finally {
-            report.fact("load average (1 min) at end", loadAverage());
-            report.fact("duration s", Math.round(elapsed()));
+            machine.put("load_average_1min_at_end", loadAverage());
+            report.fact("duration_s", Math.round(elapsed()));
             report.write(options.out());
             pool.close();
         }
@@ -207,6 +213,10 @@ public final class Bench {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT version()")) {
                 rs.next();
                 settings.put("version", rs.getString(1));
+            }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+                rs.next();
+                settings.put("server_version", rs.getString(1));
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
                 for (String name : SETTINGS) {
