@@ -29,9 +29,13 @@ import org.postgresql.PGNotification;
  * statement; keyset-paged reads of it; a bare NOTIFY round trip; and the fsync bound.
  *
  * <p>The baselines do the application's share of the work the store does: event data and metadata are turned
- * into JSON with JSON-B on write and back into objects on read ({@link #JDBC_RAW} reads skip that).
+ * into JSON with JSON-B on write and back into objects on read (the "jdbc raw" reads skip that).
  */
 final class Baselines {
+
+    /** The subject of W7's baseline. */
+    static final String JDBC_NOTIFY_ROUND_TRIP = "bare NOTIFY";
+    static final String COMMITS_PER_S = "commits/s";
 
     private Baselines() {
     }
@@ -238,9 +242,6 @@ final class Baselines {
         });
     }
 
-    static final String JDBC_NOTIFY_ROUND_TRIP = "bare NOTIFY";
-    static final String JDBC_RAW = Workload.JDBC_RAW;
-
     /**
      * The fsync bound: tiny autocommit INSERTs (each its own commit, so its own WAL flush) by {@code connections}
      * writers; commits per second.
@@ -268,8 +269,6 @@ final class Baselines {
             }
         });
     }
-
-    static final String COMMITS_PER_S = "commits/s";
 
     static void createFsyncTable(DataSource pool, String schema) throws SQLException {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {

@@ -1,6 +1,6 @@
 package org.jeventstore.bench;
 
-import static org.jeventstore.bench.Report.Goal;
+import org.jeventstore.bench.Report.Goal;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
