@@ -1,0 +1,259 @@
+package org.jeventstore.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.serialization.JsonbEventSerializer;
+import org.jeventstore.testkit.Postgres;
+import org.jeventstore.testkit.PostgresServer;
+
+/**
+ * The benchmark harness: takes PostgreSQL from {@code EVENTSTORE_DB_*} or starts the embedded one (fsync and
+ * synchronous_commit on), runs every workload (warm-up, then rounds in which the store and its baselines take
+ * turns), prints progress, and writes {@code results.md} and {@code results.json}.
+ *
+ * <p>System properties: {@code bench.quick} (1 round of 1 s per trial), {@code bench.rounds}, {@code bench.seconds},
+ * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}).
+ */
+public final class Bench {
+
+    /** The PostgreSQL settings the report records. */
+    private static final List<String> SETTINGS = List.of("fsync", "synchronous_commit", "full_page_writes",
+            "wal_level", "wal_sync_method", "wal_buffers", "wal_writer_delay", "commit_delay", "max_wal_size",
+            "checkpoint_timeout", "shared_buffers", "work_mem", "max_connections");
+
+    record Options(boolean quick, int rounds, double seconds, double warmupSeconds, Path out, List<String> only) {
+        static Options fromSystemProperties() {
+            boolean quick = Boolean.parseBoolean(System.getProperty("bench.quick", "false"));
+            String rounds = System.getProperty("bench.rounds", "");
+            String seconds = System.getProperty("bench.seconds", "");
+            return new Options(quick,
+                    rounds.isBlank() ? (quick ? 1 : 5) : Integer.parseInt(rounds.trim()),
+                    seconds.isBlank() ? (quick ? 1.0 : 3.0) : Double.parseDouble(seconds.trim()),
+                    quick ? 0.3 : 1.0,
+                    Path.of(System.getProperty("bench.out", "target/bench")),
+                    Arrays.stream(System.getProperty("bench.only", "").split(",")).map(String::trim)
+                            .filter(id -> !id.isEmpty()).toList());
+        }
+    }
+
+    private final Options options;
+    private final long started = System.nanoTime();
+    private DataSource direct;
+    private HikariDataSource pool;
+    private boolean checkpoints = true;
+
+    private Bench(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Bench bench = new Bench(Options.fromSystemProperties());
+        int status = bench.run();
+        System.exit(status);
+    }
+
+    private int run() throws Exception {
+        Report report = new Report();
+        report.fact("started", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        Map<String, Object> mode = new LinkedHashMap<>();
+        mode.put("name", options.quick() ? "quick" : "full");
+        mode.put("rounds", options.rounds());
+        mode.put("seconds_per_trial", options.seconds());
+        mode.put("warmup_seconds_per_trial", options.warmupSeconds());
+        report.fact("mode", mode);
+        progress("jeventstore benchmarks, %s", mode);
+        PostgresServer server = Postgres.sharedWithoutContainers(null);
+        progress("PostgreSQL: %s", server);
+        direct = server.dataSource();
+        pool = pool(direct);
+        Map<String, String> settings = settings();
+        Map<String, Object> postgres = new LinkedHashMap<>();
+        postgres.put("server_version", settings.remove("server_version"));
+        postgres.put("origin", server.origin());
+        postgres.put("version", settings.remove("version"));
+        report.fact("postgres", postgres);
+        report.fact("settings", settings);
+        boolean durable = "on".equals(settings.get("fsync")) && "on".equals(settings.get("synchronous_commit"));
+        report.fact("durable", durable);
+        progress("PostgreSQL %s, %s", postgres.get("server_version"), settings);
+        if (!durable) {
+            progress("WARNING: fsync or synchronous_commit is off: the write figures are not durable commits");
+        }
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        machine.put("load_average_1min_at_start", loadAverage());
+        report.fact("machine", machine);
+        try {
+            for (Workload w : Workloads.all()) {
+                if (!options.only().isEmpty() && !options.only().contains(w.id)) {
+                    continue;
+                }
+                report.workload(w);
+                runWorkload(w, report);
+            }
+        } finally {
+            machine.put("load_average_1min_at_end", loadAverage());
+            report.fact("duration_s", Math.round(elapsed()));
+            report.write(options.out());
+            pool.close();
+        }
+        progress("done in %.0f s; results in %s", elapsed(), options.out().toAbsolutePath());
+        System.out.println();
+        System.out.println(Files.readString(options.out().resolve("results.md")));
+        return report.hasFailures() ? 1 : 0;
+    }
+
+    private void runWorkload(Workload w, Report report) {
+        progress("%s %s: setting up", w.id, w.title);
+        try (w) {
+            List<Workload.Trial> trials = w.setUp(this);
+            if (trials.isEmpty()) {
+                progress("%s: nothing to measure yet (%s)", w.id, w.pending());
+                return;
+            }
+            for (Workload.Trial t : trials) {
+                checkpoint();
+                Map<String, Double> values = t.run(options.warmupSeconds());
+                progress("%s warm-up   %-22s %s", w.id, t.subject(), Report.summary(values));
+            }
+            for (int round = 1; round <= options.rounds(); round++) {
+                // Each round starts with another trial, so no trial always runs right after the same one.
+                for (int k = 0; k < trials.size(); k++) {
+                    Workload.Trial t = trials.get((round - 1 + k) % trials.size());
+                    checkpoint();
+                    Map<String, Double> values = t.run(options.seconds());
+                    report.add(w, t.subject(), values);
+                    progress("%s round %d/%d %-22s %s", w.id, round, options.rounds(), t.subject(),
+                            Report.summary(values));
+                }
+            }
+        } catch (Exception e) {
+            report.failed(w, e);
+            progress("%s FAILED: %s", w.id, e);
+            e.printStackTrace(System.out);
+        }
+    }
+
+    /** A store in a fresh schema (a leftover from an interrupted run is dropped first). */
+    PostgresEventStore store(String schema) throws SQLException {
+        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        return PostgresEventStore.builder(pool).schema(schema)
+                .serializer(new JsonbEventSerializer().register(Payload.class)).build();
+    }
+
+    /** The pool every store and baseline uses: 10 connections, enough for the 8 writers of W3. */
+    DataSource pool() {
+        return pool;
+    }
+
+    /** Unpooled connections, for LISTEN (which must not stay on a pooled connection). */
+    DataSource direct() {
+        return direct;
+    }
+
+    /** Vacuums and analyzes every table of these schemas, so that reads start from settled tables and statistics. */
+    void vacuumAnalyze(String... schemas) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            for (String schema : schemas) {
+                List<String> tables = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery("SELECT quote_ident(schemaname) || '.' || quote_ident(tablename)"
+                        + " FROM pg_tables WHERE schemaname = '" + schema + "'")) {
+                    while (rs.next()) {
+                        tables.add(rs.getString(1));
+                    }
+                }
+                for (String table : tables) {
+                    st.execute("VACUUM ANALYZE " + table);
+                }
+            }
+        }
+    }
+
+    /** A CHECKPOINT before each trial, so that no trial pays for the WAL the previous one wrote. */
+    private void checkpoint() {
+        if (!checkpoints) {
+            return;
+        }
+        try {
+            execute("CHECKPOINT");
+        } catch (SQLException e) {
+            checkpoints = false;
+            progress("no CHECKPOINT between trials (%s)", e.getMessage());
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private Map<String, String> settings() throws SQLException {
+        Map<String, String> settings = new LinkedHashMap<>();
+        try (Connection c = pool.getConnection()) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT version()")) {
+                rs.next();
+                settings.put("version", rs.getString(1));
+            }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+                rs.next();
+                settings.put("server_version", rs.getString(1));
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
+                for (String name : SETTINGS) {
+                    ps.setString(1, name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        settings.put(name, rs.getString(1));
+                    }
+                }
+            }
+        }
+        return settings;
+    }
+
+    private static HikariDataSource pool(DataSource direct) {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(direct);
+        config.setPoolName("bench");
+        config.setMaximumPoolSize(10);
+        config.setMinimumIdle(10);
+        return new HikariDataSource(config);
+    }
+
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (Exception e) {
+            return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        }
+    }
+
+    private double elapsed() {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    void progress(String format, Object... args) {
+        System.out.printf("[%4.0fs] %s%n", elapsed(), String.format(format, args));
+        System.out.flush();
+    }
+}

@@ -1,0 +1,178 @@
+package org.jeventstore.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * One row group of the report: the store's way of doing some work and the baselines doing the same work, run
+ * alternately in every round so that a disturbance (another build on the machine) hits both alike.
+ *
+ * <p>Lifecycle: {@link #setUp} once (own schemas, data to read), then each trial once to warm up, then each trial
+ * once per round, then {@link #close} (drops the schemas). A workload that needs an API not written yet (W6, the
+ * store's side of W7) is a subclass whose trials join later; the report lists what is still missing.
+ */
+public abstract class Workload implements AutoCloseable {
+
+    /** One measured thing, run once per round: the store or a baseline. Figures are keyed by name with unit. */
+    public interface Trial {
+        String subject();
+
+        Map<String, Double> run(double seconds) throws Exception;
+    }
+
+    /** One step of a writer or reader; returns how many events it handled. */
+    @FunctionalInterface
+    public interface Step {
+        int run(int worker, long seq) throws Exception;
+    }
+
+    public static final String STORE = "jeventstore";
+    public static final String JDBC = "jdbc";
+    public static final String JDBC_NOTIFY = "jdbc+notify";
+    public static final String JDBC_RAW = "jdbc raw";
+
+    public static final String EVENTS_PER_S = "events/s";
+    public static final String P50_MS = "p50 ms";
+    public static final String P99_MS = "p99 ms";
+
+    final String id;
+    final String title;
+
+    protected Workload(String id, String title) {
+        this.id = id;
+        this.title = title;
+    }
+
+    /** Creates this workload's schemas and data; returns its trials. */
+    public abstract List<Trial> setUp(Bench bench) throws Exception;
+
+    /** What the figures are compared with, and the targets. */
+    public abstract List<Report.Goal> goals();
+
+    /** What this workload does not measure yet, or {@code null}. */
+    public String pending() {
+        return null;
+    }
+
+    /** Drops this workload's schemas. */
+    @Override
+    public abstract void close() throws Exception;
+
+    static Trial trial(String subject, Timed body) {
+        return new Trial() {
+            @Override
+            public String subject() {
+                return subject;
+            }
+
+            @Override
+            public Map<String, Double> run(double seconds) throws Exception {
+                return body.run(seconds);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    interface Timed {
+        Map<String, Double> run(double seconds) throws Exception;
+    }
+
+    /**
+     * Runs {@code workers} threads, each calling {@code step} with its own sequence 0, 1, 2, ... until the time is
+     * up (every worker completes at least one step); returns the events handled per second of wall time.
+     */
+    static double throughput(int workers, double seconds, Step step) throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        long events;
+        if (workers == 1) {
+            events = loop(0, deadline, step);
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(workers);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Long>> results = new ArrayList<>();
+                for (int w = 0; w < workers; w++) {
+                    int worker = w;
+                    results.add(pool.submit(() -> {
+                        go.await();
+                        return loop(worker, deadline, step);
+                    }));
+                }
+                start = System.nanoTime();
+                go.countDown();
+                events = 0;
+                for (Future<Long> f : results) {
+                    events += f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        return events / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static long loop(int worker, long deadline, Step step) throws Exception {
+        long events = 0;
+        long seq = 0;
+        do {
+            events += step.run(worker, seq++);
+        } while (System.nanoTime() < deadline);
+        return events;
+    }
+
+    /** Calls {@code step} one at a time until the time is up; returns each call's duration in milliseconds. */
+    static double[] latencies(double seconds, Step step) throws Exception {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        double[] samples = new double[1024];
+        int n = 0;
+        long seq = 0;
+        do {
+            long t0 = System.nanoTime();
+            step.run(0, seq++);
+            long t1 = System.nanoTime();
+            if (n == samples.length) {
+                samples = Arrays.copyOf(samples, n * 2);
+            }
+            samples[n++] = (t1 - t0) / 1e6;
+        } while (System.nanoTime() < deadline);
+        return Arrays.copyOf(samples, n);
+    }
+
+    private static volatile int sink;
+
+    /** Keeps what was read reachable to the JIT so that the reading is not optimized away. */
+    static void consume(List<?> events) {
+        if (!events.isEmpty()) {
+            sink += System.identityHashCode(events.get(events.size() - 1));
+        }
+    }
+
+    /** p50 and p99 (nearest rank) of latency samples in ms. */
+    static Map<String, Double> percentiles(double[] samples) {
+        double[] sorted = samples.clone();
+        Arrays.sort(sorted);
+        return figures(P50_MS, rank(sorted, 0.50), P99_MS, rank(sorted, 0.99));
+    }
+
+    /** Figures in the order given (name, value, name, value, ...), as the report lists them. */
+    static Map<String, Double> figures(Object... nameValue) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            m.put((String) nameValue[i], (Double) nameValue[i + 1]);
+        }
+        return m;
+    }
+
+    private static double rank(double[] sorted, double p) {
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+}

@@ -1,0 +1,382 @@
+package org.jeventstore.bench;
+
+import org.jeventstore.bench.Report.Goal;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.jeventstore.EventData;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.postgres.PostgresEventStore;
+
+/** The workloads W1-W8 and the fsync bound, each in its own schemas. */
+final class Workloads {
+
+    private Workloads() {
+    }
+
+    /** Everything the harness runs, in report order. */
+    static List<Workload> all() {
+        return List.of(
+                new Appends("W1", "one event per append, one writer, new streams", 1, 1, true,
+                        Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY, 1.0),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC)),
+                new Appends("W2", "100-event appends to one stream", 1, 100, false,
+                        Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.7),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY)),
+                new Appends("W3", "8 concurrent writers, 10 events per append, own streams", 8, 10, false,
+                        Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.6),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY)),
+                new StreamRead(),
+                new AllRead(),
+                new CatchUp(),
+                new LiveDelivery(),
+                new AppendLatency(),
+                new FsyncBound());
+    }
+
+    /** Base for workloads on one store schema and one baseline table. */
+    abstract static class OnStoreAndTable extends Workload {
+        PostgresEventStore store;
+        Baselines.Table table;
+
+        OnStoreAndTable(String id, String title) {
+            super(id, title);
+        }
+
+        void open(Bench bench) throws Exception {
+            String schema = "bench_" + id.toLowerCase();
+            store = bench.store(schema);
+            table = new Baselines.Table(bench.pool(), schema + "_jdbc");
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (store != null) {
+                store.schema().drop();
+            }
+            if (table != null) {
+                table.close();
+            }
+        }
+    }
+
+    /**
+     * W1-W3: {@code writers} threads each appending {@code perAppend} events per append, to a new stream per append
+     * or to one stream per writer (with the expected version an aggregate would use), for the whole trial.
+     */
+    static final class Appends extends OnStoreAndTable {
+        private final int writers;
+        private final int perAppend;
+        private final boolean newStreams;
+        private final List<Goal> goals;
+        private final List<EventData> events;
+
+        Appends(String id, String title, int writers, int perAppend, boolean newStreams, Goal... goals) {
+            super(id, title);
+            this.writers = writers;
+            this.perAppend = perAppend;
+            this.newStreams = newStreams;
+            this.goals = List.of(goals);
+            this.events = Payload.batch(0, perAppend);
+        }
+
+        @Override
+        public List<Trial> setUp(Bench bench) throws Exception {
+            open(bench);
+            AtomicInteger runs = new AtomicInteger();
+            return List.of(
+                    trial(STORE, seconds -> {
+                        String prefix = id + "-s" + runs.incrementAndGet() + "-";
+                        long[] versions = new long[writers];
+                        return Map.of(EVENTS_PER_S, throughput(writers, seconds, (w, seq) -> {
+                            String stream = prefix + w + (newStreams ? "-" + seq : "");
+                            long v = newStreams ? 0 : versions[w];
+                            store.appendToStream(stream, v == 0 ? ExpectedVersion.noStream()
+                                    : ExpectedVersion.exactly(v), events);
+                            versions[w] = v + perAppend;
+                            return perAppend;
+                        }));
+                    }),
+                    jdbcTrial(JDBC, false, runs),
+                    jdbcTrial(JDBC_NOTIFY, true, runs));
+        }
+
+        private Trial jdbcTrial(String subject, boolean notify, AtomicInteger runs) {
+            return trial(subject, seconds -> {
+                String prefix = id + "-j" + runs.incrementAndGet() + "-";
+                long[] versions = new long[writers];
+                List<Baselines.Table.Writer> ws = new ArrayList<>();
+                try {
+                    for (int w = 0; w < writers; w++) {
+                        ws.add(table.writer(notify));
+                    }
+                    return Map.of(EVENTS_PER_S, throughput(writers, seconds, (w, seq) -> {
+                        String stream = prefix + w + (newStreams ? "-" + seq : "");
+                        long v = newStreams ? 0 : versions[w];
+                        versions[w] = v + ws.get(w).append(stream, v + 1, events);
+                        return perAppend;
+                    }));
+                } finally {
+                    for (Baselines.Table.Writer w : ws) {
+                        w.close();
+                    }
+                }
+            });
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return goals;
+        }
+    }
+
+    /** W4: one 10,000-event stream read forward with {@code readStreamForward} in pages of 1,000. */
+    static final class StreamRead extends OnStoreAndTable {
+        static final int EVENTS = 10_000;
+        static final int PAGE = 1_000;
+        static final String STREAM = "w4-stream";
+
+        StreamRead() {
+            super("W4", "read one 10,000-event stream forward in pages of 1,000");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench bench) throws Exception {
+            open(bench);
+            List<EventData> batch = Payload.batch(0, 1_000);
+            try (Baselines.Table.Writer writer = table.writer(false)) {
+                for (int v = 0; v < EVENTS; v += batch.size()) {
+                    store.appendToStream(STREAM, ExpectedVersion.any(), batch);
+                    writer.append(STREAM, v + 1, batch);
+                }
+            }
+            bench.vacuumAnalyze(store.settings().schema().name(), table.schema());
+            return List.of(
+                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
+                        int total = 0;
+                        long next = 1;
+                        List<RecordedEvent> page;
+                        do {
+                            page = store.readStreamForward(STREAM, next, PAGE);
+                            Workload.consume(page);
+                            total += page.size();
+                            next += page.size();
+                        } while (page.size() == PAGE);
+                        return expect(EVENTS, total);
+                    }))),
+                    trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, true))))),
+                    trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, false))))));
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW));
+        }
+    }
+
+    /**
+     * W5: {@code $all} (100,000 events in 100 streams) read forward with the lazy {@code streamAllForward}, pages
+     * of 1,000; and the heap used (after GC) while doing so, which must not grow with the number of events read.
+     */
+    static final class AllRead extends OnStoreAndTable {
+        static final int EVENTS = 100_000;
+        static final int PAGE = 1_000;
+        static final String HEAP_AT_10K = "heap MB after 10k";
+        static final String HEAP_AT_100K = "heap MB after 100k";
+        static final String HEAP_GROWTH = "heap growth MB";
+
+        AllRead() {
+            super("W5", "read $all forward, 100,000 events");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench bench) throws Exception {
+            open(bench);
+            List<EventData> batch = Payload.batch(0, 1_000);
+            try (Baselines.Table.Writer writer = table.writer(false)) {
+                for (int s = 0; s < EVENTS / batch.size(); s++) {
+                    store.appendToStream("w5-" + s, ExpectedVersion.noStream(), batch);
+                    writer.append("w5-" + s, 1, batch);
+                    if (s % 20 == 19) {
+                        bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
+                    }
+                }
+            }
+            bench.vacuumAnalyze(store.settings().schema().name(), table.schema());
+            return List.of(
+                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
+                        try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
+                            return expect(EVENTS, (int) all.count());
+                        }
+                    }))),
+                    trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, table.readAll(PAGE, true))))),
+                    trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, table.readAll(PAGE, false))))),
+                    trial(STORE + " heap", seconds -> heapWhileReading()));
+        }
+
+        /** Heap used after a full GC, sampled every 10,000 events while one lazy read of $all is open. */
+        private Map<String, Double> heapWhileReading() {
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            List<Double> samples = new ArrayList<>();
+            int n = 0;
+            try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
+                Iterator<RecordedEvent> it = all.iterator();
+                while (it.hasNext()) {
+                    it.next();
+                    if (++n % 10_000 == 0) {
+                        System.gc();
+                        samples.add(memory.getHeapMemoryUsage().getUsed() / 1048576.0);
+                    }
+                }
+            }
+            expect(EVENTS, n);
+            double first = samples.get(0);
+            double last = samples.get(samples.size() - 1);
+            return figures(HEAP_AT_10K, first, HEAP_AT_100K, last, HEAP_GROWTH, last - first);
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
+                    Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
+        }
+    }
+
+    /** W6: a persistent subscription catching up from the origin over 100,000 events, acking each. */
+    static final class CatchUp extends Workload {
+        CatchUp() {
+            super("W6", "persistent subscription catching up over 100,000 events, acking each");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench bench) {
+            return List.of();
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.below("heap growth MB", STORE, 8.0));
+        }
+
+        @Override
+        public String pending() {
+            return "needs the subscription API (being written): catch-up of W5's data through a subscription,"
+                    + " events/s and heap while catching up";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * W7: commit to subscriber latency, live. For now only its baseline: a bare NOTIFY until pgjdbc hands it over.
+     * The store's trial (append, then the subscriber's handler called) joins when subscriptions exist.
+     */
+    static final class LiveDelivery extends Workload {
+        LiveDelivery() {
+            super("W7", "commit to subscriber latency, live");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench bench) {
+            return List.of(Baselines.notifyRoundTrip(bench.direct()));
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return List.of(Goal.within(P99_MS, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0));
+        }
+
+        @Override
+        public String pending() {
+            return "the store's side (append until the subscriber is called) needs the subscription API";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** W8: the latency of single-event appends to new streams, one at a time. */
+    static final class AppendLatency extends OnStoreAndTable {
+        private final List<EventData> event = Payload.batch(0, 1);
+
+        AppendLatency() {
+            super("W8", "append latency, single event");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench bench) throws Exception {
+            open(bench);
+            AtomicInteger runs = new AtomicInteger();
+            return List.of(
+                    trial(STORE, seconds -> {
+                        String prefix = id + "-s" + runs.incrementAndGet() + "-";
+                        return percentiles(latencies(seconds, (w, seq) -> {
+                            store.appendToStream(prefix + seq, ExpectedVersion.noStream(), event);
+                            return 1;
+                        }));
+                    }),
+                    trial(JDBC_NOTIFY, seconds -> {
+                        String prefix = id + "-j" + runs.incrementAndGet() + "-";
+                        try (Baselines.Table.Writer writer = table.writer(true)) {
+                            return percentiles(latencies(seconds, (w, seq) -> writer.append(prefix + seq, 1, event)));
+                        }
+                    }));
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return List.of(Goal.below(P99_MS, STORE, 10.0), Goal.info(P99_MS, JDBC_NOTIFY),
+                    Goal.info(P50_MS, JDBC_NOTIFY));
+        }
+    }
+
+    /** The fsync bound: how many commits per second the database's WAL flushes allow, 1 and 8 connections. */
+    static final class FsyncBound extends Workload {
+        private static final String SCHEMA = "bench_fsync";
+        private Bench bench;
+
+        FsyncBound() {
+            super("F", "fsync bound: tiny autocommit INSERTs");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench b) throws Exception {
+            this.bench = b;
+            Baselines.createFsyncTable(b.pool(), SCHEMA);
+            return List.of(Baselines.fsyncBound(b.pool(), SCHEMA, 1), Baselines.fsyncBound(b.pool(), SCHEMA, 8));
+        }
+
+        @Override
+        public List<Goal> goals() {
+            return List.of();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (bench != null) {
+                Baselines.dropSchema(bench.pool(), SCHEMA);
+            }
+        }
+    }
+
+    private static int expect(int expected, int actual) {
+        if (actual != expected) {
+            throw new IllegalStateException("read " + actual + " events where " + expected + " were expected");
+        }
+        return actual;
+    }
+}
