@@ -1,0 +1,37 @@
+package org.jeventstore.it.cluster.app;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import org.jeventstore.EventSubscription;
+import org.jeventstore.EventsAppended;
+import org.jeventstore.RecordedEvent;
+
+/** Three persistent subscriptions to $all and a transient observer, each recording into the database. */
+@ApplicationScoped
+public class Subscribers {
+
+    @Inject
+    Recorder recorder;
+
+    void a(@Observes @EventSubscription(name = "cluster-a", checkpointThreshold = 1) RecordedEvent e)
+            throws SQLException {
+        recorder.delivery("cluster-a", e.eventId(), e.eventNumber());
+    }
+
+    void b(@Observes @EventSubscription(name = "cluster-b", checkpointThreshold = 10) RecordedEvent e)
+            throws SQLException {
+        recorder.delivery("cluster-b", e.eventId(), e.eventNumber());
+    }
+
+    void c(@Observes @EventSubscription(name = "cluster-c") RecordedEvent e) throws SQLException {
+        recorder.delivery("cluster-c", e.eventId(), e.eventNumber());
+    }
+
+    void transientObserver(@Observes EventsAppended appended) throws SQLException {
+        if (appended.streamId().startsWith("latency-")) {
+            recorder.notification(appended.streamId(), appended.toVersion());
+        }
+    }
+}
