@@ -3,7 +3,6 @@ package org.jeventstore.storage;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
-import org.jeventstore.EventStoreException;
 
 /** Borrows connections from the DataSource and runs work in a transaction, joining a JTA one when active. */
 public final class Transactions {
@@ -48,28 +47,30 @@ public final class Transactions {
             if (autoCommit) {
                 c.setAutoCommit(false);
             }
+            T result;
             try {
-                T result = work.run(c);
+                result = work.run(c);
                 c.commit();
-                return result;
             } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(c, e);
+                rollbackQuietly(c, e, autoCommit);
                 throw e;
-            } finally {
-                if (autoCommit) {
-                    c.setAutoCommit(true);
-                }
             }
+            if (autoCommit) {
+                c.setAutoCommit(true);
+            }
+            return result;
         } catch (SQLException e) {
             throw SqlErrors.storage(what, e);
-        } catch (EventStoreException e) {
-            throw e;
         }
     }
 
-    private static void rollbackQuietly(Connection c, Throwable cause) {
+    /** Rolls back and restores autocommit; a failure here (a broken connection) never hides the cause. */
+    private static void rollbackQuietly(Connection c, Throwable cause, boolean restoreAutoCommit) {
         try {
             c.rollback();
+            if (restoreAutoCommit) {
+                c.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             cause.addSuppressed(e);
         }
