@@ -14,11 +14,9 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.WrongExpectedVersionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class AppendAndReadTest {
+class AppendAndReadTest extends StoreTest {
 
     @EventType("account-opened")
     public record AccountOpened(String owner, long balance) {
@@ -27,19 +25,6 @@ class AppendAndReadTest {
     public record Deposited(long amount) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-        store = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
 
     @Test
     void appended_events_read_back_forward_and_backward_with_their_data_and_metadata() {

@@ -12,13 +12,11 @@ import org.jeventstore.DuplicateEventException;
 import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class LargeAppendTest {
+class LargeAppendTest extends StoreTest {
 
     /** More events than PostgreSQL's 65,535 bind parameters could carry at six parameters per event. */
     static final int COUNT = 10_001;
@@ -26,19 +24,6 @@ class LargeAppendTest {
     public record Item(int n, String text) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-        store = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
 
     private static List<EventData> items(int count) {
         List<EventData> events = new ArrayList<>(count);

@@ -15,28 +15,13 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.StreamDeletedException;
 import org.jeventstore.DeleteMode;
 import org.jeventstore.WrongExpectedVersionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class LinkTest {
+class LinkTest extends StoreTest {
 
     public record Noted(String text) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-        store = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
 
     private static List<UUID> append(String stream, String... texts) {
         List<EventData> events = new ArrayList<>();

@@ -6,11 +6,9 @@ import java.util.List;
 import java.util.Map;
 import org.jeventstore.EventType;
 import org.jeventstore.SnapshotData;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class SnapshotTest {
+class SnapshotTest extends StoreTest {
 
     @EventType("account-state")
     public record AccountState(String owner, long balance, List<String> history) {
@@ -19,19 +17,6 @@ class SnapshotTest {
     public record OtherState(int value) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-        store = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
 
     @Test
     void a_recorded_snapshot_reads_back_with_its_version_type_data_and_metadata() {

@@ -13,12 +13,10 @@ import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.SnapshotData;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Events written by another service (or by a class this server no longer has) are read as JSON values. */
-class UnknownTypeTest {
+class UnknownTypeTest extends StoreTest {
 
     /** A class whose constructor refuses what another writer stored under its name. */
     public record Strict(String name) {
@@ -29,19 +27,6 @@ class UnknownTypeTest {
         }
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-        store = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
 
     /** Appends one event as another writer would: plain SQL on the tables, under the same locks. */
     private static UUID writeRaw(String stream, String type, String dataJson, String metadataJson) throws Exception {
