@@ -45,7 +45,8 @@ public final class Appender {
         }
         Columns columns = columns(streamId, events);
         String statement = sql.withStream("append-events", fragment(expected));
-        return tx.write("appending to stream '" + streamId + "'", c -> {
+        // One statement writes everything, so it needs no explicit transaction (one round trip, no COMMIT).
+        return tx.singleStatement("appending to stream '" + streamId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(statement)) {
                 ps.setArray(1, c.createArrayOf("uuid", columns.ids()));
                 ps.setArray(2, c.createArrayOf("text", columns.types()));

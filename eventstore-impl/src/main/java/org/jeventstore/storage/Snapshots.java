@@ -63,7 +63,7 @@ public final class Snapshots {
     }
 
     public void delete(String sourceId) {
-        tx.write("deleting snapshot of '" + sourceId + "'", c -> {
+        tx.singleStatement("deleting snapshot of '" + sourceId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("delete-snapshot"))) {
                 ps.setString(1, sourceId);
                 return ps.executeUpdate();

@@ -35,6 +35,23 @@ public final class Transactions {
     }
 
     /**
+     * Runs work whose writes are one SQL statement, atomic by itself: in the caller's JTA transaction when there
+     * is one, otherwise in autocommit, which saves the separate COMMIT round trip of {@link #write}. Anything the
+     * work runs after that statement must only read.
+     */
+    public <T> T singleStatement(String what, Work<T> work) {
+        if (jta.active()) {
+            return read(what, work);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            // a DataSource that hands out connections outside autocommit gets an explicit transaction
+            return c.getAutoCommit() ? work.run(c) : local(c, work);
+        } catch (SQLException e) {
+            throw SqlErrors.storage(what, e);
+        }
+    }
+
+    /**
      * Runs work atomically: inside the caller's JTA transaction when there is one (the container commits), in a
      * local transaction otherwise. Any exception rolls the local transaction back, so nothing is half-written.
      */
@@ -43,25 +60,30 @@ public final class Transactions {
             return read(what, work);
         }
         try (Connection c = dataSource.getConnection()) {
-            boolean autoCommit = c.getAutoCommit();
-            if (autoCommit) {
-                c.setAutoCommit(false);
-            }
-            T result;
-            try {
-                result = work.run(c);
-                c.commit();
-            } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(c, e, autoCommit);
-                throw e;
-            }
-            if (autoCommit) {
-                c.setAutoCommit(true);
-            }
-            return result;
+            return local(c, work);
         } catch (SQLException e) {
             throw SqlErrors.storage(what, e);
         }
+    }
+
+    /** Runs work in a local transaction on {@code c}, rolled back on any failure. */
+    private static <T> T local(Connection c, Work<T> work) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        if (autoCommit) {
+            c.setAutoCommit(false);
+        }
+        T result;
+        try {
+            result = work.run(c);
+            c.commit();
+        } catch (SQLException | RuntimeException | Error e) {
+            rollbackQuietly(c, e, autoCommit);
+            throw e;
+        }
+        if (autoCommit) {
+            c.setAutoCommit(true);
+        }
+        return result;
     }
 
     /** Rolls back and restores autocommit; a failure here (a broken connection) never hides the cause. */
