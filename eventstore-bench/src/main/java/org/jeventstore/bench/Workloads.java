@@ -4,6 +4,7 @@ import org.jeventstore.bench.Report.Goal;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -312,11 +313,13 @@ final class Workloads {
      * {@code subscribeToAll} to the first call. The reference is the lazy read of the same {@code $all} with
      * {@code streamAllForward} (the read path W5 measures), so the ratio is what the subscription machinery adds.
      * The heap trial samples heap used after a full GC every 10,000 events, in the handler, during a catch-up.
+     * One more trial saves the checkpoint every 1,000 events instead of every 100, to show what the saves cost.
      */
     static final class CatchUp extends OnSubscribingStore {
         static final int EVENTS = 100_000;
         static final String READ = "streamAllForward";
         static final String FIRST_EVENT_MS = "first event ms";
+        static final String CHECKPOINT_1000 = STORE + ", checkpoint every 1,000";
         private final AtomicInteger runs = new AtomicInteger();
 
         CatchUp() {
@@ -335,17 +338,19 @@ final class Workloads {
             }
             bench.vacuumAnalyze(store.settings().schema().name());
             return List.of(
-                    trial(STORE, seconds -> catchUp(false)),
+                    trial(STORE, seconds -> catchUp(false, SubscriptionOptions.defaults())),
+                    trial(CHECKPOINT_1000, seconds -> catchUp(false,
+                            SubscriptionOptions.defaults().checkpoint(1_000, Duration.ofSeconds(1)))),
                     trial(READ, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
                         try (Stream<RecordedEvent> all = store.streamAllForward(1, AllRead.PAGE)) {
                             return expect(EVENTS, (int) all.count());
                         }
                     }))),
-                    trial(STORE + " heap", seconds -> catchUp(true)));
+                    trial(STORE + " heap", seconds -> catchUp(true, SubscriptionOptions.defaults())));
         }
 
         /** One catch-up of a new subscription from the origin to the last event. */
-        private Map<String, Double> catchUp(boolean heap) throws Exception {
+        private Map<String, Double> catchUp(boolean heap, SubscriptionOptions options) throws Exception {
             String name = "bench-w6-" + runs.incrementAndGet();
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             List<Double> samples = new ArrayList<>();
@@ -372,7 +377,7 @@ final class Workloads {
                 }
             };
             long subscribed = System.nanoTime();
-            Subscription subscription = store.subscribeToAll(name, handler, SubscriptionOptions.defaults());
+            Subscription subscription = store.subscribeToAll(name, handler, options);
             try {
                 if (!done.await(300, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("catch-up not done in 300 s: " + handled[0] + " events handled");
@@ -397,6 +402,7 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.info(EVENTS_PER_S, READ),
+                    Goal.info(EVENTS_PER_S, CHECKPOINT_1000, READ),
                     Goal.below(AllRead.HEAP_GROWTH, STORE + " heap", 8.0));
         }
     }
