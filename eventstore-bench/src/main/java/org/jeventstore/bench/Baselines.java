@@ -11,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -183,7 +182,8 @@ final class Baselines {
 
     /**
      * A bare {@code NOTIFY} (autocommit {@code pg_notify}) until pgjdbc's {@code getNotifications} returns it on a
-     * listening connection polled as the store's listener polls it; p50/p99 ms from just before the send.
+     * listening connection polled as the store's listener polls it; p50/p99 ms from just before the send, over
+     * {@link Workload#liveSamples} round trips.
      * Uses its own two connections (a LISTEN must not stay on a pooled one).
      */
     static Workload.Trial notifyRoundTrip(DataSource direct) {
@@ -215,10 +215,8 @@ final class Baselines {
                 listener.start();
                 try {
                     notify.setString(1, channel);
-                    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-                    double[] samples = new double[1024];
-                    int n = 0;
-                    do {
+                    double[] samples = new double[Workload.liveSamples(seconds)];
+                    for (int n = 0; n < samples.length; n++) {
                         String payload = Integer.toString(n);
                         notify.setString(2, payload);
                         long t0 = System.nanoTime();
@@ -228,12 +226,9 @@ final class Baselines {
                             throw new IllegalStateException("notification " + payload + " not received in 5 s"
                                     + (r == null ? "" : " (got " + r.payload() + ")"));
                         }
-                        if (n == samples.length) {
-                            samples = Arrays.copyOf(samples, n * 2);
-                        }
-                        samples[n++] = (r.nanos() - t0) / 1e6;
-                    } while (System.nanoTime() < deadline);
-                    return Workload.percentiles(Arrays.copyOf(samples, n));
+                        samples[n] = (r.nanos() - t0) / 1e6;
+                    }
+                    return Workload.percentiles(samples);
                 } finally {
                     listener.interrupt();
                     listener.join(2_000);

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
@@ -158,6 +160,18 @@ public final class Bench {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         return PostgresEventStore.builder(pool).schema(schema)
                 .serializer(new JsonbEventSerializer().register(Payload.class)).build();
+    }
+
+    /**
+     * A store in a fresh schema with notifications and subscriptions: its listener and subscription locks take
+     * unpooled connections (as a server's non-transactional DataSource), their loops run on {@code executor}.
+     * The listener waits up to 500 ms per {@code getNotifications} call, as W7's bare-NOTIFY baseline does.
+     */
+    PostgresEventStore subscribingStore(String schema, Executor executor) throws SQLException {
+        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        return PostgresEventStore.builder(pool).schema(schema)
+                .serializer(new JsonbEventSerializer().register(Payload.class))
+                .notifications(direct, executor).listenerPoll(Duration.ofMillis(500)).build();
     }
 
     /** The pool every store and baseline uses: 10 connections, enough for the 8 writers of W3. */

@@ -29,7 +29,12 @@ final class Report {
 
         /** The ratio to this baseline is shown, without a target. */
         static Goal info(String figure, String baseline) {
-            return new Goal(Kind.INFO, figure, Workload.STORE, baseline, 0);
+            return info(figure, Workload.STORE, baseline);
+        }
+
+        /** The ratio of {@code subject}'s figure to this baseline's is shown, without a target. */
+        static Goal info(String figure, String subject, String baseline) {
+            return new Goal(Kind.INFO, figure, subject, baseline, 0);
         }
 
         static Goal below(String figure, String subject, double limit) {
@@ -42,7 +47,12 @@ final class Report {
 
         /** The store's figure may exceed the baseline's by at most {@code delta}. */
         static Goal within(String figure, String baseline, double delta) {
-            return new Goal(Kind.WITHIN, figure, Workload.STORE, baseline, delta);
+            return within(figure, Workload.STORE, baseline, delta);
+        }
+
+        /** {@code subject}'s figure may exceed the baseline's by at most {@code delta}. */
+        static Goal within(String figure, String subject, String baseline, double delta) {
+            return new Goal(Kind.WITHIN, figure, subject, baseline, delta);
         }
 
         String target() {

@@ -146,6 +146,11 @@ public abstract class Workload implements AutoCloseable {
         return Arrays.copyOf(samples, n);
     }
 
+    /** W7's samples per trial: 2,000 in a trial of 3 s or more (a full round), proportionally fewer in shorter ones. */
+    static int liveSamples(double seconds) {
+        return (int) Math.max(100, Math.round(2_000 * Math.min(1.0, seconds / 3.0)));
+    }
+
     private static volatile int sink;
 
     /** Keeps what was read reachable to the JIT so that the reading is not optimized away. */

@@ -4,15 +4,30 @@ import org.jeventstore.bench.Report.Goal;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jeventstore.EventData;
+import org.jeventstore.EventStore;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
+import org.jeventstore.StartFrom;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
 
 /** The workloads W1-W8 and the fsync bound, each in its own schemas. */
@@ -253,59 +268,229 @@ final class Workloads {
         }
     }
 
-    /** W6: a persistent subscription catching up from the origin over 100,000 events, acking each. */
-    static final class CatchUp extends Workload {
+    /**
+     * Base for W6 and W7: a store with notifications and subscriptions (listener and locks on unpooled
+     * connections, their loops on a cached thread pool of daemon threads).
+     */
+    abstract static class OnSubscribingStore extends Workload {
+        PostgresEventStore store;
+        private ExecutorService executor;
+
+        OnSubscribingStore(String id, String title) {
+            super(id, title);
+        }
+
+        void open(Bench bench) throws Exception {
+            executor = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "bench-" + id.toLowerCase() + "-subscriptions");
+                t.setDaemon(true);
+                return t;
+            });
+            store = bench.subscribingStore("bench_" + id.toLowerCase(), executor);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (store != null) {
+                store.close(); // stops the subscriptions and the listener
+                store.schema().drop();
+            }
+            if (executor != null) {
+                executor.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * W6: a persistent subscription to {@code $all} catching up from the origin over 100,000 events (100 streams
+     * of 1,000, as W5), with the default options (one subscriber, checkpoint every 100 events or 1 s, read pages
+     * of the store's read batch size, 1,000). The handler acknowledges each event by returning, after checking
+     * that it is the next position (in order, nothing skipped). Each trial is one whole catch-up by a new
+     * subscription (a new name, so from the origin).
+     *
+     * <p>events/s is timed from the handler's first call to its last, so it excludes the start (creating the
+     * subscription row, taking its lock, the takeover grace of 1 s); "first event ms" is that start, from
+     * {@code subscribeToAll} to the first call. The reference is the lazy read of the same {@code $all} with
+     * {@code streamAllForward} (the read path W5 measures), so the ratio is what the subscription machinery adds.
+     * The heap trial samples heap used after a full GC every 10,000 events, in the handler, during a catch-up.
+     * One more trial saves the checkpoint every 1,000 events instead of every 100, to show what the saves cost.
+     */
+    static final class CatchUp extends OnSubscribingStore {
+        static final int EVENTS = 100_000;
+        static final String READ = "streamAllForward";
+        static final String FIRST_EVENT_MS = "first event ms";
+        static final String CHECKPOINT_1000 = STORE + ", checkpoint every 1,000";
+        private final AtomicInteger runs = new AtomicInteger();
+
         CatchUp() {
             super("W6", "persistent subscription catching up over 100,000 events, acking each");
         }
 
         @Override
-        public List<Trial> setUp(Bench bench) {
-            return List.of();
+        public List<Trial> setUp(Bench bench) throws Exception {
+            open(bench);
+            List<EventData> batch = Payload.batch(0, 1_000);
+            for (int s = 0; s < EVENTS / batch.size(); s++) {
+                store.appendToStream("w6-" + s, ExpectedVersion.noStream(), batch);
+                if (s % 20 == 19) {
+                    bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
+                }
+            }
+            bench.vacuumAnalyze(store.settings().schema().name());
+            return List.of(
+                    trial(STORE, seconds -> catchUp(false, SubscriptionOptions.defaults())),
+                    trial(CHECKPOINT_1000, seconds -> catchUp(false,
+                            SubscriptionOptions.defaults().checkpoint(1_000, Duration.ofSeconds(1)))),
+                    trial(READ, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
+                        try (Stream<RecordedEvent> all = store.streamAllForward(1, AllRead.PAGE)) {
+                            return expect(EVENTS, (int) all.count());
+                        }
+                    }))),
+                    trial(STORE + " heap", seconds -> catchUp(true, SubscriptionOptions.defaults())));
+        }
+
+        /** One catch-up of a new subscription from the origin to the last event. */
+        private Map<String, Double> catchUp(boolean heap, SubscriptionOptions options) throws Exception {
+            String name = "bench-w6-" + runs.incrementAndGet();
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            List<Double> samples = new ArrayList<>();
+            CountDownLatch done = new CountDownLatch(1);
+            AtomicReference<String> error = new AtomicReference<>();
+            long[] times = new long[2]; // first call, last call; written by the handler, read after the latch
+            long[] handled = new long[1];
+            SubscriptionHandler handler = e -> {
+                long n = ++handled[0];
+                if (n == 1) {
+                    times[0] = System.nanoTime();
+                }
+                if (e.eventNumber() != n && error.compareAndSet(null, "event " + e.eventNumber()
+                        + " handed over as the " + n + "th")) {
+                    done.countDown();
+                }
+                if (heap && n % 10_000 == 0) {
+                    System.gc();
+                    samples.add(memory.getHeapMemoryUsage().getUsed() / 1048576.0);
+                }
+                if (n == EVENTS) {
+                    times[1] = System.nanoTime();
+                    done.countDown();
+                }
+            };
+            long subscribed = System.nanoTime();
+            Subscription subscription = store.subscribeToAll(name, handler, options);
+            try {
+                if (!done.await(300, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("catch-up not done in 300 s: " + handled[0] + " events handled");
+                }
+            } finally {
+                subscription.close();
+                store.deleteSubscription(EventStore.ALL, name);
+            }
+            if (error.get() != null) {
+                throw new IllegalStateException(error.get());
+            }
+            if (heap) {
+                double first = samples.get(0);
+                double last = samples.get(samples.size() - 1);
+                return figures(AllRead.HEAP_AT_10K, first, AllRead.HEAP_AT_100K, last, AllRead.HEAP_GROWTH,
+                        last - first);
+            }
+            return figures(EVENTS_PER_S, (EVENTS - 1) / ((times[1] - times[0]) / 1e9),
+                    FIRST_EVENT_MS, (times[0] - subscribed) / 1e6);
         }
 
         @Override
         public List<Goal> goals() {
-            return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.below("heap growth MB", STORE, 8.0));
-        }
-
-        @Override
-        public String pending() {
-            return "needs the subscription API (being written): catch-up of W5's data through a subscription,"
-                    + " events/s and heap while catching up";
-        }
-
-        @Override
-        public void close() {
+            return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.info(EVENTS_PER_S, READ),
+                    Goal.info(EVENTS_PER_S, CHECKPOINT_1000, READ),
+                    Goal.below(AllRead.HEAP_GROWTH, STORE + " heap", 8.0));
         }
     }
 
     /**
-     * W7: commit to subscriber latency, live. For now only its baseline: a bare NOTIFY until pgjdbc hands it over.
-     * The store's trial (append, then the subscriber's handler called) joins when subscriptions exist.
+     * W7: commit to subscriber latency, live: one event appended to a new stream at a time, timed from just before
+     * {@code appendToStream} until the subscriber's handler is called with it (the append's own commit included),
+     * next to the bare NOTIFY round trip (from just before the NOTIFY until pgjdbc hands it over). The store's
+     * side twice: a persistent subscription to {@code $all} (started from "current", default options; the worker
+     * is woken by the notification and reads the event from storage) and a transient one (the notification
+     * schedules a read of the announced range on the executor). 2,000 samples per round of each. Also shown, as
+     * the part the subscription machinery adds: the same latency counted from the append's return (its commit
+     * done; the notification is sent at that commit) instead of from before the append.
      */
-    static final class LiveDelivery extends Workload {
+    static final class LiveDelivery extends OnSubscribingStore {
+        static final String PERSISTENT = STORE + " persistent";
+        static final String TRANSIENT = STORE + " transient";
+        /** From the append's return (its commit done) until the handler is called: the delivery alone. */
+        static final String AFTER_APPEND_P50 = "after append p50 ms";
+        static final String AFTER_APPEND_P99 = "after append p99 ms";
+        private final List<EventData> event = Payload.batch(0, 1);
+        private final AtomicInteger runs = new AtomicInteger();
+
         LiveDelivery() {
             super("W7", "commit to subscriber latency, live");
         }
 
         @Override
-        public List<Trial> setUp(Bench bench) {
-            return List.of(Baselines.notifyRoundTrip(bench.direct()));
+        public List<Trial> setUp(Bench bench) throws Exception {
+            open(bench);
+            return List.of(Baselines.notifyRoundTrip(bench.direct()),
+                    trial(PERSISTENT, seconds -> live(seconds, true)),
+                    trial(TRANSIENT, seconds -> live(seconds, false)));
+        }
+
+        private Map<String, Double> live(double seconds, boolean persistent) throws Exception {
+            record Received(String streamId, long nanos) {
+            }
+            BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+            String prefix = id + (persistent ? "-p" : "-t") + runs.incrementAndGet() + "-";
+            Subscription subscription = persistent
+                    ? store.subscribeToAll(prefix + "sub",
+                            e -> received.add(new Received(e.streamId(), System.nanoTime())),
+                            SubscriptionOptions.defaults().startFrom(StartFrom.current()))
+                    : store.subscribe(EventStore.ALL, null,
+                            e -> received.add(new Received(e.streamId(), System.nanoTime())));
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (subscription.state() != SubscriptionState.SUBSCRIBED) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("subscription not live after 30 s: " + subscription.state());
+                    }
+                    Thread.sleep(10);
+                }
+                double[] samples = new double[Workload.liveSamples(seconds)];
+                double[] afterAppend = new double[samples.length];
+                for (int n = 0; n < samples.length; n++) {
+                    String stream = prefix + n;
+                    long t0 = System.nanoTime();
+                    store.appendToStream(stream, ExpectedVersion.noStream(), event);
+                    long t1 = System.nanoTime();
+                    Received r = received.poll(5, TimeUnit.SECONDS);
+                    if (r == null || !stream.equals(r.streamId())) {
+                        throw new IllegalStateException("event of " + stream + " not handed over in 5 s"
+                                + (r == null ? "" : " (got one of " + r.streamId() + ")"));
+                    }
+                    samples[n] = (r.nanos() - t0) / 1e6;
+                    afterAppend[n] = Math.max(0, r.nanos() - t1) / 1e6;
+                }
+                Map<String, Double> figures = new LinkedHashMap<>(percentiles(samples));
+                Map<String, Double> delivery = percentiles(afterAppend);
+                figures.put(AFTER_APPEND_P50, delivery.get(P50_MS));
+                figures.put(AFTER_APPEND_P99, delivery.get(P99_MS));
+                return figures;
+            } finally {
+                subscription.close();
+                if (persistent) {
+                    store.deleteSubscription(EventStore.ALL, prefix + "sub");
+                }
+            }
         }
 
         @Override
         public List<Goal> goals() {
-            return List.of(Goal.within(P99_MS, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0));
-        }
-
-        @Override
-        public String pending() {
-            return "the store's side (append until the subscriber is called) needs the subscription API";
-        }
-
-        @Override
-        public void close() {
+            return List.of(Goal.within(P99_MS, PERSISTENT, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
+                    Goal.within(P99_MS, TRANSIENT, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
+                    Goal.info(P50_MS, PERSISTENT, Baselines.JDBC_NOTIFY_ROUND_TRIP),
+                    Goal.info(P50_MS, TRANSIENT, Baselines.JDBC_NOTIFY_ROUND_TRIP));
         }
     }
 

@@ -204,13 +204,16 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         }
         readAgain = true;
         state = SubscriptionState.CATCHING_UP;
+        // Storage is read a whole page at a time, once the queue has room for one: refilling it as soon as a
+        // single event has left it would read one event per round trip while catching up.
+        int page = Math.min(readBatchSize, options.maxQueueSize());
         LOG.info(() -> "JES0212I subscription " + describe() + " active on this server from checkpoint " + checkpoint);
         try {
             while (!stopping && locks.holds(subscriptionId, gen)) {
                 // 1. acknowledgements -> low-water mark
                 unsaved += drainAcks(tracker, myEpoch);
                 // 2. read more when there is room and something may be there
-                if (readAgain && queue.size() < options.maxQueueSize()) {
+                if (readAgain && options.maxQueueSize() - queue.size() >= page) {
                     readAgain = false;
                     int want = Math.min(readBatchSize, options.maxQueueSize() - queue.size());
                     List<RecordedEvent> batch = read(lastRead + 1, want);
@@ -255,7 +258,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                     lastSaveNanos = System.nanoTime();
                 }
                 // 5. wait when there is nothing to do now
-                boolean busy = !acks.isEmpty() || (readAgain && queue.size() < options.maxQueueSize())
+                boolean busy = !acks.isEmpty() || (readAgain && options.maxQueueSize() - queue.size() >= page)
                         || (!queue.isEmpty() && pick(null) != null && options.partitionBy() == null);
                 if (!busy) {
                     if (queue.isEmpty() && tracker.inFlight() == 0) {

@@ -54,8 +54,9 @@ final class SubscriptionRows {
         });
     }
 
+    /** One UPDATE in autocommit: one round trip (a subscription saves its checkpoint every 100 events by default). */
     void saveCheckpoint(long subscriptionId, long lastSeen) {
-        tx.write("saving a subscription checkpoint", c -> {
+        tx.singleStatement("saving a subscription checkpoint", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("save-checkpoint"))) {
                 ps.setLong(1, lastSeen);
                 ps.setLong(2, subscriptionId);
