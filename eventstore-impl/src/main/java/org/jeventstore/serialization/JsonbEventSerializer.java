@@ -17,7 +17,12 @@ public final class JsonbEventSerializer implements EventSerializer {
 
     private final Jsonb jsonb;
     private final Map<String, Class<?>> types = new ConcurrentHashMap<>();
-    private final Map<String, Boolean> unresolvable = new ConcurrentHashMap<>();
+    /**
+     * Type names a class loader could not resolve, per loader: in an EAR one module's loader may miss a class
+     * another module's sees, so a miss is only remembered for the loader that missed.
+     */
+    private final Map<ClassLoader, Map<String, Boolean>> unresolvable =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     public JsonbEventSerializer() {
         this(JsonbBuilder.create());
@@ -86,12 +91,17 @@ public final class JsonbEventSerializer implements EventSerializer {
 
     private Class<?> resolve(String typeName) {
         Class<?> known = types.get(typeName);
-        if (known != null || unresolvable.containsKey(typeName)) {
+        if (known != null) {
             return known;
         }
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        ClassLoader loader = context != null ? context : getClass().getClassLoader();
+        Map<String, Boolean> misses = unresolvable.computeIfAbsent(loader, l -> new ConcurrentHashMap<>());
+        if (misses.containsKey(typeName)) {
+            return null;
+        }
         try {
-            Class<?> loaded = Class.forName(typeName, false, loader != null ? loader : getClass().getClassLoader());
+            Class<?> loaded = Class.forName(typeName, false, loader);
             // Only a class that names itself this way: an @EventType class is known by its annotation value.
             if (nameOf(loaded).equals(typeName)) {
                 types.put(typeName, loaded);
@@ -100,8 +110,8 @@ public final class JsonbEventSerializer implements EventSerializer {
         } catch (ClassNotFoundException | LinkageError e) {
             // not a class of this application: read as a JSON value
         }
-        if (unresolvable.size() < 10_000) {
-            unresolvable.put(typeName, Boolean.TRUE);
+        if (misses.size() < 10_000) {
+            misses.put(typeName, Boolean.TRUE);
         }
         return null;
     }

@@ -159,7 +159,13 @@ final class AdvisoryLocks implements AutoCloseable {
                     ps.setString(1, sql.schema().quoted() + ".subscriptions");
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
-                        namespace = (int) rs.getLong(1);
+                        long oid = rs.getLong(1);
+                        if (rs.wasNull()) {
+                            // never fall back to namespace 0, which other applications' locks may use
+                            throw new SQLException("table " + sql.schema().quoted() + ".subscriptions does not exist"
+                                    + " yet", "42P01");
+                        }
+                        namespace = (int) oid;
                     }
                 }
             } catch (SQLException | RuntimeException e) {

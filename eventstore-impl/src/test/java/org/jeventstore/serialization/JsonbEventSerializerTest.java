@@ -1,0 +1,28 @@
+package org.jeventstore.serialization;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonbEventSerializerTest {
+
+    public record Sample(int v) {
+    }
+
+    @Test
+    void a_type_one_class_loader_cannot_see_is_still_resolved_for_a_loader_that_can() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        String type = Sample.class.getName();
+        Thread thread = Thread.currentThread();
+        ClassLoader original = thread.getContextClassLoader();
+        try {
+            // like another module of an EAR that does not see this class
+            thread.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+            assertThat(serializer.fromJson(type, "{\"v\":1}")).isInstanceOf(Map.class);
+        } finally {
+            thread.setContextClassLoader(original);
+        }
+        assertThat(serializer.fromJson(type, "{\"v\":1}")).isEqualTo(new Sample(1));
+    }
+}
