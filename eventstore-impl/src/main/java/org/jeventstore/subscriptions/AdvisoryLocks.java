@@ -41,6 +41,8 @@ final class AdvisoryLocks implements AutoCloseable {
     private long generation;
     private long lastValidated;
     private boolean closed;
+    private int servers;
+    private long serversCheckedAt;
 
     AdvisoryLocks(DataSource dataSource, Sql sql) {
         this.dataSource = dataSource;
@@ -95,6 +97,28 @@ final class AdvisoryLocks implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** How many servers of this store are up (their lock sessions); 1 or more while this one is connected. */
+    synchronized int servers() {
+        if (connection == null) {
+            return 1;
+        }
+        if (System.nanoTime() - serversCheckedAt < 2_000_000_000L && servers > 0) {
+            return servers;
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql.get("count-servers"))) {
+            ps.setInt(1, namespace);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                servers = Math.max(1, rs.getInt(1));
+                serversCheckedAt = System.nanoTime();
+            }
+        } catch (SQLException e) {
+            lost("counting servers failed: " + e.getMessage());
+            return 1;
+        }
+        return servers;
     }
 
     /** Releases the lock if it is still held in {@code gen}. */
@@ -169,6 +193,13 @@ final class AdvisoryLocks implements AutoCloseable {
                     }
                 }
             } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("announce-server"))) {
+                ps.setInt(1, namespace);
+                ps.executeQuery().close();
+            } catch (SQLException e) {
                 c.close();
                 throw e;
             }

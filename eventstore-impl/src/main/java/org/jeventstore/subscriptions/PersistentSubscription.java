@@ -51,6 +51,11 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private final Runnable onStopped;
     private final Slot[] slots;
     private final long createdId;
+    private final java.util.function.Predicate<PersistentSubscription> yieldPolicy;
+    private volatile long activeSince;
+    /** Servers up when this subscription last yielded and nobody else took it: it stops yielding for them. */
+    private int lonelyAt = -1;
+    private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition signal = lock.newCondition();
@@ -68,8 +73,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     PersistentSubscription(String streamId, String name, SubscriptionHandler handler, SubscriptionOptions options,
                            SubscriptionRows rows, EventReader reader, AdvisoryLocks locks, int readBatchSize,
-                           Executor handlerExecutor, long createdId, Runnable onStopped) {
+                           Executor handlerExecutor, long createdId,
+                           java.util.function.Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped) {
         this.createdId = createdId;
+        this.yieldPolicy = yieldPolicy;
         this.streamId = streamId;
         this.name = name;
         this.options = options;
@@ -110,6 +117,15 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     @Override
     public String describe() {
         return "'" + name + "' on '" + streamId + "'";
+    }
+
+    /** Whether this server delivers this subscription now. */
+    boolean active() {
+        return held;
+    }
+
+    long activeSince() {
+        return activeSince;
     }
 
     /** New events may be in storage (a notification, a listener reconnect, a test). */
@@ -160,8 +176,21 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                         // Fencing: a previous holder whose session just died may still be finishing its last
                         // check interval; start only after it has surely stopped.
                         pauseUnlessStopping(AdvisoryLocks.TAKEOVER_GRACE_MILLIS);
-                        deliver(subscriptionId, gen);
+                        boolean yielded = deliver(subscriptionId, gen);
                         backoff = 100;
+                        if (yielded) {
+                            locks.unlock(subscriptionId, gen);
+                            state = SubscriptionState.STANDBY;
+                            int servers = locks.servers();
+                            // leave a standby server time to take it; if nobody has by then, stop yielding
+                            pauseUnlessStopping(Math.max(3_000, 3 * options.retryInterval().toMillis()));
+                            long again = locks.tryLock(subscriptionId);
+                            if (again >= 0) {
+                                lonelyAt = servers;
+                                locks.unlock(subscriptionId, again);
+                            }
+                            continue;
+                        }
                     } finally {
                         locks.unlock(subscriptionId, gen);
                     }
@@ -183,12 +212,18 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         }
     }
 
-    /** Holding the lock: catch up and follow until closed or the lock is lost. */
-    private void deliver(long subscriptionId, long gen) throws InterruptedException {
+    /**
+     * Holding the lock: catch up and follow until closed, the lock is lost, or (returning true) the subscription
+     * yields its lock to balance the servers.
+     */
+    private boolean deliver(long subscriptionId, long gen) throws InterruptedException {
         long myEpoch = ++epoch;
         heldId = subscriptionId;
         heldGeneration = gen;
+        activeSince = System.nanoTime();
         held = true;
+        boolean yielding = false;
+        long lastBalanceCheck = System.nanoTime();
         long checkpoint = rows.checkpoint(subscriptionId);
         savedCheckpoint = checkpoint;
         CheckpointTracker tracker = new CheckpointTracker(checkpoint);
@@ -210,6 +245,15 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         LOG.info(() -> "JES0212I subscription " + describe() + " active on this server from checkpoint " + checkpoint);
         try {
             while (!stopping && locks.holds(subscriptionId, gen)) {
+                if (System.nanoTime() - lastBalanceCheck > BALANCE_CHECK_NANOS) {
+                    lastBalanceCheck = System.nanoTime();
+                    if (locks.servers() != lonelyAt && yieldPolicy.test(this)) {
+                        LOG.info(() -> "JES0219I subscription " + describe() + " hands its lock to another server"
+                                + " (balancing)");
+                        yielding = true;
+                        break;
+                    }
+                }
                 // 1. acknowledgements -> low-water mark
                 unsaved += drainAcks(tracker, myEpoch);
                 // 2. read more when there is room and something may be there
@@ -287,11 +331,12 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                             + " on stopping; unsaved events will be delivered again: " + e.getMessage());
                 }
             }
-            if (!stopping) {
+            if (!stopping && !yielding) {
                 state = SubscriptionState.DISCONNECTED;
                 LOG.warning("JES0216W subscription " + describe() + " stopped delivering: lock lost");
             }
         }
+        return yielding;
     }
 
     private int drainAcks(CheckpointTracker tracker, long myEpoch) {

@@ -84,7 +84,7 @@ public final class Subscriptions implements AutoCloseable {
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
         self[0] = new PersistentSubscription(streamId, name, handler, options, rows, reader, locks, readBatchSize,
-                executor, id, () -> persistent.remove(key, self[0]));
+                executor, id, this::shouldYield, () -> persistent.remove(key, self[0]));
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
         }
@@ -103,6 +103,31 @@ public final class Subscriptions implements AutoCloseable {
             running.close();
         }
         rows.delete(streamId, name);
+    }
+
+    /**
+     * Balancing: this server holds more than its fair share (its subscriptions divided by the servers up) and
+     * {@code s} is the one it took last, so {@code s} should hand its lock to a standby server. (Every server
+     * is assumed to run the same subscriptions; a subscription nobody else took stops yielding, see
+     * PersistentSubscription.)
+     */
+    boolean shouldYield(PersistentSubscription s) {
+        int servers = locks.servers();
+        if (servers <= 1) {
+            return false;
+        }
+        int fairShare = (persistent.size() + servers - 1) / servers;
+        PersistentSubscription newest = null;
+        int held = 0;
+        for (PersistentSubscription p : persistent.values()) {
+            if (p.active()) {
+                held++;
+                if (newest == null || p.activeSince() > newest.activeSince()) {
+                    newest = p;
+                }
+            }
+        }
+        return held > fairShare && newest == s;
     }
 
     /** Makes every subscription read storage now (after a reconnect; also the safety net for tests). */

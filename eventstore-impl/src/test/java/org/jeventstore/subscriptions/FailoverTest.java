@@ -129,6 +129,40 @@ class FailoverTest {
     }
 
     @Test
+    void subscriptions_spread_over_the_servers_when_another_server_comes_up() {
+        PostgresEventStore a = servers.start("a");
+        PostgresEventStore b = servers.start("b");
+        a.appendToStream("bal", ExpectedVersion.any(), events(5, "before"));
+        java.util.Map<String, List<Delivery>> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        SubscriptionOptions options = SubscriptionOptions.defaults().retryInterval(Duration.ofMillis(200));
+        List<Subscription> onA = new java.util.ArrayList<>();
+        List<Subscription> onB = new java.util.ArrayList<>();
+        for (String name : List.of("bal-1", "bal-2")) {
+            List<Delivery> log = seen.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>());
+            onA.add(a.subscribeToAll(name, e -> log.add(new Delivery("a", e.eventNumber())), options));
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> onA.stream().allMatch(s -> s.state() == SubscriptionState.SUBSCRIBED));
+        for (String name : List.of("bal-1", "bal-2")) {
+            List<Delivery> log = seen.get(name);
+            onB.add(b.subscribeToAll(name, e -> log.add(new Delivery("b", e.eventNumber())), options));
+        }
+        // a holds both, b none: a hands one over within its balance check (5 s) and b's retry
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                onA.stream().filter(s -> s.state() == SubscriptionState.SUBSCRIBED).count() == 1
+                        && onB.stream().filter(s -> s.state() == SubscriptionState.SUBSCRIBED).count() == 1);
+        b.appendToStream("bal", ExpectedVersion.any(), events(5, "after"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> seen.values().stream().allMatch(l -> l.size() >= 10));
+        for (List<Delivery> log : seen.values()) {
+            // a graceful hand-over saves the checkpoint first: nothing is delivered twice
+            assertThat(log.stream().map(Delivery::eventNumber)).containsExactlyElementsOf(range(1, 10));
+        }
+        // and it stays balanced
+        assertThat(onA.stream().filter(s -> s.state() == SubscriptionState.SUBSCRIBED).count()).isEqualTo(1);
+    }
+
+    @Test
     void after_every_backend_is_terminated_events_appended_meanwhile_arrive_without_another_append()
             throws Exception {
         PostgresEventStore a = servers.start("a");

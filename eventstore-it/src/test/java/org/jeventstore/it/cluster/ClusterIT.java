@@ -157,13 +157,22 @@ class ClusterIT {
 
     @Test
     @Order(2)
-    void each_subscription_is_active_on_exactly_one_server() throws Exception {
+    void each_subscription_is_active_on_exactly_one_server_and_they_spread_over_the_servers() throws Exception {
+        // three subscriptions, three servers: balancing leaves one on each
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Map<String, List<String>> active = activeServers();
+            return SUBSCRIPTIONS.stream().allMatch(sub -> active.getOrDefault(sub, List.of()).size() == 1)
+                    && active.values().stream().flatMap(List::stream).distinct().count() == 3;
+        });
         Map<String, List<String>> active = activeServers();
         for (String sub : SUBSCRIPTIONS) {
             assertThat(active.get(sub)).as("servers active for " + sub).hasSize(1);
-            assertThat(serversThatDelivered(sub)).as("servers that delivered " + sub).hasSize(1);
+            // hand-overs for balancing are graceful: no event was delivered twice, by one server or two
+            List<Long> sequence = deliverySequence(sub);
+            assertThat(new HashSet<>(sequence)).as("distinct deliveries of " + sub).hasSize(sequence.size());
         }
-        results.put("2 single activation", "passed; active: " + active);
+        results.put("2 single activation and balancing", "passed; active: " + active
+                + "; no event delivered twice while the subscriptions spread");
     }
 
     @Test
