@@ -34,8 +34,10 @@ class SessionStateTest {
             Subscription sub = store.subscribeToAll("pooled", e -> { }, SubscriptionOptions.defaults());
             await().atMost(Duration.ofSeconds(10)).until(() -> sub.state() == SubscriptionState.SUBSCRIBED
                     && store.listener().connected());
-            assertThat(count(stores, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"))
-                    .as("the subscription's advisory lock while running").isEqualTo(1);
+            assertThat(count(stores, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    + " AND mode = 'ExclusiveLock'")).as("the subscription's advisory lock while running").isEqualTo(1);
+            assertThat(count(stores, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    + " AND mode = 'ShareLock'")).as("the server's presence lock while running").isEqualTo(1);
 
             store.close();
             executor.shutdownNow();
