@@ -74,7 +74,6 @@ public class EventStoreRuntime {
     private EventStoreConfig settings;
     private DataSource dataSource;
     private PostgresEventStore store;
-    private NotificationListener listener;
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         start();
@@ -94,7 +93,7 @@ public class EventStoreRuntime {
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .build();
-        listener = store.listener();
+        NotificationListener listener = store.listener();
         SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
             appended.fire(e);
             appended.fireAsync(e, NotificationOptions.ofExecutor(executor));
@@ -168,7 +167,7 @@ public class EventStoreRuntime {
 
     public NotificationListener listener() {
         start();
-        return listener;
+        return store.listener();
     }
 
     public Duration listenerDownLimit() {

@@ -11,7 +11,6 @@ import org.postgresql.util.ServerErrorMessage;
 public final class SqlErrors {
 
     static final String UNIQUE_VIOLATION = "23505";
-    static final String FOREIGN_KEY_VIOLATION = "23503";
     /** E.g. the JSON escape of the NUL character, which jsonb cannot hold. */
     static final String UNTRANSLATABLE_CHARACTER = "22P05";
     /** Text that is not valid JSON, cast to jsonb (a serializer that wrote something else). */

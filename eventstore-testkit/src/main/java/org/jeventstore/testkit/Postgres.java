@@ -28,7 +28,7 @@ public final class Postgres {
     /** The PostgreSQL server of this JVM, started on first use. */
     public static synchronized PostgresServer shared() {
         if (shared == null) {
-            shared = provide(true);
+            shared = provide();
             LOG.info(() -> "jeventstore tests use " + shared);
         }
         return shared;
@@ -43,12 +43,12 @@ public final class Postgres {
         return shared;
     }
 
-    static PostgresServer provide(boolean tryContainers) {
+    static PostgresServer provide() {
         PostgresServer fromEnv = fromEnvironment();
         if (fromEnv != null) {
             return fromEnv;
         }
-        if (tryContainers && !"false".equalsIgnoreCase(setting("EVENTSTORE_TESTCONTAINERS"))) {
+        if (!"false".equalsIgnoreCase(setting("EVENTSTORE_TESTCONTAINERS"))) {
             PostgresServer container = Containers.tryStart();
             if (container != null) {
                 return container;
