@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
@@ -57,6 +59,12 @@ public final class Bench {
 
     private final Options options;
     private final long started = System.nanoTime();
+    /** Runs the background linkers of the stores made by {@link #store}. */
+    private final ExecutorService linkers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bench-linker");
+        t.setDaemon(true);
+        return t;
+    });
     private DataSource direct;
     private HikariDataSource pool;
     private boolean checkpoints = true;
@@ -117,6 +125,7 @@ public final class Bench {
             report.fact("duration_s", Math.round(elapsed()));
             report.write(options.out());
             pool.close();
+            linkers.shutdownNow();
         }
         progress("done in %.0f s; results in %s", elapsed(), options.out().toAbsolutePath());
         System.out.println();
@@ -155,11 +164,15 @@ public final class Bench {
         }
     }
 
-    /** A store in a fresh schema (a leftover from an interrupted run is dropped first). */
+    /**
+     * A store in a fresh schema (a leftover from an interrupted run is dropped first) that links {@code $all} in
+     * the background, as every store in the server does.
+     */
     PostgresEventStore store(String schema) throws SQLException {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         return PostgresEventStore.builder(pool).schema(schema)
-                .serializer(new JsonbEventSerializer().register(Payload.class)).build();
+                .serializer(new JsonbEventSerializer().register(Payload.class))
+                .linkInBackground(linkers).build();
     }
 
     /**

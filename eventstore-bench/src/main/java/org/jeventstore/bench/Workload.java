@@ -89,6 +89,20 @@ public abstract class Workload implements AutoCloseable {
      * up (every worker completes at least one step); returns the events handled per second of wall time.
      */
     static double throughput(int workers, double seconds, Step step) throws Exception {
+        return throughput(workers, seconds, step, () -> { });
+    }
+
+    /** What must be done before the clock stops, once the writers have stopped. */
+    @FunctionalInterface
+    public interface Finish {
+        void run() throws Exception;
+    }
+
+    /**
+     * As {@link #throughput(int, double, Step)}, with {@code finish} run after the writers stop and counted in the
+     * time (for the store: linking the last appends into {@code $all}).
+     */
+    static double throughput(int workers, double seconds, Step step, Finish finish) throws Exception {
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
         long events;
@@ -116,6 +130,7 @@ public abstract class Workload implements AutoCloseable {
                 pool.shutdownNow();
             }
         }
+        finish.run();
         return events / ((System.nanoTime() - start) / 1e9);
     }
 

@@ -74,6 +74,7 @@ final class Workloads {
         @Override
         public void close() throws Exception {
             if (store != null) {
+                store.close(); // stops the background linker
                 store.schema().drop();
             }
             if (table != null) {
@@ -117,7 +118,7 @@ final class Workloads {
                                     : ExpectedVersion.exactly(v), events);
                             versions[w] = v + perAppend;
                             return perAppend;
-                        }));
+                        }, store::linkNow)); // counted until the last append is in $all
                     }),
                     jdbcTrial(JDBC, false, runs),
                     jdbcTrial(JDBC_NOTIFY, true, runs));
@@ -172,6 +173,7 @@ final class Workloads {
                     writer.append(STREAM, v + 1, batch);
                 }
             }
+            store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name(), table.schema());
             return List.of(
                     trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
@@ -226,6 +228,7 @@ final class Workloads {
                     }
                 }
             }
+            store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name(), table.schema());
             return List.of(
                     trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
@@ -336,6 +339,7 @@ final class Workloads {
                     bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
                 }
             }
+            store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name());
             return List.of(
                     trial(STORE, seconds -> catchUp(false, SubscriptionOptions.defaults())),

@@ -14,6 +14,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
 import java.time.Duration;
@@ -34,6 +35,7 @@ import org.jeventstore.Subscription;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.storage.SchemaManager;
+import org.jeventstore.storage.TransactionContext;
 
 /**
  * The store inside the container: built from MicroProfile Config and the container's DataSources at startup,
@@ -89,7 +91,7 @@ public class EventStoreRuntime {
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
         store = PostgresEventStore.builder(dataSource)
                 .settings(settings.settings().withAutoMigrate(false))
-                .transactionContext(this::inTransaction)
+                .transactionContext(new JtaContext())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .build();
@@ -193,6 +195,30 @@ public class EventStoreRuntime {
     boolean inTransaction() {
         int status = transactions.getTransactionStatus();
         return status != Status.STATUS_NO_TRANSACTION;
+    }
+
+    /** The container's transaction, seen through its synchronization registry. */
+    private final class JtaContext implements TransactionContext {
+        @Override
+        public boolean active() {
+            return inTransaction();
+        }
+
+        @Override
+        public void afterCommit(Runnable action) {
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED) {
+                        action.run();
+                    }
+                }
+            });
+        }
     }
 
     @PreDestroy

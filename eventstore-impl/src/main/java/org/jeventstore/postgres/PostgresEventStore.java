@@ -31,6 +31,8 @@ import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.Appender;
+import org.jeventstore.storage.BackgroundLinker;
+import org.jeventstore.storage.Linker;
 import org.jeventstore.storage.EventReader;
 import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.Snapshots;
@@ -45,6 +47,9 @@ import org.jeventstore.storage.Transactions;
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
 
+    /** The most appends one linker pass moves into {@code $all}. */
+    private static final int LINK_BATCH = 1000;
+
     private final EventStoreSettings settings;
     private final Appender appender;
     private final EventReader reader;
@@ -53,12 +58,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final SchemaManager schema;
     private final NotificationListener listener;
     private final Subscriptions subscriptions;
+    private final BackgroundLinker linker;
+    private final Linker passes;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
         Sql sql = new Sql(settings.schema());
         Transactions tx = new Transactions(b.dataSource, b.transactionContext);
-        this.appender = new Appender(sql, tx, b.serializer);
+        this.passes = new Linker(sql, tx, LINK_BATCH);
+        this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll) : null;
+        this.appender = new Appender(sql, tx, b.serializer, passes, linker);
         this.reader = new EventReader(sql, tx, b.serializer);
         this.streams = new Streams(sql, tx);
         this.snapshots = new Snapshots(sql, tx, b.serializer);
@@ -86,7 +95,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return listener;
     }
 
-    /** Stops subscriptions and the listener (their connections and locks are released); the executor stays. */
+    /**
+     * Stops subscriptions, the listener and the background linker (their connections and locks are released);
+     * the executor stays. Appends committed but not yet linked are linked by another server's linker, or by this
+     * store's successor, when it starts.
+     */
     @Override
     public void close() {
         if (subscriptions != null) {
@@ -94,6 +107,20 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
         if (listener != null) {
             listener.close();
+        }
+        if (linker != null) {
+            linker.close();
+        }
+    }
+
+    /**
+     * Links every append committed so far into {@code $all}, on this thread, and returns when none is left. For
+     * callers that must read {@code $all} right after appending, and for tests; the background linker does this
+     * on its own within milliseconds.
+     */
+    public void linkNow() {
+        while (passes.pending()) {
+            passes.pass();
         }
     }
 
@@ -309,6 +336,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private DataSource listenDataSource;
         private Executor executor;
         private Duration listenerPoll = Duration.ofMillis(500);
+        private Duration linkerPoll = Duration.ofSeconds(1);
+        private Executor linkerExecutor;
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -342,17 +371,40 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * Enables notifications and subscriptions: the listener and the subscription locks take long-lived
          * connections from {@code listenDataSource} (which must not enlist in transactions), and their loops run as
          * long-running tasks on {@code executor}, which the store never shuts down. It needs one thread for the
-         * listener and one per persistent subscription, plus short tasks.
+         * listener, one for the background linker and one per persistent subscription, plus short tasks.
+         *
+         * <p>With an executor, appends get their {@code $all} positions from the background linker a few
+         * milliseconds after they commit ({@code AppendResult} positions are then 0); without one, each append
+         * links them itself right after its commit.
          */
         public Builder notifications(DataSource listenDataSource, Executor executor) {
             this.listenDataSource = Objects.requireNonNull(listenDataSource, "listenDataSource");
             this.executor = Objects.requireNonNull(executor, "executor");
+            return linkInBackground(executor);
+        }
+
+        /**
+         * Links appends into {@code $all} on a long-running task of {@code executor} (implied by
+         * {@link #notifications}): appends then return right after their own commit, concurrent appends no longer
+         * queue on the {@code $all} row, and the events reach {@code $all} a few milliseconds later.
+         */
+        public Builder linkInBackground(Executor executor) {
+            this.linkerExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
         /** How long one wait of the listener for notifications lasts (default 500 ms). */
         public Builder listenerPoll(Duration value) {
             this.listenerPoll = Objects.requireNonNull(value, "listenerPoll");
+            return this;
+        }
+
+        /**
+         * How often the background linker looks for appends to link into {@code $all} without being woken by an
+         * append of this store (default 1 s): what bounds the wait for appends a stopped server left unlinked.
+         */
+        public Builder linkerPoll(Duration value) {
+            this.linkerPoll = Objects.requireNonNull(value, "linkerPoll");
             return this;
         }
 
@@ -367,6 +419,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             }
             if (store.listener != null) {
                 store.listener.start(executor);
+            }
+            if (store.linker != null) {
+                store.linker.start(linkerExecutor);
             }
             return store;
         }

@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.jeventstore.AppendResult;
 import org.jeventstore.EventData;
 import org.jeventstore.EventNotFoundException;
@@ -15,19 +17,33 @@ import org.jeventstore.serialization.EventSerializer;
 
 /**
  * Appends and links events: one statement, one round trip, whatever the number of events (they travel as
- * arrays, so PostgreSQL's bind-parameter limit never applies). The statement takes the stream's row lock and
- * then the {@code $all} row lock, held until commit (see append-events.sql).
+ * arrays, so PostgreSQL's bind-parameter limit never applies). The statement takes the stream's row lock and,
+ * when nobody holds it, the {@code $all} row lock, and then writes the {@code $all} rows itself; when the
+ * {@code $all} row is busy (or the append runs in a caller's JTA transaction) it leaves them to the
+ * {@link Linker} (see append-events.sql): at once on this thread after the commit when the store has no
+ * background linker, otherwise on the {@link BackgroundLinker}, which this wakes.
  */
 public final class Appender {
+
+    private static final Logger LOG = Logger.getLogger(Appender.class.getName());
 
     private final Sql sql;
     private final Transactions tx;
     private final EventSerializer serializer;
+    private final Linker linker;
+    private final BackgroundLinker background;
 
-    public Appender(Sql sql, Transactions tx, EventSerializer serializer) {
+    /**
+     * @param background the background linker to wake after each append; {@code null} to link on the appending
+     *                   thread right after the commit (the append then reports its {@code $all} positions)
+     */
+    public Appender(Sql sql, Transactions tx, EventSerializer serializer, Linker linker,
+                    BackgroundLinker background) {
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
+        this.linker = linker;
+        this.background = background;
     }
 
     /** Prepared event columns, serialized before any connection is taken. */
@@ -46,7 +62,7 @@ public final class Appender {
         Columns columns = columns(streamId, events);
         String statement = sql.withStream("append-events", fragment(expected));
         // One statement writes everything, so it needs no explicit transaction (one round trip, no COMMIT).
-        return tx.singleStatement("appending to stream '" + streamId + "'", c -> {
+        Appended appended = tx.singleStatement("appending to stream '" + streamId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(statement)) {
                 ps.setArray(1, c.createArrayOf("uuid", columns.ids()));
                 ps.setArray(2, c.createArrayOf("text", columns.types()));
@@ -54,12 +70,13 @@ public final class Appender {
                 ps.setArray(4, c.createArrayOf("uuid", columns.correlation()));
                 ps.setArray(5, c.createArrayOf("text", columns.data()));
                 ps.setArray(6, c.createArrayOf("text", columns.metadata()));
-                bindStream(ps, 7, streamId, expected);
+                int next = bindStream(ps, 7, streamId, expected);
+                ps.setString(next, streamId);
+                // inside a caller's transaction the $all row would stay locked until the container commits
+                ps.setBoolean(next + 1, !tx.inCallersTransaction());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        long version = rs.getLong(1);
-                        long last = rs.getLong(2);
-                        return new AppendResult(version, last - events.size() + 1, last);
+                        return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3));
                     }
                 }
             } catch (SQLException e) {
@@ -67,6 +84,46 @@ public final class Appender {
             }
             throw refusal(c, streamId, expected);
         });
+        if (appended.lastPosition() > 0) {
+            return new AppendResult(appended.version(), appended.lastPosition() - events.size() + 1,
+                    appended.lastPosition());
+        }
+        return linkAfterCommit(appended, columns.ids()[0], columns.ids()[columns.ids().length - 1]);
+    }
+
+    /**
+     * What the append statement did: the stream's new version, and either its last {@code $all} position (linked
+     * inline) or its {@code jes_unlinked} id (deferred to the linker); the other is 0.
+     */
+    private record Appended(long version, long appendId, long lastPosition) {
+    }
+
+    private AppendResult linkAfterCommit(Appended appended, UUID first, UUID last) {
+        if (tx.inCallersTransaction()) {
+            // committed later by the container; positions are given then, by whichever linker runs
+            tx.afterCommit(background != null ? background::signal : () -> linkQuietly(appended, first, last));
+            return new AppendResult(appended.version(), 0, 0);
+        }
+        if (background != null) {
+            background.signal();
+            return new AppendResult(appended.version(), 0, 0);
+        }
+        Linker.Linked linked = linkQuietly(appended, first, last);
+        return new AppendResult(appended.version(), linked.firstPosition(), linked.lastPosition());
+    }
+
+    /**
+     * Links on this thread. The append has committed whatever happens here, so a failure must not look like a
+     * failed append (a retry would write the events twice): it is logged, and the next pass links the events.
+     */
+    private Linker.Linked linkQuietly(Appended appended, UUID first, UUID last) {
+        try {
+            return linker.linkThrough(appended.appendId(), first, last);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "JES0304W appended events committed but not yet linked into $all (the next"
+                    + " append links them): " + e.getMessage(), e);
+            return new Linker.Linked(appended.appendId(), 0, 0);
+        }
     }
 
     public AppendResult link(String streamId, ExpectedVersion expected, List<UUID> eventIds) {
@@ -119,12 +176,15 @@ public final class Appender {
         return "append-stream-exact";
     }
 
-    private static void bindStream(PreparedStatement ps, int index, String streamId, ExpectedVersion expected)
+    /** Binds the stream fragment's parameters from {@code index} on; returns the index after them. */
+    private static int bindStream(PreparedStatement ps, int index, String streamId, ExpectedVersion expected)
             throws SQLException {
         ps.setString(index, streamId);
         if (expected instanceof ExpectedVersion.Exactly exactly) {
             ps.setLong(index + 1, exactly.version());
+            return index + 2;
         }
+        return index + 1;
     }
 
     /** The statement wrote nothing: read the stream's current state to say why. */

@@ -16,7 +16,10 @@ public final class SchemaManager {
 
     private static final Logger LOG = Logger.getLogger(SchemaManager.class.getName());
 
-    /** What the database holds. */
+    /**
+     * What the database holds. OUTDATED also covers Elixir's layout at our version without jeventstore's own
+     * additions (schema-additions.sql), which {@link #migrate()} adds.
+     */
     public enum Status { MISSING, CURRENT, OUTDATED, NEWER }
 
     private final Sql sql;
@@ -37,10 +40,18 @@ public final class SchemaManager {
             Status status = status(c);
             if (status == Status.MISSING) {
                 try (Statement st = c.createStatement()) {
+                    st.execute(sql.get("schema-additions"));
                     st.execute(sql.get("create-schema"));
                 }
                 LOG.info(() -> "JES0001I created event store schema " + sql.schema() + " (version "
                         + CURRENT_VERSION + ")");
+            } else if (status == Status.OUTDATED && CURRENT_VERSION.equals(version(c))) {
+                // Elixir's layout (or an earlier jeventstore's) without our additions
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql.get("schema-additions"));
+                }
+                LOG.info(() -> "JES0005I added jeventstore's tables and functions to event store schema "
+                        + sql.schema());
             } else if (status != Status.CURRENT) {
                 throw new StorageException("schema " + sql.schema() + " holds event store version " + version(c)
                         + "; this jeventstore uses " + CURRENT_VERSION + " and has no migration for it", null, null);
@@ -91,7 +102,19 @@ public final class SchemaManager {
             return Status.MISSING;
         }
         int cmp = compare(version, CURRENT_VERSION);
-        return cmp == 0 ? Status.CURRENT : cmp < 0 ? Status.OUTDATED : Status.NEWER;
+        if (cmp == 0) {
+            return additionsPresent(c) ? Status.CURRENT : Status.OUTDATED;
+        }
+        return cmp < 0 ? Status.OUTDATED : Status.NEWER;
+    }
+
+    private boolean additionsPresent(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("schema-additions-present"))) {
+            ps.setString(1, sql.schema().quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     private String version(Connection c) throws SQLException {
@@ -114,6 +137,6 @@ public final class SchemaManager {
 
     /** Schema work always runs in its own local transaction, never in a caller's JTA transaction. */
     private void local(String what, Transactions.Work<Void> work) {
-        new Transactions(tx.dataSource(), TransactionContext.NONE).write(what, work);
+        tx.local().write(what, work);
     }
 }

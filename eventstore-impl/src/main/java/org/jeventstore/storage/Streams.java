@@ -101,7 +101,7 @@ public final class Streams {
                 ps.executeQuery().close();
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("hard-delete-stream"))) {
-                for (int i = 1; i <= 4; i++) {
+                for (int i = 1; i <= 5; i++) {
                     ps.setLong(i, row.id());
                 }
                 try (ResultSet rs = ps.executeQuery()) {

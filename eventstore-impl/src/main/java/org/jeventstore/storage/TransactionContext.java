@@ -11,4 +11,12 @@ public interface TransactionContext {
     TransactionContext NONE = () -> false;
 
     boolean active();
+
+    /**
+     * Runs {@code action} once the caller's active transaction has committed (not at all if it rolls back). The
+     * default, for contexts that cannot register with a transaction, runs it at once.
+     */
+    default void afterCommit(Runnable action) {
+        action.run();
+    }
 }

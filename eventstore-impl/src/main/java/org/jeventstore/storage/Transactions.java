@@ -25,6 +25,25 @@ public final class Transactions {
         return dataSource;
     }
 
+    /** Whether work runs in the caller's JTA transaction (and is committed by the container, later). */
+    public boolean inCallersTransaction() {
+        return jta.active();
+    }
+
+    /** Runs {@code action} after the caller's JTA transaction commits, or at once when there is none. */
+    public void afterCommit(Runnable action) {
+        if (jta.active()) {
+            jta.afterCommit(action);
+        } else {
+            action.run();
+        }
+    }
+
+    /** The same DataSource, always in local transactions: for work that must never join a caller's. */
+    public Transactions local() {
+        return jta == TransactionContext.NONE ? this : new Transactions(dataSource, TransactionContext.NONE);
+    }
+
     /** Runs read-only work on a connection as the DataSource hands it out (autocommit outside JTA). */
     public <T> T read(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {

@@ -4,7 +4,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import org.jeventstore.StartFrom;
 import org.jeventstore.storage.Sql;
-import org.jeventstore.storage.TransactionContext;
 import org.jeventstore.storage.Transactions;
 
 /** The subscriptions table: one row per (stream, name) holding the checkpoint. Always its own transactions. */
@@ -15,7 +14,7 @@ final class SubscriptionRows {
 
     SubscriptionRows(Sql sql, Transactions tx) {
         this.sql = sql;
-        this.tx = new Transactions(tx.dataSource(), TransactionContext.NONE);
+        this.tx = tx.local();
     }
 
     /** The subscription's id, creating its row at {@code start} when it has none. */

@@ -185,6 +185,25 @@ class SchemaTest {
     }
 
     @Test
+    void a_schema_made_by_elixir_eventstore_gets_our_additions_and_keeps_its_events() {
+        String schema = TestStores.newSchemaName();
+        PostgresEventStore s = unmigrated(schema);
+        s.schema().migrate();
+        s.appendToStream("from-elixir", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
+        // Elixir's layout at the same version: no jes_unlinked, and its own notify function
+        stores.execute("DROP TABLE \"" + schema + "\".jes_unlinked");
+
+        assertThat(s.schema().status()).isEqualTo(Status.OUTDATED);
+        s.schema().migrate();
+
+        assertThat(s.schema().status()).isEqualTo(Status.CURRENT);
+        assertThat(count(schema, "jes_unlinked")).isZero();
+        assertThat(s.appendToStream("from-java", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(2))))
+                .firstPosition()).isEqualTo(2);
+        assertThat(s.readAllForward(1, 10)).extracting(e -> e.streamId()).containsExactly("from-elixir", "from-java");
+    }
+
+    @Test
     void reset_empties_the_store_and_restarts_positions() {
         String schema = TestStores.newSchemaName();
         PostgresEventStore s = unmigrated(schema);

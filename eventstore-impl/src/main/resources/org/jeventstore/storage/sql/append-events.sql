@@ -1,7 +1,18 @@
--- Appends n >= 1 events in one statement. Lock order: the stream's row first (the "stream" CTE, which also
--- checks the expected version), then the $all row (stream 0), which is held until commit: that keeps $all
--- positions gapless and in commit order. If the stream CTE returns no row, nothing at all is written.
--- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text).
+-- Appends n >= 1 events in one statement. Takes the stream's row (the "stream" CTE, which also checks the
+-- expected version), inserts the events and their stream rows, and then gives them $all positions in one of two
+-- ways:
+-- * inline, as Elixir does: when the $all row (stream 0) is free, take it (held until commit, which keeps $all
+--   gapless and commit-ordered), bump it and insert the $all rows. Only when every earlier append of this
+--   stream is already in $all: no committed one waits in jes_unlinked, and none committed after this statement's
+--   snapshot (the stream's version is still the one the snapshot saw), so the stream's order in $all holds.
+-- * deferred: otherwise (the $all row is busy, or the caller forbids inline), record the append in jes_unlinked
+--   and leave $all alone; the linker gives the positions after this commits (link-pending.sql), and announces
+--   the stream then (defer_notify silences the streams trigger for this statement's rows).
+-- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
+-- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
+-- all is written.
+-- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text);
+-- then the stream fragment's; then the stream id again and whether inline is allowed.
 WITH input AS (
   SELECT * FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) WITH ORDINALITY
     AS i(event_id, event_type, causation_id, correlation_id, data, metadata, ord)
@@ -9,24 +20,47 @@ WITH input AS (
 stream AS (
 /*STREAM*/
 ),
+counted AS (
+  SELECT count(*) AS n FROM input
+),
+seen AS (
+  SELECT coalesce((SELECT stream_version FROM ${schema}.streams WHERE stream_uuid = ?), 0) AS version
+),
+head AS (
+  SELECT stream_version FROM ${schema}.streams
+  WHERE stream_id = 0 AND ?::boolean
+    AND EXISTS (SELECT 1 FROM stream s, seen v, counted c WHERE s.new_version - c.n = v.version)
+    AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_unlinked u, stream s WHERE u.stream_id = s.stream_id)
+  FOR UPDATE SKIP LOCKED
+),
 global AS (
-  UPDATE ${schema}.streams SET stream_version = stream_version + (SELECT count(*) FROM input)
-  WHERE stream_id = 0 AND EXISTS (SELECT 1 FROM stream)
+  UPDATE ${schema}.streams SET stream_version = stream_version + (SELECT n FROM counted)
+  WHERE stream_id = 0 AND EXISTS (SELECT 1 FROM head)
   RETURNING stream_version AS new_position
 ),
 inserted AS (
   INSERT INTO ${schema}.events (event_id, event_type, causation_id, correlation_id, data, metadata)
   SELECT event_id, event_type, causation_id, correlation_id, data::jsonb, metadata::jsonb
   FROM input
-  WHERE EXISTS (SELECT 1 FROM global)
+  WHERE EXISTS (SELECT 1 FROM stream)
 ),
 linked AS (
   INSERT INTO ${schema}.stream_events
     (event_id, stream_id, stream_version, original_stream_id, original_stream_version)
   SELECT i.event_id, s.stream_id, s.new_version - c.n + i.ord, s.stream_id, s.new_version - c.n + i.ord
-  FROM input i, stream s, global g, (SELECT count(*) AS n FROM input) c
+  FROM input i, stream s, counted c
   UNION ALL
   SELECT i.event_id, 0, g.new_position - c.n + i.ord, s.stream_id, s.new_version - c.n + i.ord
-  FROM input i, stream s, global g, (SELECT count(*) AS n FROM input) c
+  FROM input i, stream s, global g, counted c
+),
+pending AS (
+  INSERT INTO ${schema}.jes_unlinked (stream_id, first_version, last_version)
+  SELECT s.stream_id, s.new_version - c.n + 1, s.new_version
+  FROM stream s, counted c
+  WHERE NOT EXISTS (SELECT 1 FROM global)
+  RETURNING id
 )
-SELECT s.new_version, g.new_position FROM stream s, global g
+SELECT s.new_version, coalesce((SELECT id FROM pending), 0), coalesce((SELECT new_position FROM global), 0),
+       set_config('jeventstore.defer_notify',
+                  CASE WHEN EXISTS (SELECT 1 FROM global) THEN 'off' ELSE 'on' END, true)
+FROM stream s

@@ -61,23 +61,7 @@ CREATE TABLE ${schema}.snapshots (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Every change of a stream's version announces the new range on channel '<schema>.events' at commit:
--- 'stream_uuid,stream_id,first_version,last_version'. A soft delete announces an empty range (first > last).
-CREATE FUNCTION ${schema}.notify_events() RETURNS trigger AS $$
-DECLARE
-  first_version bigint;
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    first_version := OLD.stream_version + 1;
-  ELSE
-    first_version := 1;
-  END IF;
-  PERFORM pg_notify(TG_TABLE_SCHEMA || '.events',
-                    NEW.stream_uuid || ',' || NEW.stream_id || ',' || first_version || ',' || NEW.stream_version);
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-
+-- The notify_events() function comes from schema-additions.sql, run before this file.
 CREATE TRIGGER event_notification AFTER INSERT OR UPDATE ON ${schema}.streams
   FOR EACH ROW EXECUTE PROCEDURE ${schema}.notify_events();
 

@@ -1,0 +1,1 @@
+SELECT to_regclass(? || '.jes_unlinked') IS NOT NULL

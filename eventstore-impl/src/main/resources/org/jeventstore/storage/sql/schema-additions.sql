@@ -1,0 +1,37 @@
+-- jeventstore's own objects, on top of the Elixir layout. Idempotent: run before create-schema.sql on a fresh
+-- schema, and alone on a schema created by Elixir EventStore or an earlier jeventstore.
+CREATE SCHEMA IF NOT EXISTS ${schema};
+
+-- Appends waiting for their $all positions: one row per append, written in the append's own statement and
+-- removed by the linker (Linker.java, link-pending.sql) when it gives the events their $all rows. The id orders
+-- the appends of one stream: a later append takes its id only after the earlier one committed.
+CREATE TABLE IF NOT EXISTS ${schema}.jes_unlinked (
+  id bigserial PRIMARY KEY,
+  stream_id bigint NOT NULL,
+  first_version bigint NOT NULL,
+  last_version bigint NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every change of a stream's version announces the new range on channel '<schema>.events' at commit:
+-- 'stream_uuid,stream_id,first_version,last_version'. A soft delete announces an empty range (first > last).
+-- A jeventstore append sets the transaction-local jeventstore.defer_notify: its stream is announced by the
+-- linker once the events are in $all, so appending transactions never notify (PostgreSQL serializes the
+-- commits of notifying transactions). Elixir writers never set it and notify as before.
+CREATE OR REPLACE FUNCTION ${schema}.notify_events() RETURNS trigger AS $$
+DECLARE
+  first_version bigint;
+BEGIN
+  IF NEW.stream_id <> 0 AND coalesce(current_setting('jeventstore.defer_notify', true), '') = 'on' THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    first_version := OLD.stream_version + 1;
+  ELSE
+    first_version := 1;
+  END IF;
+  PERFORM pg_notify(TG_TABLE_SCHEMA || '.events',
+                    NEW.stream_uuid || ',' || NEW.stream_id || ',' || first_version || ',' || NEW.stream_version);
+  RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
