@@ -19,7 +19,6 @@ public final class BackgroundLinker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BackgroundLinker.class.getName());
     private static final long MAX_PAUSE_MS = 5_000;
     private static final long VACUUM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long GATHER_MICROS = Long.getLong("jeventstore.linker.gather-micros", 2_000);
 
     private final Linker linker;
     private final long pollMillis;
@@ -101,7 +100,7 @@ public final class BackgroundLinker implements AutoCloseable {
         }
     }
 
-    private void linkAll() throws InterruptedException {
+    private void linkAll() {
         if (!linker.pending()) {
             return;
         }
@@ -117,7 +116,5 @@ public final class BackgroundLinker implements AutoCloseable {
                 LOG.log(Level.FINE, "vacuuming jes_unlinked failed (autovacuum will)", e);
             }
         }
-        // Let appends gather before the next pass: one pass per append would double the commits.
-        TimeUnit.MICROSECONDS.sleep(GATHER_MICROS);
     }
 }

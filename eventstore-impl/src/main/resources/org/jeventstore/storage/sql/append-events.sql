@@ -31,7 +31,7 @@ head AS (
   WHERE stream_id = 0 AND ?::boolean
     AND EXISTS (SELECT 1 FROM stream s, seen v, counted c WHERE s.new_version - c.n = v.version)
     AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_unlinked u, stream s WHERE u.stream_id = s.stream_id)
-  FOR UPDATE SKIP LOCKED
+  FOR NO KEY UPDATE SKIP LOCKED
 ),
 global AS (
   UPDATE ${schema}.streams SET stream_version = stream_version + (SELECT n FROM counted)

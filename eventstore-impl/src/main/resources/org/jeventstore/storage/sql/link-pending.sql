@@ -1,7 +1,7 @@
 -- The linker's pass, in one transaction, two statements sent together. First the $all row lock (stream 0), the
 -- same lock Elixir writers take, so $all positions are handed out by one transaction at a time, each starting
 -- where the last committed one ended: $all grows gapless and readers never see position N+1 before N.
-SELECT stream_version FROM ${schema}.streams WHERE stream_id = 0 FOR UPDATE;
+SELECT stream_version FROM ${schema}.streams WHERE stream_id = 0 FOR NO KEY UPDATE;
 -- Then, with a snapshot taken after the lock was granted: the oldest committed appends (up to parameter 1) leave
 -- jes_unlinked; their events get the next $all positions in append order (jes_unlinked id, then version); the
 -- $all row takes the new head (its trigger announces the $all range); each stream covered is announced on
