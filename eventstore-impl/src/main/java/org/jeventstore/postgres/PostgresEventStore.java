@@ -124,6 +124,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
     }
 
+    /** Committed appends still waiting for their {@code $all} positions (for health checks and monitoring). */
+    public Linker.Backlog linkBacklog() {
+        return passes.backlog();
+    }
+
     /** Schema administration: migrate, status, reset, drop. */
     public SchemaManager schema() {
         return schema;

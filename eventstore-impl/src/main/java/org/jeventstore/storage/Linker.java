@@ -21,6 +21,10 @@ import java.util.UUID;
  */
 public final class Linker {
 
+    /** Committed appends waiting for {@code $all} positions, and the age of the oldest (0 when none). */
+    public record Backlog(long appends, long oldestMillis) {
+    }
+
     /** One append linked by a pass: its {@code jes_unlinked} id and the {@code $all} positions it got. */
     public record Linked(long appendId, long firstPosition, long lastPosition) {
     }
@@ -49,6 +53,17 @@ public final class Linker {
             try (PreparedStatement ps = c.prepareStatement(sql.get("has-unlinked"));
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
+            }
+        });
+    }
+
+    /** What waits for {@code $all} positions now: a figure for health checks (a growing one means no linker runs). */
+    public Backlog backlog() {
+        return tx.read("reading the $all link backlog", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("unlinked-backlog"));
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Backlog(rs.getLong(1), rs.getLong(2));
             }
         });
     }

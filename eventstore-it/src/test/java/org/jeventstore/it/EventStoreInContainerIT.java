@@ -153,6 +153,7 @@ class EventStoreInContainerIT {
             assertEquals(200, c.getResponseCode());
             String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(body.contains("\"status\":\"UP\"") && body.contains("eventstore-database"), body);
+            assertTrue(body.contains("\"unlinked-appends\":"), body);
         } finally {
             c.disconnect();
         }

@@ -6,9 +6,11 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import org.jeventstore.cdi.EventStoreRuntime;
+import org.jeventstore.storage.Linker;
 
 /**
- * Ready when the database answers and holds the current schema. (Health checks live in the web module: that is
+ * Ready when the database answers and holds the current schema; also shows how many committed appends wait for
+ * their {@code $all} positions and for how long (informational: a lag does not make the server unready). (Health checks live in the web module: that is
  * where every server's MicroProfile Health implementation finds them.)
  */
 @Readiness
@@ -24,6 +26,17 @@ public class ReadinessCheck implements HealthCheck {
         var builder = HealthCheckResponse.named("eventstore-database")
                 .withData("schema", runtime.config().settings().schema().name())
                 .withData("datasource", runtime.config().dataSource());
-        return reason == null ? builder.up().build() : builder.down().withData("reason", reason).build();
+        if (reason != null) {
+            return builder.down().withData("reason", reason).build();
+        }
+        try {
+            // appends committed but not yet in $all: a backlog that keeps growing means no linker runs
+            Linker.Backlog backlog = runtime.store().linkBacklog();
+            builder.withData("unlinked-appends", backlog.appends())
+                    .withData("oldest-unlinked-ms", backlog.oldestMillis());
+        } catch (RuntimeException e) {
+            builder.withData("unlinked-appends", "unknown: " + e.getMessage());
+        }
+        return builder.up().build();
     }
 }
