@@ -29,6 +29,7 @@ import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.serialization.JsonbEventSerializer;
 
 /** The workloads W1-W8 and the fsync bound, each in its own schemas. */
 final class Workloads {
@@ -277,7 +278,7 @@ final class Workloads {
      */
     abstract static class OnSubscribingStore extends Workload {
         PostgresEventStore store;
-        private ExecutorService executor;
+        ExecutorService executor;
 
         OnSubscribingStore(String id, String title) {
             super(id, title);
@@ -417,13 +418,17 @@ final class Workloads {
      * next to the bare NOTIFY round trip (from just before the NOTIFY until pgjdbc hands it over). The store's
      * side twice: a persistent subscription to {@code $all} (started from "current", default options; the worker
      * is woken by the notification and reads the event from storage) and a transient one (the notification
-     * schedules a read of the announced range on the executor). 2,000 samples per round of each. Also shown, as
+     * schedules a read of the announced range on the executor), each once on the appending store (woken
+     * in-process after the commit) and once on a second store with its own listener (another server: woken by the
+     * NOTIFY). 2,000 samples per round of each. Also shown, as
      * the part the subscription machinery adds: the same latency counted from the append's return (its commit
      * done; the notification is sent at that commit) instead of from before the append.
      */
     static final class LiveDelivery extends OnSubscribingStore {
         static final String PERSISTENT = STORE + " persistent";
         static final String TRANSIENT = STORE + " transient";
+        static final String PERSISTENT_OTHER = STORE + " persistent, other server";
+        static final String TRANSIENT_OTHER = STORE + " transient, other server";
         /** From the append's return (its commit done) until the handler is called: the delivery alone. */
         static final String AFTER_APPEND_P50 = "after append p50 ms";
         static final String AFTER_APPEND_P99 = "after append p99 ms";
@@ -434,24 +439,45 @@ final class Workloads {
             super("W7", "commit to subscriber latency, live");
         }
 
+        /** A second store on the same schema, with its own listener: another server, as far as the store knows. */
+        private PostgresEventStore other;
+
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            other = PostgresEventStore.builder(bench.pool()).schema(store.settings().schema().name())
+                    .serializer(new JsonbEventSerializer().register(Payload.class))
+                    .notifications(bench.direct(), executor).listenerPoll(Duration.ofMillis(500)).build();
             return List.of(Baselines.notifyRoundTrip(bench.direct()),
-                    trial(PERSISTENT, seconds -> live(seconds, true)),
-                    trial(TRANSIENT, seconds -> live(seconds, false)));
+                    trial(PERSISTENT, seconds -> live(seconds, true, store)),
+                    trial(TRANSIENT, seconds -> live(seconds, false, store)),
+                    trial(PERSISTENT_OTHER, seconds -> live(seconds, true, other)),
+                    trial(TRANSIENT_OTHER, seconds -> live(seconds, false, other)));
         }
 
-        private Map<String, Double> live(double seconds, boolean persistent) throws Exception {
+        @Override
+        public void close() throws Exception {
+            if (other != null) {
+                other.close();
+            }
+            super.close();
+        }
+
+        /**
+         * Appends through {@code store}, subscribed through {@code subscriber}: the same store (a subscriber on the
+         * appending server, woken in-process) or another one (woken by the NOTIFY, as on another server).
+         */
+        private Map<String, Double> live(double seconds, boolean persistent, PostgresEventStore subscriber)
+                throws Exception {
             record Received(String streamId, long nanos) {
             }
             BlockingQueue<Received> received = new LinkedBlockingQueue<>();
             String prefix = id + (persistent ? "-p" : "-t") + runs.incrementAndGet() + "-";
             Subscription subscription = persistent
-                    ? store.subscribeToAll(prefix + "sub",
+                    ? subscriber.subscribeToAll(prefix + "sub",
                             e -> received.add(new Received(e.streamId(), System.nanoTime())),
                             SubscriptionOptions.defaults().startFrom(StartFrom.current()))
-                    : store.subscribe(EventStore.ALL, null,
+                    : subscriber.subscribe(EventStore.ALL, null,
                             e -> received.add(new Received(e.streamId(), System.nanoTime())));
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -484,7 +510,7 @@ final class Workloads {
             } finally {
                 subscription.close();
                 if (persistent) {
-                    store.deleteSubscription(EventStore.ALL, prefix + "sub");
+                    subscriber.deleteSubscription(EventStore.ALL, prefix + "sub");
                 }
             }
         }
@@ -493,6 +519,8 @@ final class Workloads {
         public List<Goal> goals() {
             return List.of(Goal.within(P99_MS, PERSISTENT, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
                     Goal.within(P99_MS, TRANSIENT, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
+                    Goal.within(P99_MS, PERSISTENT_OTHER, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
+                    Goal.within(P99_MS, TRANSIENT_OTHER, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
                     Goal.info(P50_MS, PERSISTENT, Baselines.JDBC_NOTIFY_ROUND_TRIP),
                     Goal.info(P50_MS, TRANSIENT, Baselines.JDBC_NOTIFY_ROUND_TRIP));
         }

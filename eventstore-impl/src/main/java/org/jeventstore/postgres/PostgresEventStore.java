@@ -15,6 +15,7 @@ import org.jeventstore.ConfigurationException;
 import org.jeventstore.DeleteMode;
 import org.jeventstore.EventData;
 import org.jeventstore.EventStore;
+import org.jeventstore.EventsAppended;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.InvalidRequestException;
 import org.jeventstore.Page;
@@ -65,9 +66,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.settings = b.settings;
         Sql sql = new Sql(settings.schema());
         Transactions tx = new Transactions(b.dataSource, b.transactionContext);
-        this.passes = new Linker(sql, tx, LINK_BATCH);
-        this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll) : null;
-        this.appender = new Appender(sql, tx, b.serializer, passes, linker);
         this.reader = new EventReader(sql, tx, b.serializer);
         this.streams = new Streams(sql, tx);
         this.snapshots = new Snapshots(sql, tx, b.serializer);
@@ -80,6 +78,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             this.listener = null;
             this.subscriptions = null;
         }
+        // This server's subscriptions hear of its own appends at once; other servers' through NOTIFY.
+        Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
+        this.passes = new Linker(sql, tx, LINK_BATCH);
+        this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
+        this.appender = new Appender(sql, tx, b.serializer, passes, linker, local);
     }
 
     public static Builder builder(DataSource dataSource) {

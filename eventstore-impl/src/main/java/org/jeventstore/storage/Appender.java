@@ -7,11 +7,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.AppendResult;
 import org.jeventstore.EventData;
 import org.jeventstore.EventNotFoundException;
+import org.jeventstore.EventStore;
+import org.jeventstore.EventsAppended;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.serialization.EventSerializer;
 
@@ -32,18 +35,22 @@ public final class Appender {
     private final EventSerializer serializer;
     private final Linker linker;
     private final BackgroundLinker background;
+    private final Consumer<EventsAppended> local;
 
     /**
      * @param background the background linker to wake after each append; {@code null} to link on the appending
      *                   thread right after the commit (the append then reports its {@code $all} positions)
+     * @param local      told of each committed append (its stream's range, and its {@code $all} range when it
+     *                   has one), so that this server's subscriptions need not wait for the NOTIFY
      */
     public Appender(Sql sql, Transactions tx, EventSerializer serializer, Linker linker,
-                    BackgroundLinker background) {
+                    BackgroundLinker background, Consumer<EventsAppended> local) {
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
         this.linker = linker;
         this.background = background;
+        this.local = local;
     }
 
     /** Prepared event columns, serialized before any connection is taken. */
@@ -84,9 +91,17 @@ public final class Appender {
             }
             throw refusal(c, streamId, expected);
         });
-        if (appended.lastPosition() > 0) {
-            return new AppendResult(appended.version(), appended.lastPosition() - events.size() + 1,
-                    appended.lastPosition());
+        int n = events.size();
+        long firstPosition = appended.lastPosition() > 0 ? appended.lastPosition() - n + 1 : 0;
+        tx.afterCommit(() -> {
+            local.accept(new EventsAppended(streamId, appended.version() - n + 1, appended.version()));
+            if (firstPosition > 0) {
+                local.accept(new EventsAppended(EventStore.ALL, firstPosition,
+                        appended.lastPosition()));
+            }
+        });
+        if (firstPosition > 0) {
+            return new AppendResult(appended.version(), firstPosition, appended.lastPosition());
         }
         return linkAfterCommit(appended, columns.ids()[0], columns.ids()[columns.ids().length - 1]);
     }

@@ -1,11 +1,15 @@
 package org.jeventstore.storage;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jeventstore.EventStore;
+import org.jeventstore.EventsAppended;
 
 /**
  * Runs {@link Linker} passes on a long-running executor task: woken by this server's appends once they have
@@ -22,17 +26,23 @@ public final class BackgroundLinker implements AutoCloseable {
 
     private final Linker linker;
     private final long pollMillis;
+    private final Consumer<EventsAppended> local;
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean closed;
     private volatile boolean started;
     private long lastVacuum = System.nanoTime();
 
-    public BackgroundLinker(Linker linker, Duration poll) {
+    /**
+     * @param local told of the {@code $all} range each pass linked, so that this server's {@code $all}
+     *              subscriptions need not wait for the NOTIFY
+     */
+    public BackgroundLinker(Linker linker, Duration poll, Consumer<EventsAppended> local) {
         if (poll.isNegative() || poll.isZero()) {
             throw new IllegalArgumentException("linker poll interval must be > 0, was " + poll);
         }
         this.linker = linker;
         this.pollMillis = poll.toMillis();
+        this.local = local;
     }
 
     /** Starts the loop as one long-running task on {@code executor}. */
@@ -104,9 +114,15 @@ public final class BackgroundLinker implements AutoCloseable {
         if (!linker.pending()) {
             return;
         }
-        while (!closed && linker.pass().size() >= linker.batchSize()) {
-            // a full batch: more may be waiting
-        }
+        List<Linker.Linked> linked;
+        do {
+            linked = linker.pass();
+            if (!linked.isEmpty()) {
+                long first = linked.stream().mapToLong(Linker.Linked::firstPosition).min().getAsLong();
+                long last = linked.stream().mapToLong(Linker.Linked::lastPosition).max().getAsLong();
+                local.accept(new EventsAppended(EventStore.ALL, first, last));
+            }
+        } while (!closed && linked.size() >= linker.batchSize()); // a full batch: more may be waiting
         long now = System.nanoTime();
         if (now - lastVacuum > VACUUM_EVERY_NANOS) {
             lastVacuum = now;

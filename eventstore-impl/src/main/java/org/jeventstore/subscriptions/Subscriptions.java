@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.logging.Level;
 import javax.sql.DataSource;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.RecordedEvent;
@@ -133,6 +134,18 @@ public final class Subscriptions implements AutoCloseable {
     /** Makes every subscription read storage now (after a reconnect; also the safety net for tests). */
     public void readAgainAll() {
         persistent.values().forEach(PersistentSubscription::poke);
+    }
+
+    /**
+     * An append of this server has committed: wakes the subscriptions it concerns without waiting for its NOTIFY
+     * to come back from PostgreSQL (which still arrives, and finds nothing more to do). Never throws.
+     */
+    public void localAppend(EventsAppended appended) {
+        try {
+            route(appended);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "waking subscriptions for a local append failed (its NOTIFY will)", e);
+        }
     }
 
     private void route(EventsAppended appended) {

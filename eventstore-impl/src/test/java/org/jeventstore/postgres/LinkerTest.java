@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The two ways an append reaches $all: inline when the $all row is free, deferred to a linker when it is busy.
@@ -247,5 +248,36 @@ class LinkerTest {
         assertThat(linked.get(0).streamId()).isEqualTo("link-source");
         assertThat(linked.get(0).streamVersion()).isEqualTo(1);
         assertThat(allIdsOf("link-source")).containsExactlyElementsOf(ids(events));
+    }
+
+    @Test
+    void this_servers_subscribers_get_its_appends_without_the_notify_inline_and_deferred() throws Exception {
+        // a listener that can never connect: only the store's own, in-process announcement can reach them
+        PGSimpleDataSource unreachable = new PGSimpleDataSource();
+        unreachable.setServerNames(new String[] {"127.0.0.1"});
+        unreachable.setPortNumbers(new int[] {1});
+        List<UUID> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<EventData> inlineEvents = events("i1", "i2");
+        List<EventData> deferredEvents = events("d1");
+        try (PostgresEventStore store = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .notifications(unreachable, executor).build()) {
+            store.subscribe("$all", null, e -> received.add(e.eventId()));
+            List<UUID> onStream = new java.util.concurrent.CopyOnWriteArrayList<>();
+            store.subscribe("local-deferred", null, e -> onStream.add(e.eventId()));
+
+            store.appendToStream("local-inline", ExpectedVersion.noStream(), inlineEvents);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+
+            try (AllRowLock lock = new AllRowLock()) {
+                store.appendToStream("local-deferred", ExpectedVersion.noStream(), deferredEvents);
+                // the stream's own subscribers need not wait for $all
+                await().atMost(Duration.ofSeconds(10)).until(() -> onStream.size() == 1);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+            assertThat(store.listener().connected()).isFalse();
+        }
+        List<UUID> expected = new ArrayList<>(ids(inlineEvents));
+        expected.addAll(ids(deferredEvents));
+        assertThat(received).containsExactlyElementsOf(expected);
     }
 }
