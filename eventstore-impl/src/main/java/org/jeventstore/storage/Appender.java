@@ -22,9 +22,9 @@ import org.jeventstore.serialization.EventSerializer;
  * Appends and links events: one statement, one round trip, whatever the number of events (they travel as
  * arrays, so PostgreSQL's bind-parameter limit never applies). The statement takes the stream's row lock and,
  * when nobody holds it, the {@code $all} row lock, and then writes the {@code $all} rows itself; when the
- * {@code $all} row is busy (or the append runs in a caller's JTA transaction) it leaves them to the
- * {@link Linker} (see append-events.sql): at once on this thread after the commit when the store has no
- * background linker, otherwise on the {@link BackgroundLinker}, which this wakes.
+ * {@code $all} row is busy it leaves them to the {@link Linker} (see append-events.sql): at once on this thread
+ * after the commit when the store has no background linker, otherwise on the {@link BackgroundLinker}, which
+ * this wakes. Inside a caller's JTA transaction either way holds until the container commits.
  */
 public final class Appender {
 
@@ -79,8 +79,6 @@ public final class Appender {
                 ps.setArray(6, c.createArrayOf("text", columns.metadata()));
                 int next = bindStream(ps, 7, streamId, expected);
                 ps.setString(next, streamId);
-                // inside a caller's transaction the $all row would stay locked until the container commits
-                ps.setBoolean(next + 1, !tx.inCallersTransaction());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3));

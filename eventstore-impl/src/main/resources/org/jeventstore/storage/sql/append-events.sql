@@ -5,14 +5,14 @@
 --   gapless and commit-ordered), bump it and insert the $all rows. Only when every earlier append of this
 --   stream is already in $all: no committed one waits in jes_unlinked, and none committed after this statement's
 --   snapshot (the stream's version is still the one the snapshot saw), so the stream's order in $all holds.
--- * deferred: otherwise (the $all row is busy, or the caller forbids inline), record the append in jes_unlinked
+-- * deferred: otherwise (the $all row is busy), record the append in jes_unlinked
 --   and leave $all alone; the linker gives the positions after this commits (link-pending.sql), and announces
 --   the stream then (defer_notify silences the streams trigger for this statement's rows).
 -- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
 -- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
 -- all is written.
 -- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text);
--- then the stream fragment's; then the stream id again and whether inline is allowed.
+-- then the stream fragment's; then the stream id again.
 WITH input AS (
   SELECT * FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) WITH ORDINALITY
     AS i(event_id, event_type, causation_id, correlation_id, data, metadata, ord)
@@ -28,7 +28,7 @@ seen AS (
 ),
 head AS (
   SELECT stream_version FROM ${schema}.streams
-  WHERE stream_id = 0 AND ?::boolean
+  WHERE stream_id = 0
     AND EXISTS (SELECT 1 FROM stream s, seen v, counted c WHERE s.new_version - c.n = v.version)
     AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_unlinked u, stream s WHERE u.stream_id = s.stream_id)
   FOR NO KEY UPDATE SKIP LOCKED
