@@ -167,7 +167,7 @@ final class Report {
                     Verdict v = judge(w, g);
                     if (g.baseline() != null && v.value() != null) {
                         ratios.add(g.kind() == Goal.Kind.WITHIN
-                                ? "+" + number(v.value()) + " ms vs " + g.baseline()
+                                ? (v.value() < 0 ? "" : "+") + number(v.value()) + " ms vs " + g.baseline()
                                 : String.format(Locale.ROOT, "%.2f× %s", v.value(), g.baseline()));
                     }
                     if (g.kind() != Goal.Kind.INFO) {

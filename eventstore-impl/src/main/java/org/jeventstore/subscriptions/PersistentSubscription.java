@@ -35,7 +35,8 @@ import org.jeventstore.storage.EventReader;
  * live batch can never be out of order or skip anything, and a lost notification is made good by the next one,
  * by a reconnect of the listener, or by the safety poll. Reading stops while {@code maxQueueSize} events wait for
  * subscribers (back-pressure without loss). The checkpoint saved is the contiguous low-water mark of acks; the
- * checkpoint timer only saves, it never changes the state.
+ * checkpoint timer only saves, it never changes the state. Saves run on another thread ({@link CheckpointSaver}),
+ * except the last one when the worker stops.
  */
 final class PersistentSubscription implements Subscription, Slot.Owner {
 
@@ -65,7 +66,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private volatile boolean readAgain = true;
     private volatile SubscriptionState state = SubscriptionState.INITIAL;
     private volatile long epoch;
-    private volatile long savedCheckpoint;
+    private final CheckpointSaver saver;
     private volatile boolean held;
     private volatile long heldId;
     private volatile long heldGeneration;
@@ -85,6 +86,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         this.locks = locks;
         this.readBatchSize = readBatchSize;
         this.onStopped = onStopped;
+        this.saver = new CheckpointSaver(rows, handlerExecutor, "'" + name + "' on '" + streamId + "'");
         // With one subscriber the worker calls the handler itself: no hand-off per event.
         Executor executor = options.concurrencyLimit() == 1 ? Runnable::run : handlerExecutor;
         this.slots = new Slot[options.concurrencyLimit()];
@@ -111,7 +113,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     @Override
     public long checkpoint() {
-        return savedCheckpoint;
+        return saver.saved();
     }
 
     @Override
@@ -225,7 +227,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         boolean yielding = false;
         long lastBalanceCheck = System.nanoTime();
         long checkpoint = rows.checkpoint(subscriptionId);
-        savedCheckpoint = checkpoint;
+        saver.reset(subscriptionId, checkpoint);
         CheckpointTracker tracker = new CheckpointTracker(checkpoint);
         ArrayDeque<RecordedEvent> queue = new ArrayDeque<>();
         long lastRead = checkpoint;
@@ -295,9 +297,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                 }
                 // 4. checkpoint by threshold or by time; never a state change
                 long mark = tracker.lowWaterMark();
-                if (mark > savedCheckpoint && (unsaved >= options.checkpointThreshold()
+                if (mark > saver.saved() && (unsaved >= options.checkpointThreshold()
                         || System.nanoTime() - lastSaveNanos >= options.checkpointAfter().toNanos())) {
-                    save(subscriptionId, mark);
+                    saver.request(mark); // saved on another thread: reading and delivery go on
                     unsaved = 0;
                     lastSaveNanos = System.nanoTime();
                 }
@@ -309,7 +311,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                         state = SubscriptionState.SUBSCRIBED; // everything read has been handled
                     }
                     long waitMs = Math.min(1000, options.safetyPoll().toMillis());
-                    if (tracker.lowWaterMark() > savedCheckpoint) {
+                    if (tracker.lowWaterMark() > saver.saved()) {
                         waitMs = Math.min(waitMs, Math.max(1, options.checkpointAfter().toMillis()));
                     }
                     await(waitMs);
@@ -323,9 +325,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             epoch++;
             held = false;
             long mark = tracker.lowWaterMark();
-            if (mark > savedCheckpoint) {
+            if (mark > saver.saved()) {
                 try {
-                    save(subscriptionId, mark);
+                    saver.awaitIdle(5_000);
+                    saver.saveNow(mark);
                 } catch (RuntimeException e) {
                     LOG.warning("JES0215W subscription " + describe() + " could not save checkpoint " + mark
                             + " on stopping; unsaved events will be delivered again: " + e.getMessage());
@@ -367,11 +370,6 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             LOG.warning("JES0217W subscription " + describe() + ": the stream is deleted; nothing more to deliver");
             return List.of();
         }
-    }
-
-    private void save(long subscriptionId, long mark) {
-        rows.saveCheckpoint(subscriptionId, mark);
-        savedCheckpoint = mark;
     }
 
     /** The subscriber for an event with {@code key}: the one already holding that key, else the least loaded. */
