@@ -24,6 +24,8 @@ import org.jeventstore.serialization.EventSerializer;
 public final class EventReader {
 
     private static final long ALL_STREAM_ID = 0;
+    /** Column of a page row's first event field (after the stream's id and its deleted flag). */
+    private static final int EVENT = 3;
 
     private final Sql sql;
     private final Transactions tx;
@@ -40,10 +42,7 @@ public final class EventReader {
         if (count == 0) {
             return List.of();
         }
-        return tx.read("reading stream '" + streamId + "'", c -> {
-            long internalId = internalId(c, streamId);
-            return page(c, internalId, start, count, forward);
-        });
+        return tx.read("reading stream '" + streamId + "'", c -> page(c, streamId, null, start, count, forward));
     }
 
     /** A lazy stream over a whole stream, fetching {@code batchSize} events per round trip. */
@@ -63,7 +62,8 @@ public final class EventReader {
                 if (exhausted) {
                     return false;
                 }
-                page = tx.read("reading stream '" + streamId + "'", c -> page(c, internalId, next, batchSize, forward));
+                page = tx.read("reading stream '" + streamId + "'",
+                        c -> page(c, streamId, internalId, next, batchSize, forward));
                 index = 0;
                 exhausted = page.size() < batchSize;
                 if (!page.isEmpty()) {
@@ -102,28 +102,52 @@ public final class EventReader {
         return row.id();
     }
 
-    private List<RecordedEvent> page(Connection c, long internalId, long start, int count, boolean forward)
-            throws SQLException {
+    /**
+     * One page in one round trip: the statement finds the stream itself (by name; by {@code internalId} when a lazy
+     * read knows it already; {@code $all} is stream 0) and reports whether it exists and is deleted.
+     */
+    private List<RecordedEvent> page(Connection c, String streamId, Long internalId, long start, int count,
+                                     boolean forward) throws SQLException {
         long from = forward ? Math.max(start, 1) : (start < 0 ? Long.MAX_VALUE : start);
-        try (PreparedStatement ps = c.prepareStatement(sql.get(forward ? "read-events-forward" : "read-events-backward"))) {
-            ps.setLong(1, internalId);
-            ps.setLong(2, from);
-            ps.setInt(3, count);
+        boolean all = EventStore.ALL.equals(streamId);
+        String target = all ? "target-all" : internalId != null ? "target-by-id" : "target-by-name";
+        try (PreparedStatement ps = c.prepareStatement(
+                sql.withTarget(forward ? "read-page-forward" : "read-page-backward", target))) {
+            int i = 1;
+            if (!all) {
+                if (internalId != null) {
+                    ps.setLong(i++, internalId);
+                } else {
+                    ps.setString(i++, streamId);
+                }
+            }
+            ps.setLong(i++, from);
+            ps.setInt(i, count);
             ps.setFetchSize(count);
             try (ResultSet rs = ps.executeQuery()) {
-                List<RecordedEvent> events = new ArrayList<>(Math.min(count, 10_000));
-                while (rs.next()) {
-                    events.add(recorded(rs));
+                if (!rs.next()) {
+                    throw new StreamNotFoundException(streamId);
                 }
+                if (rs.getBoolean(2)) {
+                    throw new StreamDeletedException(streamId);
+                }
+                List<RecordedEvent> events = new ArrayList<>(Math.min(count, 10_000));
+                if (rs.getObject(EVENT) == null) {
+                    return events; // the stream exists; nothing in this range
+                }
+                do {
+                    events.add(recorded(rs));
+                } while (rs.next());
                 return events;
             }
         }
     }
 
     private RecordedEvent recorded(ResultSet rs) throws SQLException {
-        String type = rs.getString(5);
-        return new RecordedEvent(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getLong(4), type,
-                serializer.fromJson(type, rs.getString(8)), serializer.metadataFromJson(rs.getString(9)),
-                rs.getObject(6, UUID.class), rs.getObject(7, UUID.class), rs.getObject(10, OffsetDateTime.class));
+        String type = rs.getString(EVENT + 4);
+        return new RecordedEvent(rs.getLong(EVENT), rs.getObject(EVENT + 1, UUID.class), rs.getString(EVENT + 2),
+                rs.getLong(EVENT + 3), type, serializer.fromJson(type, rs.getString(EVENT + 7)),
+                serializer.metadataFromJson(rs.getString(EVENT + 8)), rs.getObject(EVENT + 5, UUID.class),
+                rs.getObject(EVENT + 6, UUID.class), rs.getObject(EVENT + 9, OffsetDateTime.class));
     }
 }

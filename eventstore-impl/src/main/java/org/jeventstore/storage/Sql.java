@@ -43,6 +43,17 @@ public final class Sql {
         return composed;
     }
 
+    /** A page read with the stream-finding fragment put in (see read-page-forward.sql). */
+    public String withTarget(String statement, String targetFragment) {
+        String key = statement + "+" + targetFragment;
+        String composed = cache.get(key);
+        if (composed == null) {
+            composed = get(statement).replace("/*TARGET*/", get(targetFragment));
+            cache.put(key, composed);
+        }
+        return composed;
+    }
+
     static String raw(String name) {
         String path = DIR + name + ".sql";
         try (InputStream in = Sql.class.getResourceAsStream(path)) {

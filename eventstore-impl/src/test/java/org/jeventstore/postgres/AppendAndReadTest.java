@@ -76,4 +76,21 @@ class AppendAndReadTest extends StoreTest {
                 List.of(EventData.of(new Deposited(3)))).streamVersion()).isEqualTo(3);
         assertThat(store.readStreamForward("ev-1", 0, 100)).hasSize(3);
     }
+
+    @Test
+    void a_read_in_one_round_trip_tells_an_empty_range_from_a_missing_stream() {
+        store.appendToStream("range-1", ExpectedVersion.noStream(), List.of(EventData.of(new Deposited(1)),
+                EventData.of(new Deposited(2))));
+
+        assertThat(store.readStreamForward("range-1", 3, 10)).isEmpty();
+        assertThat(store.readStreamBackward("range-1", 0, 10)).isEmpty();
+        assertThat(store.readStreamForward("range-1", 2, 10)).extracting(RecordedEvent::eventNumber)
+                .containsExactly(2L);
+        assertThat(store.readStreamBackward("range-1", -1, 10)).extracting(RecordedEvent::eventNumber)
+                .containsExactly(2L, 1L);
+        assertThatThrownBy(() -> store.readStreamBackward("range-missing", -1, 10))
+                .isInstanceOf(StreamNotFoundException.class).hasMessageContaining("range-missing");
+        assertThat(store.streamForward("range-1", 1, 1)).extracting(RecordedEvent::eventNumber)
+                .containsExactly(1L, 2L);
+    }
 }
