@@ -91,17 +91,28 @@ public final class Appender {
         });
         int n = events.size();
         long firstPosition = appended.lastPosition() > 0 ? appended.lastPosition() - n + 1 : 0;
+        UUID first = columns.ids()[0];
+        UUID last = columns.ids()[n - 1];
+        boolean inCallers = tx.inCallersTransaction();
+        // One after-commit step: tell this server's subscriptions, and get a deferred append linked.
         tx.afterCommit(() -> {
             local.accept(new EventsAppended(streamId, appended.version() - n + 1, appended.version()));
             if (firstPosition > 0) {
-                local.accept(new EventsAppended(EventStore.ALL, firstPosition,
-                        appended.lastPosition()));
+                local.accept(new EventsAppended(EventStore.ALL, firstPosition, appended.lastPosition()));
+            } else if (background != null) {
+                background.signal();
+            } else if (inCallers) {
+                linkQuietly(appended, first, last); // the container has committed; no one reports positions now
             }
         });
         if (firstPosition > 0) {
             return new AppendResult(appended.version(), firstPosition, appended.lastPosition());
         }
-        return linkAfterCommit(appended, columns.ids()[0], columns.ids()[columns.ids().length - 1]);
+        if (background != null || inCallers) {
+            return new AppendResult(appended.version(), 0, 0);
+        }
+        Linker.Linked linked = linkQuietly(appended, first, last);
+        return new AppendResult(appended.version(), linked.firstPosition(), linked.lastPosition());
     }
 
     /**
@@ -109,20 +120,6 @@ public final class Appender {
      * inline) or its {@code jes_unlinked} id (deferred to the linker); the other is 0.
      */
     private record Appended(long version, long appendId, long lastPosition) {
-    }
-
-    private AppendResult linkAfterCommit(Appended appended, UUID first, UUID last) {
-        if (tx.inCallersTransaction()) {
-            // committed later by the container; positions are given then, by whichever linker runs
-            tx.afterCommit(background != null ? background::signal : () -> linkQuietly(appended, first, last));
-            return new AppendResult(appended.version(), 0, 0);
-        }
-        if (background != null) {
-            background.signal();
-            return new AppendResult(appended.version(), 0, 0);
-        }
-        Linker.Linked linked = linkQuietly(appended, first, last);
-        return new AppendResult(appended.version(), linked.firstPosition(), linked.lastPosition());
     }
 
     /**

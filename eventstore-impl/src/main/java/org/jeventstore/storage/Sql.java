@@ -34,21 +34,20 @@ public final class Sql {
 
     /** An append or link statement with the stream-locking fragment for an expected version put in. */
     public String withStream(String statement, String streamFragment) {
-        String key = statement + "+" + streamFragment;
-        String composed = cache.get(key);
-        if (composed == null) {
-            composed = get(statement).replace("/*STREAM*/", get(streamFragment));
-            cache.put(key, composed);
-        }
-        return composed;
+        return compose(statement, "/*STREAM*/", streamFragment);
     }
 
     /** A page read with the stream-finding fragment put in (see read-page-forward.sql). */
     public String withTarget(String statement, String targetFragment) {
-        String key = statement + "+" + targetFragment;
+        return compose(statement, "/*TARGET*/", targetFragment);
+    }
+
+    /** Not computeIfAbsent: building a composition loads its parts into the same map. */
+    private String compose(String statement, String marker, String fragment) {
+        String key = statement + "+" + fragment;
         String composed = cache.get(key);
         if (composed == null) {
-            composed = get(statement).replace("/*TARGET*/", get(targetFragment));
+            composed = get(statement).replace(marker, get(fragment));
             cache.put(key, composed);
         }
         return composed;
