@@ -4,6 +4,7 @@ import java.time.Duration;
 import org.eclipse.microprofile.config.Config;
 import org.jeventstore.ConfigurationException;
 import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.config.LinkSettings;
 import org.jeventstore.config.SchemaName;
 
 /**
@@ -17,9 +18,11 @@ import org.jeventstore.config.SchemaName;
  *                          per call
  * @param listenerDownLimit {@code eventstore.listener.down-limit-ms}: liveness turns DOWN when the listener has
  *                          been reconnecting longer than this
+ * @param linking           {@code eventstore.append-mode}, {@code eventstore.max-unlinked-appends},
+ *                          {@code eventstore.link-timeout-ms}
  */
 public record EventStoreConfig(String dataSource, String listenDataSource, EventStoreSettings settings,
-                               Duration listenerPoll, Duration listenerDownLimit) {
+                               Duration listenerPoll, Duration listenerDownLimit, LinkSettings linking) {
 
     static EventStoreConfig from(Config config) {
         String schema = config.getOptionalValue("eventstore.schema", String.class).orElse("public");
@@ -32,7 +35,13 @@ public record EventStoreConfig(String dataSource, String listenDataSource, Event
                 config.getOptionalValue("eventstore.listen-datasource", String.class).orElse("jdbc/eventstore-listen"),
                 settings,
                 Duration.ofMillis(integer(config, "eventstore.listener.poll-ms", 500)),
-                Duration.ofMillis(integer(config, "eventstore.listener.down-limit-ms", 60_000)));
+                Duration.ofMillis(integer(config, "eventstore.listener.down-limit-ms", 60_000)),
+                new LinkSettings(
+                        LinkSettings.Mode.parse("eventstore.append-mode",
+                                config.getOptionalValue("eventstore.append-mode", String.class).orElse("linked")),
+                        integer(config, "eventstore.max-unlinked-appends", LinkSettings.DEFAULT_MAX_UNLINKED_APPENDS),
+                        Duration.ofMillis(integer(config, "eventstore.link-timeout-ms",
+                                (int) LinkSettings.DEFAULT_LINK_TIMEOUT.toMillis()))));
     }
 
     static boolean bool(Config config, String key, boolean fallback) {

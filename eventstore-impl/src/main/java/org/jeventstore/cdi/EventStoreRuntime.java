@@ -94,6 +94,7 @@ public class EventStoreRuntime {
                 .transactionContext(new JtaContext())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
+                .linking(settings.linking())
                 .build();
         NotificationListener listener = store.listener();
         SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {

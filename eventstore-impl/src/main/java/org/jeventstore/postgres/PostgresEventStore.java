@@ -29,6 +29,7 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.config.LinkSettings;
 import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.Appender;
@@ -50,6 +51,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     /** The most appends one linker pass moves into {@code $all}. */
     private static final int LINK_BATCH = 1000;
+    /** A linker pass stops taking appends at this many events (it always takes the oldest append whole). */
+    private static final long LINK_MAX_EVENTS = 20_000;
+    /**
+     * The longest stream id, in UTF-8 bytes, that an append or a link accepts. A stream id travels in every
+     * notification payload ({@code stream,id,first,last}, at most 8,000 bytes in PostgreSQL, so with room for the
+     * three numbers) and is a key of the btree index {@code ix_streams_stream_uuid} (an entry must stay under
+     * about 2,700 bytes); 2,000 bytes stays clear of both.
+     */
+    public static final int MAX_STREAM_ID_BYTES = 2_000;
 
     private final EventStoreSettings settings;
     private final Appender appender;
@@ -61,9 +71,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Subscriptions subscriptions;
     private final BackgroundLinker linker;
     private final Linker passes;
+    private final LinkSettings linking;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
+        this.linking = b.linking;
         Sql sql = new Sql(settings.schema());
         Transactions tx = new Transactions(b.dataSource, b.transactionContext);
         this.reader = new EventReader(sql, tx, b.serializer);
@@ -80,9 +92,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
         // This server's subscriptions hear of its own appends at once; other servers' through NOTIFY.
         Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
-        this.passes = new Linker(sql, tx, LINK_BATCH);
+        this.passes = new Linker(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
-        this.appender = new Appender(sql, tx, b.serializer, passes, linker, local);
+        this.appender = new Appender(sql, tx, b.serializer, passes, linker, local, b.linking);
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -118,13 +130,18 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     /**
      * Links every append committed so far into {@code $all}, on this thread, and returns when none is left. For
-     * callers that must read {@code $all} right after appending, and for tests; the background linker does this
-     * on its own within milliseconds.
+     * callers in {@link LinkSettings.Mode#COMMITTED} mode that must read {@code $all} right after appending, and
+     * for tests; in the default LINKED mode every append returns linked already.
      */
     public void linkNow() {
         while (passes.pending()) {
             passes.pass();
         }
+    }
+
+    /** How appends meet the linker: the append mode, the backlog bound, the link timeout. */
+    public LinkSettings linking() {
+        return linking;
     }
 
     /** Committed appends still waiting for their {@code $all} positions (for health checks and monitoring). */
@@ -313,6 +330,12 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             throw new InvalidRequestException("stream '$all' is the global log: it cannot be appended, linked to"
                     + " or deleted");
         }
+        int bytes = streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_STREAM_ID_BYTES) {
+            throw new InvalidRequestException("stream id '" + streamId.substring(0, 40) + "...' is " + bytes
+                    + " bytes long in UTF-8; at most " + MAX_STREAM_ID_BYTES + " are allowed (it travels in every"
+                    + " notification and is an index key)");
+        }
         if (expected == null) {
             throw new InvalidRequestException("expected version for stream '" + streamId + "' must not be null");
         }
@@ -346,6 +369,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private Duration listenerPoll = Duration.ofMillis(500);
         private Duration linkerPoll = Duration.ofSeconds(1);
         private Executor linkerExecutor;
+        private LinkSettings linking = LinkSettings.defaults();
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -381,9 +405,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * long-running tasks on {@code executor}, which the store never shuts down. It needs one thread for the
          * listener, one for the background linker and one per persistent subscription, plus short tasks.
          *
-         * <p>With an executor, appends get their {@code $all} positions from the background linker a few
-         * milliseconds after they commit ({@code AppendResult} positions are then 0); without one, each append
-         * links them itself right after its commit.
+         * <p>With an executor, an append that could not take the {@code $all} row itself gets its positions from
+         * the background linker after its commit (and, in the default {@link LinkSettings.Mode#LINKED} mode,
+         * waits for them); without one, each such append links them itself right after its commit.
          */
         public Builder notifications(DataSource listenDataSource, Executor executor) {
             this.listenDataSource = Objects.requireNonNull(listenDataSource, "listenDataSource");
@@ -393,11 +417,21 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
         /**
          * Links appends into {@code $all} on a long-running task of {@code executor} (implied by
-         * {@link #notifications}): appends then return right after their own commit, concurrent appends no longer
-         * queue on the {@code $all} row, and the events reach {@code $all} a few milliseconds later.
+         * {@link #notifications}): concurrent appends no longer queue on the {@code $all} row but commit on their
+         * own, and one linker pass gives all that wait their positions.
          */
         public Builder linkInBackground(Executor executor) {
             this.linkerExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Whether an append that could not take the {@code $all} row itself returns only once its events have
+         * {@code $all} positions ({@link LinkSettings.Mode#LINKED}, the default) or right after its commit
+         * ({@link LinkSettings.Mode#COMMITTED}, backlog bounded), and how long it waits at most.
+         */
+        public Builder linking(LinkSettings value) {
+            this.linking = Objects.requireNonNull(value, "linking");
             return this;
         }
 

@@ -7,6 +7,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -16,15 +20,17 @@ import org.jeventstore.EventNotFoundException;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.ExpectedVersion;
+import org.jeventstore.config.LinkSettings;
 import org.jeventstore.serialization.EventSerializer;
 
 /**
  * Appends and links events: one statement, one round trip, whatever the number of events (they travel as
  * arrays, so PostgreSQL's bind-parameter limit never applies). The statement takes the stream's row lock and,
- * when nobody holds it, the {@code $all} row lock, and then writes the {@code $all} rows itself; when the
- * {@code $all} row is busy it leaves them to the {@link Linker} (see append-events.sql): at once on this thread
- * after the commit when the store has no background linker, otherwise on the {@link BackgroundLinker}, which
- * this wakes. Inside a caller's JTA transaction either way holds until the container commits.
+ * when nobody holds it and no committed append waits for its {@code $all} positions, the {@code $all} row lock,
+ * and then writes the {@code $all} rows itself; otherwise it leaves them to the {@link Linker} (see
+ * append-events.sql). Such a deferred append, once committed, is linked by the {@link BackgroundLinker} (or on
+ * this thread when the store has none) and, in {@link LinkSettings.Mode#LINKED} mode, returns only when it has
+ * its positions; inside a caller's JTA transaction that wait happens when the container commits.
  */
 public final class Appender {
 
@@ -36,15 +42,18 @@ public final class Appender {
     private final Linker linker;
     private final BackgroundLinker background;
     private final Consumer<EventsAppended> local;
+    private final LinkSettings linking;
 
     /**
      * @param background the background linker to wake after each append; {@code null} to link on the appending
      *                   thread right after the commit (the append then reports its {@code $all} positions)
      * @param local      told of each committed append (its stream's range, and its {@code $all} range when it
      *                   has one), so that this server's subscriptions need not wait for the NOTIFY
+     * @param linking    whether a deferred append waits for its positions, and how long at most
      */
     public Appender(Sql sql, Transactions tx, EventSerializer serializer, Linker linker,
-                    BackgroundLinker background, Consumer<EventsAppended> local) {
+                    BackgroundLinker background, Consumer<EventsAppended> local, LinkSettings linking) {
+        this.linking = linking;
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
@@ -90,29 +99,69 @@ public final class Appender {
             throw refusal(c, streamId, expected);
         });
         int n = events.size();
-        long firstPosition = appended.lastPosition() > 0 ? appended.lastPosition() - n + 1 : 0;
-        UUID first = columns.ids()[0];
-        UUID last = columns.ids()[n - 1];
-        boolean inCallers = tx.inCallersTransaction();
-        // One after-commit step: tell this server's subscriptions, and get a deferred append linked.
-        tx.afterCommit(() -> {
-            local.accept(new EventsAppended(streamId, appended.version() - n + 1, appended.version()));
-            if (firstPosition > 0) {
+        EventsAppended ofStream = new EventsAppended(streamId, appended.version() - n + 1, appended.version());
+        if (appended.lastPosition() > 0) {
+            long firstPosition = appended.lastPosition() - n + 1;
+            tx.afterCommit(() -> {
+                local.accept(ofStream);
                 local.accept(new EventsAppended(EventStore.ALL, firstPosition, appended.lastPosition()));
-            } else if (background != null) {
-                background.signal();
-            } else if (inCallers) {
-                linkQuietly(appended, first, last); // the container has committed; no one reports positions now
-            }
-        });
-        if (firstPosition > 0) {
+            });
             return new AppendResult(appended.version(), firstPosition, appended.lastPosition());
         }
-        if (background != null || inCallers) {
+        UUID first = columns.ids()[0];
+        UUID last = columns.ids()[n - 1];
+        if (tx.inCallersTransaction()) {
+            // Positions come after the container's commit, so the result cannot carry them; in LINKED mode the
+            // commit itself waits for them (the caller's method returns with its events in $all).
+            tx.afterCommit(() -> {
+                local.accept(ofStream);
+                deferred(streamId, appended, first, last);
+            });
             return new AppendResult(appended.version(), 0, 0);
         }
-        Linker.Linked linked = linkQuietly(appended, first, last);
+        local.accept(ofStream);
+        Linker.Linked linked = deferred(streamId, appended, first, last);
         return new AppendResult(appended.version(), linked.firstPosition(), linked.lastPosition());
+    }
+
+    /**
+     * A committed append that did not take its {@code $all} positions itself: linked on this thread when there is
+     * no background linker; otherwise handed to it and, in LINKED mode, waited for (one pass links everyone
+     * waiting). In COMMITTED mode it returns at once with positions 0, after waiting for room when this server
+     * already has {@code maxUnlinkedAppends} appends waiting. The append has committed whatever happens here, so
+     * nothing here throws: a timeout or an interrupt returns positions 0 (and keeps the interrupt flag).
+     */
+    private Linker.Linked deferred(String streamId, Appended appended, UUID first, UUID last) {
+        if (background == null) {
+            return linkQuietly(appended, first, last);
+        }
+        CompletableFuture<Linker.Linked> done = background.awaitLinked(appended.appendId(), first, last);
+        Linker.Linked none = new Linker.Linked(appended.appendId(), 0, 0, 0);
+        long timeoutMs = linking.linkTimeout().toMillis();
+        try {
+            if (linking.mode() == LinkSettings.Mode.COMMITTED) {
+                if (!background.awaitRoom(linking.maxUnlinkedAppends(), linking.linkTimeout())) {
+                    LOG.warning("JES0307W this server still has " + background.waiting() + " appends waiting for $all"
+                            + " positions (eventstore.max-unlinked-appends " + linking.maxUnlinkedAppends() + ") after "
+                            + timeoutMs + " ms; the append to stream '" + streamId + "' returns anyway");
+                }
+                return none;
+            }
+            Linker.Linked linked = done.get(timeoutMs, TimeUnit.MILLISECONDS);
+            return linked != null ? linked : linkQuietly(appended, first, last); // the linker closed meanwhile
+        } catch (TimeoutException e) {
+            background.forget(appended.appendId());
+            LOG.warning("JES0306W the append to stream '" + streamId + "' (up to version " + appended.version()
+                    + ") committed but got no $all positions within " + timeoutMs + " ms"
+                    + " (eventstore.link-timeout-ms); it returns with positions 0 and is linked later");
+            return none;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            background.forget(appended.appendId());
+            return none;
+        } catch (ExecutionException e) {
+            return none; // never completed exceptionally
+        }
     }
 
     /**
@@ -132,7 +181,7 @@ public final class Appender {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "JES0304W appended events committed but not yet linked into $all (the next"
                     + " append links them): " + e.getMessage(), e);
-            return new Linker.Linked(appended.appendId(), 0, 0);
+            return new Linker.Linked(appended.appendId(), 0, 0, 0);
         }
     }
 

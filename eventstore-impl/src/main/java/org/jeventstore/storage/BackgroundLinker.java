@@ -1,35 +1,65 @@
 package org.jeventstore.storage;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
+import org.jeventstore.StorageException;
 
 /**
  * Runs {@link Linker} passes on a long-running executor task: woken by this server's appends once they have
- * committed ({@link #signal()}), and every {@code poll} regardless, which also links what a server that died
- * between its commit and its link left behind. After a pass that filled its batch it runs another at once;
- * a failing pass is logged and retried with a growing pause (at most 5 s). Every server runs one: their passes
- * queue on the {@code $all} row, so no election is needed.
+ * committed, and every {@code poll} regardless, which also links what a server that died between its commit and
+ * its link left behind. Every server runs one: their passes queue on the {@code $all} row, so no election is
+ * needed.
+ *
+ * <p>Appends of this server that wait for their positions register with {@link #awaitLinked} and are released
+ * by the pass that links them: one pass links everyone waiting (group linking), so a waiting append costs about
+ * one pass, not a commit of its own. An append linked by another server's pass is found after the next round
+ * of this server's passes (by its event ids).
+ *
+ * <p>A pass that fails for a reason that is not the connection is retried with fewer appends, down to the oldest
+ * alone; an append that fails alone three times in a row is set aside ({@code jes_set_aside}, logged JES0305E
+ * with its stream and event ids, counted in readiness) so that the appends after it keep flowing. A failing
+ * loop is logged and retried with a growing pause (at most 5 s); it never stops while the store is open.
  */
 public final class BackgroundLinker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BackgroundLinker.class.getName());
     private static final long MAX_PAUSE_MS = 5_000;
     private static final long VACUUM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Failures of the oldest append alone, in a row, before it is set aside. */
+    static final int STRIKES = 3;
+
+    /** An append of this server waiting for its positions, registered in round {@code round}. */
+    private record Waiter(long appendId, UUID first, UUID last, long round, CompletableFuture<Linker.Linked> done) {
+    }
 
     private final Linker linker;
     private final long pollMillis;
     private final Consumer<EventsAppended> local;
     private final Semaphore wake = new Semaphore(0);
+    private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
+    private final Map<Long, Integer> strikes = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile boolean started;
+    /** Rounds begun; a round is the passes run for one wake-up. Only the loop's thread writes it. */
+    private volatile long rounds;
+    private int limit;
+    /** Set aside only one append between two successful links: a fault of every pass is no append's fault. */
+    private boolean linkedSinceSetAside = true;
     private long lastVacuum = System.nanoTime();
 
     /**
@@ -43,6 +73,7 @@ public final class BackgroundLinker implements AutoCloseable {
         this.linker = linker;
         this.pollMillis = poll.toMillis();
         this.local = local;
+        this.limit = linker.batchSize();
     }
 
     /** Starts the loop as one long-running task on {@code executor}. */
@@ -54,17 +85,77 @@ public final class BackgroundLinker implements AutoCloseable {
         executor.execute(this::run);
     }
 
-    /** Asks for a pass soon: called after an append committed. Cheap, never blocks. */
+    /** Asks for a pass soon. Cheap, never blocks. */
     public void signal() {
         if (wake.availablePermits() == 0) {
             wake.release();
         }
     }
 
+    /**
+     * Registers a committed append of this server (its {@code jes_unlinked} id and first and last event ids) and
+     * wakes the loop. The future completes with its positions once a pass has linked it (positions 0 when a hard
+     * delete removed it or it was set aside), or with {@code null} when this linker closes first.
+     */
+    public CompletableFuture<Linker.Linked> awaitLinked(long appendId, UUID first, UUID last) {
+        Waiter w = new Waiter(appendId, first, last, rounds, new CompletableFuture<>());
+        waiters.put(appendId, w);
+        if (closed) {
+            waiters.remove(appendId);
+            w.done().complete(null);
+        }
+        signal();
+        return w.done();
+    }
+
+    /** Stops waiting for {@code appendId} (its caller gave up); the append is still linked. */
+    public void forget(long appendId) {
+        waiters.remove(appendId);
+    }
+
+    /** This server's appends registered and not yet linked. */
+    public int waiting() {
+        return waiters.size();
+    }
+
+    /**
+     * Waits while this server has more than {@code max} appends waiting for their positions (the caller's own
+     * included), at most {@code timeout}: how appends that do not wait for their own positions are paced, so that
+     * the backlog stays bounded.
+     *
+     * @return whether the backlog fell to {@code max} in time
+     */
+    public boolean awaitRoom(int max, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (waiters.size() > max && !closed) {
+            Waiter oldest = waiters.values().stream().min((a, b) -> Long.compare(a.appendId(), b.appendId()))
+                    .orElse(null);
+            if (oldest == null) {
+                break;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                oldest.done().get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException e) {
+                // never completed exceptionally; go round
+            }
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         closed = true;
         wake.release();
+        for (Waiter w : List.copyOf(waiters.values())) {
+            waiters.remove(w.appendId());
+            w.done().complete(null);
+        }
     }
 
     private void run() {
@@ -72,18 +163,20 @@ public final class BackgroundLinker implements AutoCloseable {
         boolean failing = false;
         try {
             while (!closed) {
+                boolean woken;
                 if (pause > 0) {
                     TimeUnit.MILLISECONDS.sleep(pause);
+                    woken = true;
                 } else {
-                    wake.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
+                    woken = wake.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
                 }
-                // signals arriving from here on ask for another pass after this one
+                // signals arriving from here on ask for another round after this one
                 wake.drainPermits();
                 if (closed) {
                     break;
                 }
                 try {
-                    linkAll();
+                    linkAll(woken || !waiters.isEmpty());
                     if (failing) {
                         LOG.info("JES0301I linking appends into $all works again");
                     }
@@ -93,8 +186,8 @@ public final class BackgroundLinker implements AutoCloseable {
                     pause = pause == 0 ? 100 : Math.min(pause * 2, MAX_PAUSE_MS);
                     if (!failing) {
                         LOG.log(Level.WARNING, "JES0302W linking appends into $all failed (retrying every "
-                                + MAX_PAUSE_MS / 1000 + " s at most; appends still commit, $all readers wait): "
-                                + e.getMessage(), e);
+                                + MAX_PAUSE_MS / 1000 + " s at most; appends still commit, $all readers and"
+                                + " appends waiting for their positions wait): " + e.getMessage(), e);
                     } else {
                         LOG.log(Level.FINE, "linking appends into $all failed again", e);
                     }
@@ -107,22 +200,23 @@ public final class BackgroundLinker implements AutoCloseable {
                 LOG.warning("JES0303W the $all linker was interrupted and stops; appends still commit but $all"
                         + " readers wait for another server's linker");
             }
+        } finally {
+            close();
         }
     }
 
-    private void linkAll() {
-        if (!linker.pending()) {
+    /** One round: passes until one is not full, then the waiters another server may have linked. */
+    private void linkAll(boolean surelyPending) {
+        if (!surelyPending && !linker.pending()) {
             return;
         }
-        List<Linker.Linked> linked;
+        long round = ++rounds;
+        Linker.Pass pass;
         do {
-            linked = linker.pass();
-            if (!linked.isEmpty()) {
-                long first = linked.stream().mapToLong(Linker.Linked::firstPosition).min().getAsLong();
-                long last = linked.stream().mapToLong(Linker.Linked::lastPosition).max().getAsLong();
-                local.accept(new EventsAppended(EventStore.ALL, first, last));
-            }
-        } while (!closed && linked.size() >= linker.batchSize()); // a full batch: more may be waiting
+            pass = nextPass();
+            released(pass.linked());
+        } while (!closed && pass.full());
+        resolveLeftovers(round);
         long now = System.nanoTime();
         if (now - lastVacuum > VACUUM_EVERY_NANOS) {
             lastVacuum = now;
@@ -130,6 +224,104 @@ public final class BackgroundLinker implements AutoCloseable {
                 linker.vacuum();
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "vacuuming jes_unlinked failed (autovacuum will)", e);
+            }
+        }
+    }
+
+    /**
+     * A pass of up to {@link #limit} appends. When it fails for a reason other than the connection, the limit
+     * halves (an append that cannot be linked is then found in a few passes while the others still flow); at 1,
+     * the oldest append is set aside after {@link #STRIKES} failures in a row. Successful passes double it back.
+     */
+    private Linker.Pass nextPass() {
+        try {
+            Linker.Pass pass = linker.pass(limit);
+            limit = Math.min(linker.batchSize(), limit * 2);
+            if (!pass.linked().isEmpty()) {
+                strikes.clear();
+                linkedSinceSetAside = true;
+            }
+            return pass;
+        } catch (RuntimeException e) {
+            if (notTheAppends(e)) {
+                throw e;
+            }
+            if (limit > 1) {
+                limit = Math.max(1, limit / 2);
+                LOG.log(Level.FINE, "a linker pass failed; trying " + limit + " appends at a time", e);
+                return new Linker.Pass(List.of(), true);
+            }
+            long oldest = linker.oldest();
+            if (oldest == 0 || strikes.merge(oldest, 1, Integer::sum) < STRIKES || !linkedSinceSetAside) {
+                throw e;
+            }
+            strikes.remove(oldest);
+            linkedSinceSetAside = false;
+            Linker.SetAside aside = linker.setAside(oldest, String.valueOf(e.getMessage()));
+            if (aside != null) {
+                LOG.log(Level.SEVERE, "JES0305E an append to stream '" + aside.streamId() + "' (versions "
+                        + aside.firstVersion() + "-" + aside.lastVersion() + ", events " + aside.eventIds()
+                        + ", jes_unlinked id " + aside.appendId() + ") could not be linked into $all and was set"
+                        + " aside in jes_set_aside; the appends after it are linked. Its events stay in their"
+                        + " stream; moving its row back into jes_unlinked retries it. Cause: " + e.getMessage(), e);
+                Waiter w = waiters.remove(oldest);
+                if (w != null) {
+                    w.done().complete(new Linker.Linked(oldest, 0, 0, 0));
+                }
+            }
+            return new Linker.Pass(List.of(), true);
+        }
+    }
+
+    /**
+     * Whether a failure says nothing about the appends in the pass: the connection, a deadlock, resources, a
+     * shutdown, or a fault of the schema or its privileges, which every pass would meet.
+     */
+    static boolean notTheAppends(RuntimeException e) {
+        String state = e instanceof StorageException s ? s.sqlState() : null;
+        if (state == null) {
+            return true;
+        }
+        return state.startsWith("08") || state.startsWith("40") || state.startsWith("53") || state.startsWith("42")
+                || state.startsWith("57P") || state.startsWith("58") || state.equals("55P03");
+    }
+
+    private void released(List<Linker.Linked> linked) {
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        for (Linker.Linked l : linked) {
+            Waiter w = waiters.remove(l.appendId());
+            if (w != null) {
+                w.done().complete(l);
+            }
+            if (l.firstPosition() > 0) {
+                first = Math.min(first, l.firstPosition());
+                last = Math.max(last, l.lastPosition());
+            }
+        }
+        if (last > 0) {
+            local.accept(new EventsAppended(EventStore.ALL, first, last));
+        }
+    }
+
+    /**
+     * Waiters registered before this round began whose appends no pass of it linked: another server's pass did,
+     * or a hard delete removed them, or they were set aside. Each is looked up by its event ids; one still
+     * waiting asks for another round.
+     */
+    private void resolveLeftovers(long round) {
+        List<Waiter> left = new ArrayList<>();
+        for (Waiter w : waiters.values()) {
+            if (w.round() < round) {
+                left.add(w);
+            }
+        }
+        for (Waiter w : left) {
+            Linker.Standing s = linker.standing(w.appendId(), w.first(), w.last());
+            if (s.waiting()) {
+                signal();
+            } else if (waiters.remove(w.appendId(), w)) {
+                w.done().complete(new Linker.Linked(w.appendId(), s.firstPosition(), s.lastPosition(), 0));
             }
         }
     }

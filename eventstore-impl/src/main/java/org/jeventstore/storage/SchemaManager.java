@@ -111,6 +111,7 @@ public final class SchemaManager {
     private boolean additionsPresent(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql.get("schema-additions-present"))) {
             ps.setString(1, sql.schema().quoted());
+            ps.setString(2, sql.schema().quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }

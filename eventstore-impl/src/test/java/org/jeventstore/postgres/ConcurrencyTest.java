@@ -187,16 +187,38 @@ class ConcurrencyTest {
     }
 
     @Test
-    void with_a_background_linker_eight_writers_leave_all_positions_dense_and_a_tailing_reader_sees_every_event()
+    void with_a_background_linker_eight_writers_leave_all_positions_dense_and_every_append_returns_linked()
             throws Exception {
         ExecutorService linkerThread = Executors.newSingleThreadExecutor();
         try (PostgresEventStore background = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
                 .linkInBackground(linkerThread).build()) {
+            long deferredBefore = deferredSoFar();
+            assertThat(eightWritersAndATailingReader(background)).as("appends that returned without $all positions")
+                    .isZero();
+            assertThat(deferredSoFar() - deferredBefore).as("appends that found the $all row busy and waited for"
+                    + " the linker").isPositive();
+        } finally {
+            linkerThread.shutdownNow();
+        }
+    }
+
+    @Test
+    void in_committed_mode_eight_writers_leave_all_positions_dense_and_a_tailing_reader_sees_every_event()
+            throws Exception {
+        ExecutorService linkerThread = Executors.newSingleThreadExecutor();
+        try (PostgresEventStore background = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .linkInBackground(linkerThread).linking(LinkerTest.COMMITTED).build()) {
             int deferred = eightWritersAndATailingReader(background);
             assertThat(deferred).as("appends that found the $all row busy and left it to the linker").isPositive();
         } finally {
             linkerThread.shutdownNow();
         }
+    }
+
+    /** How many appends took the deferred way so far (the jes_unlinked id sequence). */
+    private long deferredSoFar() {
+        return stores.longs("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "
+                + stores.table("jes_unlinked_id_seq")).get(0);
     }
 
     /**

@@ -20,6 +20,7 @@ import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.config.LinkSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,11 +77,16 @@ class LinkerTest {
         return events;
     }
 
-    /** A store whose background linker never runs: what a server that died after its appends leaves behind. */
+    static final LinkSettings COMMITTED = LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED);
+
+    /**
+     * A store whose background linker never runs and whose appends return at their commit: what a server that died
+     * after its appends leaves behind.
+     */
     private PostgresEventStore withoutRunningLinker() {
         return PostgresEventStore.builder(stores.dataSource)
                 .settings(EventStoreSettings.defaults().withSchema(stores.schema).withHardDeletes(true))
-                .linkInBackground(task -> { }).build();
+                .linkInBackground(task -> { }).linking(COMMITTED).build();
     }
 
     /** Holds the $all row lock, as a linker pass or an Elixir writer does, until closed. */
@@ -123,7 +129,7 @@ class LinkerTest {
     }
 
     @Test
-    void an_append_that_finds_the_all_row_busy_commits_without_waiting_and_the_background_linker_links_it_after()
+    void an_append_that_finds_the_all_row_busy_commits_without_waiting_for_it_and_returns_once_the_linker_linked_it()
             throws Exception {
         List<EventData> events = events("x", "y", "z");
         try (PostgresEventStore background = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
@@ -132,21 +138,21 @@ class LinkerTest {
             try (Statement st = listen.createStatement()) {
                 st.execute("LISTEN \"" + stores.schema + ".events\"");
             }
-            AppendResult result;
+            Future<AppendResult> append;
             try (AllRowLock lock = new AllRowLock()) {
-                Future<AppendResult> append = executor.submit(() ->
-                        background.appendToStream("busy", ExpectedVersion.noStream(), events));
-                result = append.get(10, TimeUnit.SECONDS); // would hang if the append waited for the $all row
-
-                assertThat(result).isEqualTo(new AppendResult(3, 0, 0));
+                append = executor.submit(() -> background.appendToStream("busy", ExpectedVersion.noStream(), events));
+                // committed without the $all row: its stream shows it, $all not yet, and the append waits
+                await().atMost(Duration.ofSeconds(10)).until(() -> stores.count("jes_unlinked") == 1);
                 assertThat(background.readStreamForward("busy", 1, 10)).extracting(RecordedEvent::eventId)
                         .containsExactlyElementsOf(ids(events));
                 assertThat(allIdsOf("busy")).isEmpty();
-                assertThat(stores.count("jes_unlinked")).isEqualTo(1);
+                assertThat(append).isNotDone();
             }
+            AppendResult result = append.get(10, TimeUnit.SECONDS);
 
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(allIdsOf("busy")).containsExactlyElementsOf(ids(events)));
+            assertThat(result.lastPosition()).isEqualTo(result.firstPosition() + 2);
+            assertThat(inline.readAllForward(result.firstPosition(), 3)).extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(ids(events));
             assertThat(stores.count("jes_unlinked")).isZero();
             // the stream is announced by the linker, once its events are in $all (and not by the append)
             List<String> payloads = new ArrayList<>();
@@ -161,6 +167,25 @@ class LinkerTest {
                         .anyMatch(p -> p.startsWith("$all,0,"));
             });
             assertThat(payloads).filteredOn(p -> p.startsWith("busy,")).hasSize(1);
+        }
+    }
+
+    @Test
+    void in_committed_mode_an_append_that_finds_the_all_row_busy_returns_at_its_commit_and_is_linked_after()
+            throws Exception {
+        List<EventData> events = events("c1", "c2");
+        try (PostgresEventStore background = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .linkInBackground(executor).linking(COMMITTED).build()) {
+            try (AllRowLock lock = new AllRowLock()) {
+                Future<AppendResult> append = executor.submit(() ->
+                        background.appendToStream("busy-committed", ExpectedVersion.noStream(), events));
+                AppendResult result = append.get(10, TimeUnit.SECONDS); // would hang if it waited for the $all row
+
+                assertThat(result).isEqualTo(new AppendResult(2, 0, 0));
+                assertThat(allIdsOf("busy-committed")).isEmpty();
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(allIdsOf("busy-committed")).containsExactlyElementsOf(ids(events)));
         }
     }
 
@@ -268,11 +293,14 @@ class LinkerTest {
             store.appendToStream("local-inline", ExpectedVersion.noStream(), inlineEvents);
             await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
 
+            Future<AppendResult> deferred;
             try (AllRowLock lock = new AllRowLock()) {
-                store.appendToStream("local-deferred", ExpectedVersion.noStream(), deferredEvents);
+                deferred = executor.submit(() ->
+                        store.appendToStream("local-deferred", ExpectedVersion.noStream(), deferredEvents));
                 // the stream's own subscribers need not wait for $all
                 await().atMost(Duration.ofSeconds(10)).until(() -> onStream.size() == 1);
             }
+            assertThat(deferred.get(10, TimeUnit.SECONDS).firstPosition()).isPositive();
             await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
             assertThat(store.listener().connected()).isFalse();
         }

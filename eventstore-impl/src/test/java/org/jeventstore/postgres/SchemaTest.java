@@ -191,7 +191,7 @@ class SchemaTest {
         s.schema().migrate();
         s.appendToStream("from-elixir", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
         // Elixir's layout at the same version: no jes_unlinked, and its own notify function
-        stores.execute("DROP TABLE \"" + schema + "\".jes_unlinked");
+        stores.execute("DROP TABLE \"" + schema + "\".jes_unlinked, \"" + schema + "\".jes_set_aside");
 
         assertThat(s.schema().status()).isEqualTo(Status.OUTDATED);
         s.schema().migrate();

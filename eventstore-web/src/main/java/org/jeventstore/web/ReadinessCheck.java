@@ -10,8 +10,9 @@ import org.jeventstore.storage.Linker;
 
 /**
  * Ready when the database answers and holds the current schema; also shows how many committed appends wait for
- * their {@code $all} positions and for how long (informational: a lag does not make the server unready). (Health checks live in the web module: that is
- * where every server's MicroProfile Health implementation finds them.)
+ * their {@code $all} positions and for how long, and how many were set aside because they could not be linked
+ * (informational: neither makes the server unready). (Health checks live in the web module: that is where every
+ * server's MicroProfile Health implementation finds them.)
  */
 @Readiness
 @ApplicationScoped
@@ -33,7 +34,8 @@ public class ReadinessCheck implements HealthCheck {
             // appends committed but not yet in $all: a backlog that keeps growing means no linker runs
             Linker.Backlog backlog = runtime.store().linkBacklog();
             builder.withData("unlinked-appends", backlog.appends())
-                    .withData("oldest-unlinked-ms", backlog.oldestMillis());
+                    .withData("oldest-unlinked-ms", backlog.oldestMillis())
+                    .withData("set-aside-appends", backlog.setAside()); // could not be linked: see JES0305E
         } catch (RuntimeException e) {
             builder.withData("unlinked-appends", "unknown: " + e.getMessage());
         }

@@ -2,12 +2,14 @@
 -- expected version), inserts the events and their stream rows, and then gives them $all positions in one of two
 -- ways:
 -- * inline, as Elixir does: when the $all row (stream 0) is free, take it (held until commit, which keeps $all
---   gapless and commit-ordered), bump it and insert the $all rows. Only when every earlier append of this
---   stream is already in $all: no committed one waits in jes_unlinked, and none committed after this statement's
---   snapshot (the stream's version is still the one the snapshot saw), so the stream's order in $all holds.
--- * deferred: otherwise (the $all row is busy), record the append in jes_unlinked
---   and leave $all alone; the linker gives the positions after this commits (link-pending.sql), and announces
---   the stream then (defer_notify silences the streams trigger for this statement's rows).
+--   gapless and commit-ordered), bump it and insert the $all rows. Only when no committed append waits for its
+--   $all positions at all (jes_unlinked is empty in this statement's snapshot) and none of this stream committed
+--   after the snapshot (the stream's version is still the one the snapshot saw). The first part keeps cause
+--   before effect: whoever appends after reading a committed, not yet linked event (of any stream) is linked
+--   after it; the second keeps each stream's own order.
+-- * deferred: otherwise, record the append in jes_unlinked and leave $all alone; the linker gives the positions
+--   after this commits (link-pending.sql), and announces the stream then (defer_notify silences the streams
+--   trigger for this statement's rows).
 -- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
 -- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
 -- all is written.
@@ -30,7 +32,7 @@ head AS (
   SELECT stream_version FROM ${schema}.streams
   WHERE stream_id = 0
     AND EXISTS (SELECT 1 FROM stream s, seen v, counted c WHERE s.new_version - c.n = v.version)
-    AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_unlinked u, stream s WHERE u.stream_id = s.stream_id)
+    AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_unlinked)
   FOR NO KEY UPDATE SKIP LOCKED
 ),
 global AS (

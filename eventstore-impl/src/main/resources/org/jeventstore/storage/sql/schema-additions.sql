@@ -13,6 +13,22 @@ CREATE TABLE IF NOT EXISTS ${schema}.jes_unlinked (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- A hard delete removes a stream's waiting appends by stream id.
+CREATE INDEX IF NOT EXISTS jes_unlinked_stream_id ON ${schema}.jes_unlinked (stream_id);
+
+-- Appends that a linker pass could not link even alone (BackgroundLinker): taken out of jes_unlinked so that the
+-- appends after them keep flowing, and kept here, with the error, for an operator. Their events stay in their
+-- stream; moving a row back into jes_unlinked (same columns) has the linker try it again.
+CREATE TABLE IF NOT EXISTS ${schema}.jes_set_aside (
+  id bigint PRIMARY KEY,
+  stream_id bigint NOT NULL,
+  first_version bigint NOT NULL,
+  last_version bigint NOT NULL,
+  created_at timestamptz NOT NULL,
+  set_aside_at timestamptz NOT NULL DEFAULT now(),
+  error text NOT NULL
+);
+
 -- Every change of a stream's version announces the new range on channel '<schema>.events' at commit:
 -- 'stream_uuid,stream_id,first_version,last_version'. A soft delete announces an empty range (first > last).
 -- A jeventstore append sets the transaction-local jeventstore.defer_notify: its stream is announced by the
