@@ -11,17 +11,28 @@ import java.util.stream.Stream;
  * A PostgreSQL event store: streams of events with optimistic concurrency, and the global log {@code $all}.
  *
  * <p>In a Jakarta EE server, {@code @Inject EventStore}. Every write joins the caller's JTA transaction when
- * there is one (and commits on its own otherwise). While an append's transaction is open it holds the
- * {@code $all} row lock, which serializes appends: keep transactions that append short.
+ * there is one (and commits on its own otherwise).
+ *
+ * <p>{@code $all} is gapless: a reader never sees position N+1 before N. Each stream's events are in {@code $all}
+ * in their stream order, and an append made after reading a committed event (of any stream, also one not yet in
+ * {@code $all}) comes after it in {@code $all}: cause before effect. By default an append returns only once its
+ * events are in {@code $all} (its {@link AppendResult} carries the positions, and a read of {@code $all} right
+ * after sees them); a store may be configured to return at the commit instead (positions 0, in {@code $all} a few
+ * milliseconds later). Inside a JTA transaction the positions come when the container commits, which then waits
+ * for them. A transaction that appended while the {@code $all} row was free holds that row until it ends, and the
+ * other appends reach {@code $all} only after it: keep transactions that append short.
  *
  * <p>Versions and positions start at 1. Reads take a start (inclusive) and a maximum count.
  */
 public interface EventStore {
 
-    /** The id of the global log, which holds every appended event in commit order. */
+    /** The id of the global log: every appended event, in an order that keeps each stream's and cause before effect. */
     String ALL = "$all";
 
-    /** Appends events to a stream, atomically. An empty list is a no-op that still checks {@code expected}. */
+    /**
+     * Appends events to a stream, atomically. An empty list is a no-op that still checks {@code expected}. Stream
+     * ids are at most 2,000 bytes in UTF-8.
+     */
     AppendResult appendToStream(String streamId, ExpectedVersion expected, List<EventData> events);
 
     /**
