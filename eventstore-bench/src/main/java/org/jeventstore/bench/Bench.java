@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.sql.DataSource;
+import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.testkit.Postgres;
@@ -169,10 +170,15 @@ public final class Bench {
      * the background, as every store in the server does.
      */
     PostgresEventStore store(String schema) throws SQLException {
+        return store(schema, LinkSettings.defaults());
+    }
+
+    /** As {@link #store(String)}, with appends meeting the linker as {@code linking} says. */
+    PostgresEventStore store(String schema, LinkSettings linking) throws SQLException {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         return PostgresEventStore.builder(pool).schema(schema)
                 .serializer(new JsonbEventSerializer().register(Payload.class))
-                .linkInBackground(linkers).build();
+                .linkInBackground(linkers).linking(linking).build();
     }
 
     /**
@@ -187,7 +193,10 @@ public final class Bench {
                 .notifications(direct, executor).listenerPoll(Duration.ofMillis(500)).build();
     }
 
-    /** The pool every store and baseline uses: 10 connections, enough for the 8 writers of W3. */
+    /**
+     * The pool every store and baseline uses: 12 connections, enough for the 8 writers of W3, the store's linker,
+     * the backlog sampler and an idle store's linker poll.
+     */
     DataSource pool() {
         return pool;
     }
@@ -262,8 +271,8 @@ public final class Bench {
         HikariConfig config = new HikariConfig();
         config.setDataSource(direct);
         config.setPoolName("bench");
-        config.setMaximumPoolSize(10);
-        config.setMinimumIdle(10);
+        config.setMaximumPoolSize(12);
+        config.setMinimumIdle(12);
         return new HikariDataSource(config);
     }
 

@@ -34,11 +34,20 @@ public abstract class Workload implements AutoCloseable {
     }
 
     public static final String STORE = "jeventstore";
+    /** The store with {@code eventstore.append-mode=committed}: appends return at their commit. */
+    public static final String STORE_COMMITTED = "jeventstore committed";
     public static final String JDBC = "jdbc";
     public static final String JDBC_NOTIFY = "jdbc+notify";
     public static final String JDBC_RAW = "jdbc raw";
 
     public static final String EVENTS_PER_S = "events/s";
+    /** W1-W3: events committed per second (for the store, {@link #EVENTS_PER_S} counts only what reached $all). */
+    public static final String COMMITTED_PER_S = "committed events/s";
+    /** W1-W3: the age of the oldest append waiting for $all, sampled every 100 ms: p99 and max. */
+    public static final String OLDEST_P99_MS = "oldest waiting p99 ms";
+    public static final String OLDEST_MAX_MS = "oldest waiting max ms";
+    /** W1-W3: the most appends seen waiting for $all at once. */
+    public static final String WAITING_MAX = "waiting appends max";
     public static final String P50_MS = "p50 ms";
     public static final String P99_MS = "p99 ms";
 

@@ -28,6 +28,7 @@ import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
+import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
 
@@ -42,13 +43,17 @@ final class Workloads {
         return List.of(
                 new Appends("W1", "one event per append, one writer, new streams", 1, 1, true,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY, 1.0),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC_NOTIFY)),
                 new Appends("W2", "100-event appends to one stream", 1, 100, false,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.7),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC)),
                 new Appends("W3", "8 concurrent writers, 10 events per append, own streams", 8, 10, false,
-                        Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.6),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY)),
+                        Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.5),
+                        Goal.below(Workload.OLDEST_P99_MS, Workload.STORE, 50),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC)),
                 new StreamRead(),
                 new AllRead(),
                 new CatchUp(),
@@ -104,25 +109,61 @@ final class Workloads {
             this.events = Payload.batch(0, perAppend);
         }
 
+        /** The same workload on a store in COMMITTED mode (appends return at their commit). */
+        private PostgresEventStore committed;
+
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            committed = bench.store("bench_" + id.toLowerCase() + "_committed",
+                    LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
             AtomicInteger runs = new AtomicInteger();
             return List.of(
-                    trial(STORE, seconds -> {
-                        String prefix = id + "-s" + runs.incrementAndGet() + "-";
-                        long[] versions = new long[writers];
-                        return Map.of(EVENTS_PER_S, throughput(writers, seconds, (w, seq) -> {
-                            String stream = prefix + w + (newStreams ? "-" + seq : "");
-                            long v = newStreams ? 0 : versions[w];
-                            store.appendToStream(stream, v == 0 ? ExpectedVersion.noStream()
-                                    : ExpectedVersion.exactly(v), events);
-                            versions[w] = v + perAppend;
-                            return perAppend;
-                        }, store::linkNow)); // counted until the last append is in $all
-                    }),
+                    storeTrial(STORE, store, runs),
+                    storeTrial(STORE_COMMITTED, committed, runs),
                     jdbcTrial(JDBC, false, runs),
                     jdbcTrial(JDBC_NOTIFY, true, runs));
+        }
+
+        /**
+         * The store's trial. What counts is what reached {@code $all} while the writers ran (events/s); beside it
+         * the rate of committed appends and the age of the oldest append waiting for {@code $all}, sampled every
+         * 100 ms. What is still waiting when the writers stop is linked after the clock stopped.
+         */
+        private Trial storeTrial(String subject, PostgresEventStore s, AtomicInteger runs) {
+            return trial(subject, seconds -> {
+                String prefix = id + "-s" + runs.incrementAndGet() + "-";
+                long[] versions = new long[writers];
+                long[] head = new long[2];
+                head[0] = s.streamInfo(EventStore.ALL).version();
+                try (BacklogSampler sampler = new BacklogSampler(s)) {
+                    long t0 = System.nanoTime();
+                    double committedRate = throughput(writers, seconds, (w, seq) -> {
+                        String stream = prefix + w + (newStreams ? "-" + seq : "");
+                        long v = newStreams ? 0 : versions[w];
+                        s.appendToStream(stream, v == 0 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(v),
+                                events);
+                        versions[w] = v + perAppend;
+                        return perAppend;
+                    }, () -> head[1] = s.streamInfo(EventStore.ALL).version());
+                    double elapsed = (System.nanoTime() - t0) / 1e9;
+                    Map<String, Double> figures = new LinkedHashMap<>();
+                    figures.put(EVENTS_PER_S, (head[1] - head[0]) / elapsed);
+                    figures.put(COMMITTED_PER_S, committedRate);
+                    figures.putAll(sampler.figures());
+                    s.linkNow();
+                    return figures;
+                }
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (committed != null) {
+                committed.close();
+                committed.schema().drop();
+            }
+            super.close();
         }
 
         private Trial jdbcTrial(String subject, boolean notify, AtomicInteger runs) {
@@ -595,5 +636,72 @@ final class Workloads {
             throw new IllegalStateException("read " + actual + " events where " + expected + " were expected");
         }
         return actual;
+    }
+
+    /**
+     * Samples, every 100 ms on a thread of its own, the age of the oldest append waiting for {@code $all} (the
+     * store's {@code jes_unlinked}), and reports its p99 and maximum over the trial.
+     */
+    static final class BacklogSampler implements AutoCloseable {
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-backlog-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        private final List<Double> ages = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Double> waiting = java.util.Collections.synchronizedList(new ArrayList<>());
+        private volatile boolean running = true;
+
+        BacklogSampler(PostgresEventStore store) {
+            thread.execute(() -> {
+                while (running) {
+                    long t = System.nanoTime();
+                    try {
+                        var backlog = store.linkBacklog();
+                        ages.add((double) backlog.oldestMillis());
+                        waiting.add((double) backlog.appends());
+                    } catch (RuntimeException e) {
+                        // a sample lost; the figures say how many were taken
+                    }
+                    long sleep = 100 - (System.nanoTime() - t) / 1_000_000;
+                    if (sleep > 0) {
+                        try {
+                            TimeUnit.MILLISECONDS.sleep(sleep);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+
+        Map<String, Double> figures() {
+            running = false;
+            double[] a;
+            double[] w;
+            synchronized (ages) {
+                a = ages.stream().mapToDouble(Double::doubleValue).toArray();
+            }
+            synchronized (waiting) {
+                w = waiting.stream().mapToDouble(Double::doubleValue).toArray();
+            }
+            Map<String, Double> f = new LinkedHashMap<>();
+            if (a.length == 0) {
+                return f;
+            }
+            java.util.Arrays.sort(a);
+            java.util.Arrays.sort(w);
+            f.put(Workload.OLDEST_P99_MS, a[Math.min(a.length - 1, (int) Math.ceil(a.length * 0.99) - 1)]);
+            f.put(Workload.OLDEST_MAX_MS, a[a.length - 1]);
+            f.put(Workload.WAITING_MAX, w[w.length - 1]);
+            return f;
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.shutdownNow();
+        }
     }
 }
