@@ -177,6 +177,37 @@ class BadInputTest {
     }
 
     @Test
+    void exactly_zero_on_an_existing_stream_is_a_wrong_expected_version_as_in_elixir() {
+        for (List<EventData> batch : List.of(fine(), List.<EventData>of())) {
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> store.appendToStream("existing", ExpectedVersion.exactly(0), batch));
+            assertThat(refused).as("append of %d events", batch.size())
+                    .isInstanceOf(WrongExpectedVersionException.class).isNotInstanceOf(StreamExistsException.class)
+                    .hasMessageContaining("existing").hasMessageContaining("actual version 2");
+            assertThat(((WrongExpectedVersionException) refused).actualVersion()).isEqualTo(2);
+        }
+        UUID existing = store.readStreamForward("existing", 1, 1).get(0).eventId();
+        assertThatThrownBy(() -> store.linkToStream("existing", ExpectedVersion.exactly(0), List.of(existing)))
+                .isInstanceOf(WrongExpectedVersionException.class);
+        assertThatThrownBy(() -> store.deleteStream("existing", ExpectedVersion.exactly(0), DeleteMode.SOFT))
+                .isInstanceOf(WrongExpectedVersionException.class);
+        // noStream() keeps its own exception
+        assertThatThrownBy(() -> store.appendToStream("existing", ExpectedVersion.noStream(), fine()))
+                .isInstanceOf(StreamExistsException.class);
+        assertNothingWritten();
+    }
+
+    @Test
+    void exactly_zero_creates_a_new_stream() {
+        AppendResult created = store.appendToStream("new-zero", ExpectedVersion.exactly(0), fine());
+
+        assertThat(created.streamVersion()).isEqualTo(1);
+        assertThat(store.readStreamForward("new-zero", 1, 10)).hasSize(1);
+        assertThatThrownBy(() -> store.appendToStream("new-zero", ExpectedVersion.exactly(0), fine()))
+                .isInstanceOf(WrongExpectedVersionException.class).hasMessageContaining("actual version 1");
+    }
+
+    @Test
     void data_json_b_cannot_serialize_is_a_serialization_error_and_nothing_is_written() {
         List<EventData> batch = List.of(EventData.of(new Fine("ok")), EventData.of(new Unserializable()));
 
