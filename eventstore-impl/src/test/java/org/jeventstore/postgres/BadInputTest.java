@@ -274,6 +274,66 @@ class BadInputTest {
     }
 
     @Test
+    void a_json_b_failure_of_an_applications_serializer_reaches_the_caller_as_a_serialization_exception() {
+        JsonbEventSerializer real = new JsonbEventSerializer();
+        // a serializer on JSON-B that lets its exceptions through, as an application's own may
+        EventSerializer leaky = new EventSerializer() {
+            @Override
+            public String typeName(Object data) {
+                return real.typeName(data);
+            }
+
+            @Override
+            public String toJson(Object value) {
+                if (value instanceof Map) {
+                    return real.toJson(value);
+                }
+                throw new jakarta.json.bind.JsonbException("no adapter for " + value.getClass().getName());
+            }
+
+            @Override
+            public Object fromJson(String typeName, String json) {
+                throw new jakarta.json.bind.JsonbException("cannot map '" + typeName + "'");
+            }
+
+            @Override
+            public Map<String, Object> metadataFromJson(String json) {
+                throw new jakarta.json.bind.JsonbException("cannot map metadata");
+            }
+        };
+        PostgresEventStore withLeaky = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .serializer(leaky).build();
+
+        assertThatThrownBy(() -> withLeaky.appendToStream("new-7", ExpectedVersion.any(), fine()))
+                .isInstanceOf(SerializationException.class).hasMessageContaining(Fine.class.getName());
+        assertThatThrownBy(() -> withLeaky.recordSnapshot(SnapshotData.of("snap-leaky", 1, new Fine("x"))))
+                .isInstanceOf(SerializationException.class);
+        assertThatThrownBy(() -> withLeaky.readStreamForward("existing", 1, 10))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("existing")
+                .hasMessageContaining(Fine.class.getName());
+        assertThatThrownBy(() -> withLeaky.streamAllForward(0, 10).toList())
+                .isInstanceOf(SerializationException.class);
+        store.recordSnapshot(SnapshotData.of("snap-readable", 1, new Fine("x")));
+        assertThatThrownBy(() -> withLeaky.readSnapshot("snap-readable"))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("snap-readable");
+        store.deleteSnapshot("snap-readable");
+        assertThatThrownBy(() -> store.streamInfo("new-7")).isInstanceOf(StreamNotFoundException.class);
+        assertNothingWritten();
+    }
+
+    @Test
+    void a_schema_name_whose_notification_channel_would_pass_63_bytes_is_refused_when_configured() {
+        String longest = "s".repeat(56); // "<56>.events" is 63 bytes
+        assertThat(EventStoreSettings.defaults().withSchema(longest).schema().channel()).hasSize(63);
+
+        String tooLong = "s".repeat(57);
+        assertThatThrownBy(() -> PostgresEventStore.builder(stores.dataSource).schema(tooLong))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'" + tooLong + "'")
+                .hasMessageContaining("63").hasMessageContaining("eventstore.schema")
+                .hasMessageContaining(tooLong + ".events");
+    }
+
+    @Test
     void negative_counts_and_starts_are_refused() {
         assertThatThrownBy(() -> store.readStreamForward("existing", 1, -1))
                 .isInstanceOf(InvalidRequestException.class).hasMessageContaining("count").hasMessageContaining("-1");
