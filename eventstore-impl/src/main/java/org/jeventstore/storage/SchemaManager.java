@@ -84,6 +84,16 @@ public final class SchemaManager {
         return tx.read("checking schema " + sql.schema(), this::status);
     }
 
+    /** Why this store cannot serve the schema's JSON columns ({@link Status#UNSUPPORTED}); {@code null} if it can. */
+    public String columnsProblem() {
+        try {
+            tx.read("checking the data columns of schema " + sql.schema(), columns::detect);
+            return null;
+        } catch (ConfigurationException e) {
+            return e.getMessage();
+        }
+    }
+
     /**
      * Serializes migrations: always our own lock (servers creating a fresh schema at once), and, once the schema
      * has its subscriptions table, Elixir EventStore's migration lock, so that no server migrates while
