@@ -132,15 +132,16 @@ public final class DataColumns {
         }
         if (bytes.length > 0 && (bytes[0] & 0xff) == ERLANG_TERM_VERSION) {
             throw new SerializationException("schema " + schema + ", bytea column "
-                    + rs.getMetaData().getColumnName(column) + ": holds an Erlang term (Elixir EventStore's TermSerializer), not JSON; "
-                    + SETTINGS, null);
+                    + rs.getMetaData().getColumnName(column) + ": holds an Erlang term (Elixir EventStore's"
+                    + " TermSerializer), not JSON; " + SETTINGS, null);
         }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new SerializationException("schema " + schema + ", bytea column "
-                    + rs.getMetaData().getColumnName(column) + ": holds bytes that are not UTF-8 JSON; " + SETTINGS, e);
+                    + rs.getMetaData().getColumnName(column) + ": holds bytes that are not UTF-8 JSON; " + SETTINGS,
+                    e);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -155,7 +156,7 @@ public final class EventReader {
         String stream = rs.getString(EVENT + 2);
         long version = rs.getLong(EVENT + 3);
         Object data;
-        java.util.Map<String, Object> metadata;
+        Map<String, Object> metadata;
         try {
             data = serializer.fromJson(type, columns.json(rs, EVENT + 7, format));
             metadata = serializer.metadataFromJson(columns.json(rs, EVENT + 8, format));
