@@ -69,10 +69,17 @@ public interface EventStore {
     /** A lazy stream of {@code $all} from {@code start} (-1 = end) downward. */
     Stream<RecordedEvent> streamAllBackward(long start, int batchSize);
 
-    /** A stream's version and timestamps; {@link StreamNotFoundException} when it does not exist. */
+    /**
+     * A stream's version and timestamps; {@link StreamNotFoundException} when it does not exist,
+     * {@link StreamDeletedException} when it is soft deleted (as Elixir's {@code stream_info}; a soft-deleted stream
+     * still shows in {@link #paginateStreams}, with its deletion time).
+     */
     StreamInfo streamInfo(String streamId);
 
-    /** Lists streams, a page at a time. */
+    /**
+     * Lists streams, a page at a time, as Elixir's {@code paginate_streams}: {@code $all} (the stream with the
+     * lowest internal id) and soft-deleted streams included. A listing that matches nothing still has one page.
+     */
     Page<StreamInfo> paginateStreams(StreamQuery query);
 
     /** Deletes a stream, soft or hard (see {@link DeleteMode}); {@code $all} cannot be deleted. */

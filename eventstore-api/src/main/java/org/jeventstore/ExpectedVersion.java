@@ -5,9 +5,11 @@ package org.jeventstore;
  *
  * <ul>
  *   <li>{@link #any()}: no check; the stream is created when it does not exist.</li>
- *   <li>{@link #noStream()}: the stream must not exist yet (same as {@code exactly(0)}).</li>
+ *   <li>{@link #noStream()}: the stream must not exist yet ({@link StreamExistsException} when it does).</li>
  *   <li>{@link #streamExists()}: the stream must exist, at any version.</li>
- *   <li>{@link #exactly(long)}: the stream must be at this version; 0 means a new stream.</li>
+ *   <li>{@link #exactly(long)}: the stream must be at this version; 0 means a new stream, and an existing one
+ *       is a {@link WrongExpectedVersionException} (as Elixir's {@code :wrong_expected_version} for
+ *       {@code expected_version: 0}).</li>
  * </ul>
  */
 public sealed interface ExpectedVersion {
@@ -28,7 +30,7 @@ public sealed interface ExpectedVersion {
         if (version < 0) {
             throw new IllegalArgumentException("expected version must be >= 0, was " + version);
         }
-        return version == 0 ? NoStream.INSTANCE : new Exactly(version);
+        return new Exactly(version);
     }
 
     enum Any implements ExpectedVersion {
@@ -60,8 +62,8 @@ public sealed interface ExpectedVersion {
 
     record Exactly(long version) implements ExpectedVersion {
         public Exactly {
-            if (version <= 0) {
-                throw new IllegalArgumentException("exact expected version must be > 0, was " + version);
+            if (version < 0) {
+                throw new IllegalArgumentException("exact expected version must be >= 0, was " + version);
             }
         }
 

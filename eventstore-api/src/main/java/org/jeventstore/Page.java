@@ -16,7 +16,8 @@ public record Page<T>(List<T> entries, int pageNumber, int pageSize, long totalC
         entries = List.copyOf(entries);
     }
 
+    /** How many pages the entries fill; at least 1, also when nothing matches (as Elixir's {@code Page}). */
     public long totalPages() {
-        return pageSize == 0 ? 0 : (totalCount + pageSize - 1) / pageSize;
+        return pageSize <= 0 ? 1 : Math.max(1, (totalCount + pageSize - 1) / pageSize);
     }
 }

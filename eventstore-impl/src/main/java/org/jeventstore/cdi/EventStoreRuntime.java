@@ -138,6 +138,9 @@ public class EventStoreRuntime {
                 store.schema().migrate();
             }
             schemaReady = store.schema().status() == SchemaManager.Status.CURRENT;
+        } catch (ConfigurationException e) {
+            LOG.log(Level.SEVERE, "JES0007E event store schema " + settings.settings().schema()
+                    + " cannot be served (nothing was changed in it): " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "JES0003W event store schema " + settings.settings().schema()
                     + " not ready yet (will retry when the database answers): " + e.getMessage());
@@ -157,10 +160,15 @@ public class EventStoreRuntime {
         ensureSchema();
         if (!schemaReady) {
             SchemaManager.Status status;
+            String columns;
             try {
                 status = store.schema().status();
+                columns = status == SchemaManager.Status.UNSUPPORTED ? store.schema().columnsProblem() : null;
             } catch (RuntimeException e) {
                 return "schema check failed: " + e.getMessage();
+            }
+            if (columns != null) {
+                return columns;
             }
             return "schema " + settings.settings().schema() + " is " + status + " (expected version "
                     + SchemaManager.CURRENT_VERSION + ")";

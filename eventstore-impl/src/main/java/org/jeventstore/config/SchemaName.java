@@ -10,11 +10,22 @@ import org.jeventstore.ConfigurationException;
 public record SchemaName(String name) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** PostgreSQL's NAMEDATALEN - 1: the longest identifier, channel names included. */
+    private static final int MAX_IDENTIFIER_BYTES = 63;
+    private static final String CHANNEL_SUFFIX = ".events";
 
     public SchemaName {
         if (name == null || !IDENTIFIER.matcher(name).matches()) {
             throw new ConfigurationException("invalid schema name '" + name + "' (setting eventstore.schema): use"
-                    + " 1 to 63 lower-case letters, digits and underscores, not starting with a digit");
+                    + " 1 to 56 lower-case letters, digits and underscores, not starting with a digit");
+        }
+        if (name.length() + CHANNEL_SUFFIX.length() > MAX_IDENTIFIER_BYTES) {
+            // the triggers' NOTIFY channel '<schema>.events' is an identifier too: longer, every NOTIFY fails
+            throw new ConfigurationException("invalid schema name '" + name + "' (setting eventstore.schema): its"
+                    + " notification channel '" + name + CHANNEL_SUFFIX + "' would be " + (name.length()
+                    + CHANNEL_SUFFIX.length()) + " bytes, beyond PostgreSQL's " + MAX_IDENTIFIER_BYTES + "-byte"
+                    + " identifier limit; use at most " + (MAX_IDENTIFIER_BYTES - CHANNEL_SUFFIX.length())
+                    + " characters");
         }
         if (name.startsWith("pg_")) {
             throw new ConfigurationException("invalid schema name '" + name + "' (setting eventstore.schema):"
@@ -29,7 +40,7 @@ public record SchemaName(String name) {
 
     /** The notification channel of a store in this schema, as the triggers name it. */
     public String channel() {
-        return name + ".events";
+        return name + CHANNEL_SUFFIX;
     }
 
     @Override

@@ -31,9 +31,11 @@ import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.config.LinkSettings;
 import org.jeventstore.serialization.EventSerializer;
+import org.jeventstore.serialization.GuardedSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.Appender;
 import org.jeventstore.storage.BackgroundLinker;
+import org.jeventstore.storage.DataColumns;
 import org.jeventstore.storage.Linker;
 import org.jeventstore.storage.EventReader;
 import org.jeventstore.storage.SchemaManager;
@@ -76,12 +78,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
         this.linking = b.linking;
-        Sql sql = new Sql(settings.schema());
         Transactions tx = new Transactions(b.dataSource, b.transactionContext);
-        this.reader = new EventReader(sql, tx, b.serializer);
+        // The JSON columns' type is found in the database when the store first needs it (migrate, or first use)
+        DataColumns columns = new DataColumns(settings.schema(), tx);
+        Sql sql = new Sql(settings.schema(), columns::format);
+        EventSerializer serializer = new GuardedSerializer(b.serializer);
+        this.reader = new EventReader(sql, tx, serializer, columns);
         this.streams = new Streams(sql, tx);
-        this.snapshots = new Snapshots(sql, tx, b.serializer);
-        this.schema = new SchemaManager(sql, tx);
+        this.snapshots = new Snapshots(sql, tx, serializer, columns);
+        this.schema = new SchemaManager(sql, tx, columns);
         if (b.listenDataSource != null) {
             this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll);
             this.subscriptions = new Subscriptions(sql, tx, reader, streams, b.listenDataSource, b.executor, listener,
@@ -94,7 +99,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
         this.passes = new Linker(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
-        this.appender = new Appender(sql, tx, b.serializer, passes, linker, local, b.linking);
+        this.appender = new Appender(sql, tx, serializer, passes, linker, local, b.linking);
     }
 
     public static Builder builder(DataSource dataSource) {

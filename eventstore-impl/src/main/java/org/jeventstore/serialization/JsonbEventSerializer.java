@@ -64,14 +64,22 @@ public final class JsonbEventSerializer implements EventSerializer {
     @Override
     public Object fromJson(String typeName, String json) {
         Class<?> type = resolve(typeName);
-        try {
-            return jsonb.fromJson(json, type == null ? Object.class : type);
-        } catch (JsonbException e) {
-            if (type == null) {
-                throw new SerializationException("stored JSON of type '" + typeName + "' cannot be parsed", e);
+        if (type != null) {
+            try {
+                return jsonb.fromJson(json, type);
+            } catch (JsonbException e) {
+                // The class no longer matches what was stored: hand out the JSON value rather than fail the read.
             }
-            // The class no longer matches what was stored: hand out the JSON value rather than fail the read.
+        }
+        return parse(json, "stored JSON of type '" + typeName + "'");
+    }
+
+    /** Any JSON value as maps, lists, strings, numbers; text that is not JSON is a SerializationException. */
+    private Object parse(String json, String what) {
+        try {
             return jsonb.fromJson(json, Object.class);
+        } catch (JsonbException e) {
+            throw new SerializationException(what + " cannot be parsed: " + e.getMessage(), e);
         }
     }
 
@@ -81,7 +89,7 @@ public final class JsonbEventSerializer implements EventSerializer {
         if (json == null || json.isEmpty()) {
             return Map.of();
         }
-        Object value = jsonb.fromJson(json, Object.class);
+        Object value = parse(json, "stored metadata JSON");
         if (value == null) {
             // JSON null (another writer may store it): no metadata.
             return Map.of();

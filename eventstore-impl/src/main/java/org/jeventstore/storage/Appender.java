@@ -246,7 +246,9 @@ public final class Appender {
     private static String fragment(ExpectedVersion expected) {
         if (expected instanceof ExpectedVersion.Any) {
             return "append-stream-any";
-        } else if (expected instanceof ExpectedVersion.NoStream) {
+        } else if (expected instanceof ExpectedVersion.NoStream
+                || expected instanceof ExpectedVersion.Exactly exactly && exactly.version() == 0) {
+            // exactly(0) creates the stream as noStream() does; only its refusal differs (StreamRow.check)
             return "append-stream-new";
         } else if (expected instanceof ExpectedVersion.StreamExists) {
             return "append-stream-existing";
@@ -258,7 +260,7 @@ public final class Appender {
     private static int bindStream(PreparedStatement ps, int index, String streamId, ExpectedVersion expected)
             throws SQLException {
         ps.setString(index, streamId);
-        if (expected instanceof ExpectedVersion.Exactly exactly) {
+        if (expected instanceof ExpectedVersion.Exactly exactly && exactly.version() > 0) {
             ps.setLong(index + 1, exactly.version());
             return index + 2;
         }

@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -16,6 +17,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.jeventstore.EventStore;
 import org.jeventstore.RecordedEvent;
+import org.jeventstore.SerializationException;
 import org.jeventstore.StreamDeletedException;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.serialization.EventSerializer;
@@ -30,11 +32,13 @@ public final class EventReader {
     private final Sql sql;
     private final Transactions tx;
     private final EventSerializer serializer;
+    private final DataColumns columns;
 
-    public EventReader(Sql sql, Transactions tx, EventSerializer serializer) {
+    public EventReader(Sql sql, Transactions tx, EventSerializer serializer, DataColumns columns) {
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
+        this.columns = columns;
     }
 
     /** Reads a page; {@code forward} from {@code start} up, otherwise from {@code start} (-1 = end) down. */
@@ -42,11 +46,14 @@ public final class EventReader {
         if (count == 0) {
             return List.of();
         }
-        return tx.read("reading stream '" + streamId + "'", c -> page(c, streamId, null, start, count, forward));
+        DataFormat format = columns.format();
+        return tx.read("reading stream '" + streamId + "'",
+                c -> page(c, streamId, null, start, count, forward, format));
     }
 
     /** A lazy stream over a whole stream, fetching {@code batchSize} events per round trip. */
     public Stream<RecordedEvent> stream(String streamId, long start, int batchSize, boolean forward) {
+        DataFormat format = columns.format();
         long internalId = tx.read("reading stream '" + streamId + "'", c -> internalId(c, streamId));
         Iterator<RecordedEvent> pages = new Iterator<>() {
             private List<RecordedEvent> page = List.of();
@@ -63,7 +70,7 @@ public final class EventReader {
                     return false;
                 }
                 page = tx.read("reading stream '" + streamId + "'",
-                        c -> page(c, streamId, internalId, next, batchSize, forward));
+                        c -> page(c, streamId, internalId, next, batchSize, forward, format));
                 index = 0;
                 exhausted = page.size() < batchSize;
                 if (!page.isEmpty()) {
@@ -107,7 +114,7 @@ public final class EventReader {
      * read knows it already; {@code $all} is stream 0) and reports whether it exists and is deleted.
      */
     private List<RecordedEvent> page(Connection c, String streamId, Long internalId, long start, int count,
-                                     boolean forward) throws SQLException {
+                                     boolean forward, DataFormat format) throws SQLException {
         long from = forward ? Math.max(start, 1) : (start < 0 ? Long.MAX_VALUE : start);
         boolean all = EventStore.ALL.equals(streamId);
         String target = all ? "target-all" : internalId != null ? "target-by-id" : "target-by-name";
@@ -136,18 +143,29 @@ public final class EventReader {
                     return events; // the stream exists; nothing in this range
                 }
                 do {
-                    events.add(recorded(rs));
+                    events.add(recorded(rs, format));
                 } while (rs.next());
                 return events;
             }
         }
     }
 
-    private RecordedEvent recorded(ResultSet rs) throws SQLException {
+    private RecordedEvent recorded(ResultSet rs, DataFormat format) throws SQLException {
         String type = rs.getString(EVENT + 4);
-        return new RecordedEvent(rs.getLong(EVENT), rs.getObject(EVENT + 1, UUID.class), rs.getString(EVENT + 2),
-                rs.getLong(EVENT + 3), type, serializer.fromJson(type, rs.getString(EVENT + 7)),
-                serializer.metadataFromJson(rs.getString(EVENT + 8)), rs.getObject(EVENT + 5, UUID.class),
-                rs.getObject(EVENT + 6, UUID.class), rs.getObject(EVENT + 9, OffsetDateTime.class));
+        UUID id = rs.getObject(EVENT + 1, UUID.class);
+        String stream = rs.getString(EVENT + 2);
+        long version = rs.getLong(EVENT + 3);
+        Object data;
+        Map<String, Object> metadata;
+        try {
+            data = serializer.fromJson(type, columns.json(rs, EVENT + 7, format));
+            metadata = serializer.metadataFromJson(columns.json(rs, EVENT + 8, format));
+        } catch (SerializationException e) {
+            throw new SerializationException("reading event " + id + " (stream '" + stream + "', version " + version
+                    + ", type '" + type + "') failed: " + e.getMessage(), e);
+        }
+        return new RecordedEvent(rs.getLong(EVENT), id, stream, version, type, data, metadata,
+                rs.getObject(EVENT + 5, UUID.class), rs.getObject(EVENT + 6, UUID.class),
+                rs.getObject(EVENT + 9, OffsetDateTime.class));
     }
 }

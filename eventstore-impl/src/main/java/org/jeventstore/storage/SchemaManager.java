@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.logging.Logger;
+import org.jeventstore.ConfigurationException;
 import org.jeventstore.StorageException;
 
 /** Creates, checks, resets and drops the store's schema. Safe when several servers start at once. */
@@ -18,40 +19,59 @@ public final class SchemaManager {
 
     /**
      * What the database holds. OUTDATED also covers Elixir's layout at our version without jeventstore's own
-     * additions (schema-additions.sql), which {@link #migrate()} adds.
+     * additions (schema-additions.sql), and an earlier jeventstore's protection triggers (table-protection.sql),
+     * which {@link #migrate()} adds or replaces. UNSUPPORTED: the JSON columns are of a type this store cannot
+     * serve ({@link DataColumns}); {@link #migrate()} says which.
      */
-    public enum Status { MISSING, CURRENT, OUTDATED, NEWER }
+    public enum Status { MISSING, CURRENT, OUTDATED, NEWER, UNSUPPORTED }
 
     private final Sql sql;
     private final Transactions tx;
+    private final DataColumns columns;
 
-    public SchemaManager(Sql sql, Transactions tx) {
+    public SchemaManager(Sql sql, Transactions tx, DataColumns columns) {
         this.sql = sql;
         this.tx = tx;
+        this.columns = columns;
     }
 
-    /** Creates the schema when it is missing (idempotent); fails when the database holds another version. */
+    /**
+     * Creates the schema when it is missing, or brings Elixir's layout (or an earlier jeventstore's) at our
+     * version up to date; idempotent. Fails when the database holds another version, or JSON columns this store
+     * cannot serve ({@link org.jeventstore.ConfigurationException}, nothing changed).
+     */
     public void migrate() {
         local("migrating schema " + sql.schema(), c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-schema-migration"))) {
-                ps.setString(1, sql.schema().name());
-                ps.executeQuery().close();
-            }
+            lock(c);
             Status status = status(c);
             if (status == Status.MISSING) {
                 try (Statement st = c.createStatement()) {
                     st.execute(sql.get("schema-additions"));
                     st.execute(sql.get("create-schema"));
+                    st.execute(sql.get("table-protection"));
                 }
+                columns.detect(c);
                 LOG.info(() -> "JES0001I created event store schema " + sql.schema() + " (version "
                         + CURRENT_VERSION + ")");
+            } else if (status == Status.UNSUPPORTED) {
+                columns.detect(c); // throws, naming the column
             } else if (status == Status.OUTDATED && CURRENT_VERSION.equals(version(c))) {
-                // Elixir's layout (or an earlier jeventstore's) without our additions
-                try (Statement st = c.createStatement()) {
-                    st.execute(sql.get("schema-additions"));
+                if (!present(c, "schema-additions-present")) {
+                    // Elixir's layout without our additions
+                    try (Statement st = c.createStatement()) {
+                        st.execute(sql.get("schema-additions"));
+                    }
+                    LOG.info(() -> "JES0005I added jeventstore's tables and functions to event store schema "
+                            + sql.schema());
                 }
-                LOG.info(() -> "JES0005I added jeventstore's tables and functions to event store schema "
-                        + sql.schema());
+                if (!present(c, "table-protection-present")) {
+                    // an earlier jeventstore's row-level triggers with messages of its own
+                    try (Statement st = c.createStatement()) {
+                        st.execute(sql.get("table-protection"));
+                    }
+                    LOG.info(() -> "JES0006I replaced the protection triggers of event store schema " + sql.schema()
+                            + " with Elixir EventStore's");
+                }
             } else if (status != Status.CURRENT) {
                 throw new StorageException("schema " + sql.schema() + " holds event store version " + version(c)
                         + "; this jeventstore uses " + CURRENT_VERSION + " and has no migration for it", null, null);
@@ -62,6 +82,44 @@ public final class SchemaManager {
 
     public Status status() {
         return tx.read("checking schema " + sql.schema(), this::status);
+    }
+
+    /** Why this store cannot serve the schema's JSON columns ({@link Status#UNSUPPORTED}); {@code null} if it can. */
+    public String columnsProblem() {
+        try {
+            tx.read("checking the data columns of schema " + sql.schema(), columns::detect);
+            return null;
+        } catch (ConfigurationException e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * Serializes migrations: always our own lock (servers creating a fresh schema at once), and, once the schema
+     * has its subscriptions table, Elixir EventStore's migration lock, so that no server migrates while
+     * {@code mix event_store.migrate} does (and the reverse). Both are transaction-level: released at commit.
+     */
+    private void lock(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("lock-schema-migration"))) {
+            ps.setString(1, sql.schema().name());
+            ps.executeQuery().close();
+        }
+        Long oid = null;
+        try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
+            ps.setString(1, sql.schema().quoted() + ".subscriptions");
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    long value = rs.getLong(1);
+                    oid = rs.wasNull() ? null : value;
+                }
+            }
+        }
+        if (oid != null) {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-elixir-migration"))) {
+                ps.setInt(1, (int) (long) oid); // the namespace as the subscription locks key it (AdvisoryLocks)
+                ps.executeQuery().close();
+            }
+        }
     }
 
     /** Removes every row and restarts the counters. For tests. */
@@ -85,6 +143,9 @@ public final class SchemaManager {
             }
             return null;
         });
+        // whatever is made here next may have other column types
+        columns.forget();
+        sql.forgetFormat();
     }
 
     private Status status(Connection c) throws SQLException {
@@ -103,15 +164,21 @@ public final class SchemaManager {
         }
         int cmp = compare(version, CURRENT_VERSION);
         if (cmp == 0) {
-            return additionsPresent(c) ? Status.CURRENT : Status.OUTDATED;
+            try {
+                columns.detect(c);
+            } catch (ConfigurationException e) {
+                return Status.UNSUPPORTED;
+            }
+            return present(c, "schema-additions-present") && present(c, "table-protection-present")
+                    ? Status.CURRENT : Status.OUTDATED;
         }
         return cmp < 0 ? Status.OUTDATED : Status.NEWER;
     }
 
-    private boolean additionsPresent(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("schema-additions-present"))) {
+    /** Runs a check of what the schema holds ({@code *-present.sql}, parameter: the quoted schema). */
+    private boolean present(Connection c, String check) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get(check))) {
             ps.setString(1, sql.schema().quoted());
-            ps.setString(2, sql.schema().quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }

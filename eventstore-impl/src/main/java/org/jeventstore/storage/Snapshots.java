@@ -15,11 +15,13 @@ public final class Snapshots {
     private final Sql sql;
     private final Transactions tx;
     private final EventSerializer serializer;
+    private final DataColumns columns;
 
-    public Snapshots(Sql sql, Transactions tx, EventSerializer serializer) {
+    public Snapshots(Sql sql, Transactions tx, EventSerializer serializer, DataColumns columns) {
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
+        this.columns = columns;
     }
 
     public void record(SnapshotData s) {
@@ -27,8 +29,9 @@ public final class Snapshots {
         String data = serializer.toJson(s.data());
         String metadata = s.metadata().isEmpty() ? null : serializer.toJson(s.metadata());
         String what = "recording snapshot of '" + s.sourceId() + "'";
+        String statement = sql.get("record-snapshot"); // before the transaction: may detect the column type
         tx.write(what, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("record-snapshot"))) {
+            try (PreparedStatement ps = c.prepareStatement(statement)) {
                 ps.setString(1, s.sourceId());
                 ps.setLong(2, s.sourceVersion());
                 ps.setString(3, type);
@@ -46,6 +49,7 @@ public final class Snapshots {
     }
 
     public Optional<SnapshotData> read(String sourceId) {
+        DataFormat format = columns.format();
         return tx.read("reading snapshot of '" + sourceId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("read-snapshot"))) {
                 ps.setString(1, sourceId);
@@ -54,9 +58,15 @@ public final class Snapshots {
                         return Optional.empty();
                     }
                     String type = rs.getString(3);
-                    return Optional.of(new SnapshotData(rs.getString(1), rs.getLong(2), type,
-                            serializer.fromJson(type, rs.getString(4)), serializer.metadataFromJson(rs.getString(5)),
-                            rs.getObject(6, OffsetDateTime.class)));
+                    try {
+                        return Optional.of(new SnapshotData(rs.getString(1), rs.getLong(2), type,
+                                serializer.fromJson(type, columns.json(rs, 4, format)),
+                                serializer.metadataFromJson(columns.json(rs, 5, format)),
+                                rs.getObject(6, OffsetDateTime.class)));
+                    } catch (SerializationException e) {
+                        throw new SerializationException("reading the snapshot of '" + sourceId + "' (type '" + type
+                                + "') failed: " + e.getMessage(), e);
+                    }
                 }
             }
         });

@@ -6,6 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jeventstore.config.SchemaName;
 
 /**
@@ -16,20 +19,50 @@ import org.jeventstore.config.SchemaName;
 public final class Sql {
 
     private static final String DIR = "sql/";
+    /** Where a statement stores JSON text: {@code ${json:expression}}, written for the store's column type. */
+    private static final Pattern JSON = Pattern.compile("\\$\\{json:([^}]*)\\}");
     private final SchemaName schema;
+    private final Supplier<DataFormat> format;
     private final Map<String, String> cache = new ConcurrentHashMap<>();
 
+    /** For statements that store no JSON. */
     public Sql(SchemaName schema) {
+        this(schema, () -> {
+            throw new IllegalStateException("this Sql was made without the store's data columns");
+        });
+    }
+
+    /** @param format the store's JSON column type, asked (once per statement) by statements that store JSON */
+    public Sql(SchemaName schema, Supplier<DataFormat> format) {
         this.schema = schema;
+        this.format = format;
     }
 
     public SchemaName schema() {
         return schema;
     }
 
-    /** The statement in {@code <name>.sql}, schema substituted. */
+    /**
+     * The statement in {@code <name>.sql}, schema substituted, and JSON written for the store's column type (which
+     * may take a round trip to find, once: outside computeIfAbsent).
+     */
     public String get(String name) {
-        return cache.computeIfAbsent(name, n -> raw(n).replace("${schema}", schema.quoted()));
+        String statement = cache.get(name);
+        if (statement == null) {
+            statement = raw(name).replace("${schema}", schema.quoted());
+            Matcher json = JSON.matcher(statement);
+            if (json.find()) {
+                DataFormat f = format.get();
+                statement = json.replaceAll(m -> Matcher.quoteReplacement(f.store(m.group(1))));
+            }
+            cache.putIfAbsent(name, statement);
+        }
+        return statement;
+    }
+
+    /** Forgets the statements made for the store's column type (it is to be detected again). */
+    public void forgetFormat() {
+        cache.clear();
     }
 
     /** An append or link statement with the stream-locking fragment for an expected version put in. */

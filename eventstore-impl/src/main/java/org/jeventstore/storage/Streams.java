@@ -11,6 +11,7 @@ import org.jeventstore.DeleteMode;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.Page;
 import org.jeventstore.StorageException;
+import org.jeventstore.StreamDeletedException;
 import org.jeventstore.StreamInfo;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.StreamQuery;
@@ -33,7 +34,17 @@ public final class Streams {
         this.tx = tx;
     }
 
+    /** A live stream's info: {@link StreamDeletedException} once soft deleted, as Elixir's {@code stream_info}. */
     public StreamInfo info(String streamId) {
+        StreamInfo info = find(streamId);
+        if (info.deleted()) {
+            throw new StreamDeletedException(streamId);
+        }
+        return info;
+    }
+
+    /** A stream's row, soft deleted or not; {@link StreamNotFoundException} when it does not exist. */
+    public StreamInfo find(String streamId) {
         return tx.read("reading stream info of '" + streamId + "'", c -> {
             StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
             if (row == null) {

@@ -56,7 +56,7 @@ public final class Subscriptions implements AutoCloseable {
     public Subscription subscribe(String streamId, Predicate<RecordedEvent> selector, Consumer<RecordedEvent> consumer) {
         long current;
         try {
-            current = streams.info(streamId).version();
+            current = streams.find(streamId).version();
         } catch (StreamNotFoundException e) {
             current = 0;
         }

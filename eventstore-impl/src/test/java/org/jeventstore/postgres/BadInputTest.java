@@ -177,6 +177,37 @@ class BadInputTest {
     }
 
     @Test
+    void exactly_zero_on_an_existing_stream_is_a_wrong_expected_version_as_in_elixir() {
+        for (List<EventData> batch : List.of(fine(), List.<EventData>of())) {
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> store.appendToStream("existing", ExpectedVersion.exactly(0), batch));
+            assertThat(refused).as("append of %d events", batch.size())
+                    .isInstanceOf(WrongExpectedVersionException.class).isNotInstanceOf(StreamExistsException.class)
+                    .hasMessageContaining("existing").hasMessageContaining("actual version 2");
+            assertThat(((WrongExpectedVersionException) refused).actualVersion()).isEqualTo(2);
+        }
+        UUID existing = store.readStreamForward("existing", 1, 1).get(0).eventId();
+        assertThatThrownBy(() -> store.linkToStream("existing", ExpectedVersion.exactly(0), List.of(existing)))
+                .isInstanceOf(WrongExpectedVersionException.class);
+        assertThatThrownBy(() -> store.deleteStream("existing", ExpectedVersion.exactly(0), DeleteMode.SOFT))
+                .isInstanceOf(WrongExpectedVersionException.class);
+        // noStream() keeps its own exception
+        assertThatThrownBy(() -> store.appendToStream("existing", ExpectedVersion.noStream(), fine()))
+                .isInstanceOf(StreamExistsException.class);
+        assertNothingWritten();
+    }
+
+    @Test
+    void exactly_zero_creates_a_new_stream() {
+        AppendResult created = store.appendToStream("new-zero", ExpectedVersion.exactly(0), fine());
+
+        assertThat(created.streamVersion()).isEqualTo(1);
+        assertThat(store.readStreamForward("new-zero", 1, 10)).hasSize(1);
+        assertThatThrownBy(() -> store.appendToStream("new-zero", ExpectedVersion.exactly(0), fine()))
+                .isInstanceOf(WrongExpectedVersionException.class).hasMessageContaining("actual version 1");
+    }
+
+    @Test
     void data_json_b_cannot_serialize_is_a_serialization_error_and_nothing_is_written() {
         List<EventData> batch = List.of(EventData.of(new Fine("ok")), EventData.of(new Unserializable()));
 
@@ -240,6 +271,66 @@ class BadInputTest {
                 .isInstanceOf(SerializationException.class);
         assertThatThrownBy(() -> store.streamInfo("new-6")).isInstanceOf(StreamNotFoundException.class);
         assertNothingWritten();
+    }
+
+    @Test
+    void a_json_b_failure_of_an_applications_serializer_reaches_the_caller_as_a_serialization_exception() {
+        JsonbEventSerializer real = new JsonbEventSerializer();
+        // a serializer on JSON-B that lets its exceptions through, as an application's own may
+        EventSerializer leaky = new EventSerializer() {
+            @Override
+            public String typeName(Object data) {
+                return real.typeName(data);
+            }
+
+            @Override
+            public String toJson(Object value) {
+                if (value instanceof Map) {
+                    return real.toJson(value);
+                }
+                throw new jakarta.json.bind.JsonbException("no adapter for " + value.getClass().getName());
+            }
+
+            @Override
+            public Object fromJson(String typeName, String json) {
+                throw new jakarta.json.bind.JsonbException("cannot map '" + typeName + "'");
+            }
+
+            @Override
+            public Map<String, Object> metadataFromJson(String json) {
+                throw new jakarta.json.bind.JsonbException("cannot map metadata");
+            }
+        };
+        PostgresEventStore withLeaky = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .serializer(leaky).build();
+
+        assertThatThrownBy(() -> withLeaky.appendToStream("new-7", ExpectedVersion.any(), fine()))
+                .isInstanceOf(SerializationException.class).hasMessageContaining(Fine.class.getName());
+        assertThatThrownBy(() -> withLeaky.recordSnapshot(SnapshotData.of("snap-leaky", 1, new Fine("x"))))
+                .isInstanceOf(SerializationException.class);
+        assertThatThrownBy(() -> withLeaky.readStreamForward("existing", 1, 10))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("existing")
+                .hasMessageContaining(Fine.class.getName());
+        assertThatThrownBy(() -> withLeaky.streamAllForward(0, 10).toList())
+                .isInstanceOf(SerializationException.class);
+        store.recordSnapshot(SnapshotData.of("snap-readable", 1, new Fine("x")));
+        assertThatThrownBy(() -> withLeaky.readSnapshot("snap-readable"))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("snap-readable");
+        store.deleteSnapshot("snap-readable");
+        assertThatThrownBy(() -> store.streamInfo("new-7")).isInstanceOf(StreamNotFoundException.class);
+        assertNothingWritten();
+    }
+
+    @Test
+    void a_schema_name_whose_notification_channel_would_pass_63_bytes_is_refused_when_configured() {
+        String longest = "s".repeat(56); // "<56>.events" is 63 bytes
+        assertThat(EventStoreSettings.defaults().withSchema(longest).schema().channel()).hasSize(63);
+
+        String tooLong = "s".repeat(57);
+        assertThatThrownBy(() -> PostgresEventStore.builder(stores.dataSource).schema(tooLong))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'" + tooLong + "'")
+                .hasMessageContaining("63").hasMessageContaining("eventstore.schema")
+                .hasMessageContaining(tooLong + ".events");
     }
 
     @Test

@@ -51,11 +51,38 @@ class ProtectionTest {
 
     private static void assertRefusedByTheStore(Connection c, String sql) throws SQLException {
         PSQLException e = refused(c, sql);
-        assertThat(e.getSQLState()).as(sql).isEqualTo("0A000");
+        assertThat(e.getSQLState()).as(sql).isIn("0A000", "P0001");
         assertThat(e.getServerErrorMessage().getMessage()).as(sql).startsWith("EventStore: ");
         if (!c.getAutoCommit()) {
             c.rollback();
         }
+    }
+
+    /** Refused as Elixir's triggers refuse it: its message, and its SQLSTATE (RAISE's default for updates). */
+    private static void assertRefusedAsElixir(Connection c, String sql, String message, String sqlState) {
+        PSQLException e = refused(c, sql);
+        assertThat(e.getServerErrorMessage().getMessage()).as(sql).isEqualTo("EventStore: " + message);
+        assertThat(e.getSQLState()).as(sql).isEqualTo(sqlState);
+    }
+
+    @Test
+    void refusals_carry_elixirs_messages_and_sqlstates_even_for_statements_that_touch_no_row() throws Exception {
+        long events = stores.count("events");
+        try (Connection c = stores.dataSource.getConnection()) {
+            for (String where : new String[] {"", " WHERE false"}) {
+                assertRefusedAsElixir(c, "UPDATE " + stores.table("events") + " SET event_type = 'x'" + where,
+                        "Cannot update events", "P0001");
+                assertRefusedAsElixir(c, "UPDATE " + stores.table("stream_events") + " SET stream_version = 0" + where,
+                        "Cannot update stream events", "P0001");
+                assertRefusedAsElixir(c, "DELETE FROM " + stores.table("events") + where,
+                        "Cannot delete events", "0A000");
+                assertRefusedAsElixir(c, "DELETE FROM " + stores.table("stream_events") + where,
+                        "Cannot delete stream events", "0A000");
+                assertRefusedAsElixir(c, "DELETE FROM " + stores.table("streams") + where,
+                        "Cannot delete streams", "0A000");
+            }
+        }
+        assertThat(stores.count("events")).isEqualTo(events);
     }
 
     @Test

@@ -231,4 +231,238 @@ class SchemaTest {
         assertThat(stores.longs("SELECT count(*) FROM pg_namespace WHERE nspname = '" + schema + "'"))
                 .containsExactly(0L);
     }
+
+    // --- Elixir EventStore's table protection, migration lock and column types ---
+
+    /** The protection triggers of a schema: "name table tgtype argument", sorted. */
+    private static List<String> protectionTriggers(String schema) {
+        List<String> rows = new ArrayList<>();
+        try (java.sql.Connection c = stores.dataSource.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT t.tgname || ' ' || c.relname || ' '"
+                     + " || t.tgtype || ' ' || p.proname || '(' || encode(t.tgargs, 'escape') || ')'"
+                     + " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
+                     + " WHERE c.relnamespace = ?::regnamespace AND t.tgname LIKE 'no\\_%' ORDER BY 1")) {
+            ps.setString(1, '"' + schema + '"');
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(rs.getString(1));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return rows;
+    }
+
+    /** Elixir's: statement-level BEFORE triggers (tgtype 10 = DELETE, 18 = UPDATE), message as the argument. */
+    static final List<String> ELIXIR_TRIGGERS = List.of(
+            "no_delete_events events 10 event_store_delete(Cannot delete events\\000)",
+            "no_delete_stream_events stream_events 10 event_store_delete(Cannot delete stream events\\000)",
+            "no_delete_streams streams 10 event_store_delete(Cannot delete streams\\000)",
+            "no_update_events events 18 event_store_exception(Cannot update events\\000)",
+            "no_update_stream_events stream_events 18 event_store_exception(Cannot update stream events\\000)");
+
+    @Test
+    void a_new_schema_has_elixirs_statement_level_protection_triggers() {
+        String schema = TestStores.newSchemaName();
+        unmigrated(schema).schema().migrate();
+
+        assertThat(protectionTriggers(schema)).containsExactlyElementsOf(ELIXIR_TRIGGERS);
+    }
+
+    @Test
+    void an_earlier_jeventstores_row_level_triggers_are_replaced_by_elixirs_on_migrate() {
+        String schema = TestStores.newSchemaName();
+        PostgresEventStore s = unmigrated(schema);
+        s.schema().migrate();
+        s.appendToStream("kept", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
+        // what jeventstore created before: row-level triggers, messages made from TG_OP and TG_TABLE_NAME
+        String q = '"' + schema + '"';
+        stores.execute("CREATE OR REPLACE FUNCTION " + q + ".event_store_delete() RETURNS trigger AS $$ BEGIN"
+                + " IF coalesce(current_setting('eventstore.enable_hard_deletes', true), 'off') = 'on' THEN RETURN OLD;"
+                + " END IF; RAISE EXCEPTION USING MESSAGE = 'EventStore: Cannot delete ' || TG_TABLE_NAME,"
+                + " ERRCODE = 'feature_not_supported'; END; $$ LANGUAGE plpgsql");
+        for (String[] t : new String[][] {{"no_delete_streams", "streams"}, {"no_delete_events", "events"},
+                {"no_delete_stream_events", "stream_events"}}) {
+            stores.execute("DROP TRIGGER " + t[0] + " ON " + q + "." + t[1]);
+            stores.execute("CREATE TRIGGER " + t[0] + " BEFORE DELETE ON " + q + "." + t[1]
+                    + " FOR EACH ROW EXECUTE PROCEDURE " + q + ".event_store_delete()");
+        }
+        assertThat(s.schema().status()).isEqualTo(Status.OUTDATED);
+
+        s.schema().migrate();
+        s.schema().migrate();
+
+        assertThat(s.schema().status()).isEqualTo(Status.CURRENT);
+        assertThat(protectionTriggers(schema)).containsExactlyElementsOf(ELIXIR_TRIGGERS);
+        assertThat(s.readStreamForward("kept", 1, 10)).hasSize(1);
+        PostgresEventStore hard = PostgresEventStore.builder(stores.dataSource)
+                .settings(EventStoreSettings.defaults().withSchema(schema).withHardDeletes(true)).build();
+        hard.deleteStream("kept", ExpectedVersion.any(), org.jeventstore.DeleteMode.HARD);
+        assertThat(count(schema, "events")).isZero();
+    }
+
+    @Test
+    void migrate_waits_while_elixirs_migration_lock_is_held() throws Exception {
+        String schema = TestStores.newSchemaName();
+        PostgresEventStore s = unmigrated(schema);
+        s.schema().migrate();
+        stores.execute("DROP TABLE \"" + schema + "\".jes_unlinked"); // something for migrate to do
+        long oid = stores.longs("SELECT to_regclass('\"" + schema + "\".subscriptions')::oid::bigint").get(0);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (java.sql.Connection elixir = stores.server.connect()) {
+            // what `mix event_store.migrate` holds while it migrates
+            try (java.sql.PreparedStatement ps = elixir.prepareStatement("SELECT pg_advisory_lock(?, -1)")) {
+                ps.setInt(1, (int) oid);
+                ps.executeQuery().close();
+            }
+            Future<?> migrating = pool.submit(() -> s.schema().migrate());
+
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> stores.longs(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2"
+                    + " AND classid::bigint = " + ((int) oid & 0xffffffffL) + " AND objid::bigint = 4294967295")
+                    .get(0) == 1);
+            assertThat(migrating).isNotDone();
+            assertThat(s.schema().status()).isEqualTo(Status.OUTDATED);
+
+            try (java.sql.PreparedStatement ps = elixir.prepareStatement("SELECT pg_advisory_unlock(?, -1)")) {
+                ps.setInt(1, (int) oid);
+                ps.executeQuery().close();
+            }
+            migrating.get(20, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(s.schema().status()).isEqualTo(Status.CURRENT);
+    }
+
+    public record Deposited(String account, int amount) {
+    }
+
+    /** JSON text as an SQL expression of a bytea column holding it, as Elixir's JsonSerializer stores it. */
+    private static String utf8(String json) {
+        return "convert_to('" + json.replace("'", "''") + "', 'UTF8')";
+    }
+
+    @Test
+    void a_bytea_schema_of_elixirs_json_serializer_is_shared_for_appends_reads_snapshots_and_metadata() {
+        String schema = TestStores.newSchemaName();
+        unmigrated(schema);
+        ElixirSchema.create(stores, schema, "bytea");
+        java.util.UUID fromElixir = java.util.UUID.randomUUID();
+        ElixirSchema.append(stores, schema, "account-1", fromElixir, "Elixir.Bank.Opened",
+                utf8("{\"owner\":\"José\",\"limit\":100}"), utf8("{\"user\":\"ü1\"}"));
+
+        PostgresEventStore s = PostgresEventStore.builder(stores.dataSource).schema(schema).build();
+
+        assertThat(s.schema().status()).isEqualTo(Status.CURRENT);
+        var elixirs = s.readStreamForward("account-1", 1, 10);
+        assertThat(elixirs).hasSize(1);
+        java.util.Map<?, ?> opened = elixirs.get(0).data(java.util.Map.class);
+        assertThat(opened.get("owner")).isEqualTo("José");
+        assertThat(new java.math.BigDecimal(opened.get("limit").toString())).isEqualByComparingTo("100");
+        assertThat(elixirs.get(0).metadata()).containsEntry("user", "ü1");
+
+        var appended = s.appendToStream("account-1", ExpectedVersion.exactly(1), List.of(
+                EventData.of(new Deposited("account-1", 5)).withMetadata(java.util.Map.of("by", "java ✓"))));
+        assertThat(appended.streamVersion()).isEqualTo(2);
+        s.linkNow();
+        var read = s.readStreamForward("account-1", 2, 1).get(0);
+        assertThat(read.data()).isEqualTo(new Deposited("account-1", 5));
+        assertThat(read.metadata()).containsEntry("by", "java ✓");
+        assertThat(s.readAllForward(1, 10)).extracting(e -> e.eventId())
+                .containsExactly(fromElixir, read.eventId());
+        // stored as Elixir's JsonSerializer would read it: UTF-8 JSON bytes
+        assertThat(stores.longs("SELECT (convert_from(data, 'UTF8')::jsonb ->> 'amount')::bigint FROM \"" + schema
+                + "\".events WHERE event_id = '" + read.eventId() + "'")).containsExactly(5L);
+        assertThat(stores.longs("SELECT count(*) FROM \"" + schema + "\".events WHERE event_id = '"
+                + read.eventId() + "' AND convert_from(metadata, 'UTF8')::jsonb ->> 'by' = 'java ✓'"))
+                .containsExactly(1L);
+
+        s.recordSnapshot(new org.jeventstore.SnapshotData("account-1", 2, null, new Deposited("account-1", 105),
+                java.util.Map.of("at", "v2"), null));
+        var snapshot = s.readSnapshot("account-1").orElseThrow();
+        assertThat(snapshot.data()).isEqualTo(new Deposited("account-1", 105));
+        assertThat(snapshot.metadata().get("at")).isEqualTo("v2");
+        assertThat(stores.longs("SELECT (convert_from(data, 'UTF8')::jsonb ->> 'amount')::bigint FROM \"" + schema
+                + "\".snapshots")).containsExactly(105L);
+    }
+
+    @Test
+    void a_bytea_row_that_is_not_utf8_json_reads_as_a_clear_serialization_exception() {
+        String schema = TestStores.newSchemaName();
+        unmigrated(schema);
+        ElixirSchema.create(stores, schema, "bytea");
+        PostgresEventStore s = PostgresEventStore.builder(stores.dataSource).schema(schema).build();
+        // written later by an Elixir service on the TermSerializer: the map %{"a" => 1} as an Erlang term
+        ElixirSchema.append(stores, schema, "terms", java.util.UUID.randomUUID(), "Elixir.T",
+                "'\\x83740000000168016d000000016161'::bytea", "NULL");
+        ElixirSchema.append(stores, schema, "latin1", java.util.UUID.randomUUID(), "Elixir.L",
+                "'\\x7b2261223a22e9227d'::bytea", "NULL");
+        ElixirSchema.append(stores, schema, "bad-metadata", java.util.UUID.randomUUID(), "Elixir.M",
+                utf8("{}"), utf8("{not json"));
+
+        assertThatThrownBy(() -> s.readStreamForward("terms", 1, 10))
+                .isInstanceOf(org.jeventstore.SerializationException.class)
+                .hasMessageContaining("terms").hasMessageContaining(schema).hasMessageContaining("data")
+                .hasMessageContaining("TermSerializer").hasMessageContaining("column_data_type");
+        assertThatThrownBy(() -> s.readStreamForward("latin1", 1, 10))
+                .isInstanceOf(org.jeventstore.SerializationException.class)
+                .hasMessageContaining("latin1").hasMessageContaining("not UTF-8 JSON");
+        assertThatThrownBy(() -> s.readStreamForward("bad-metadata", 1, 10))
+                .isInstanceOf(org.jeventstore.SerializationException.class)
+                .hasMessageContaining("bad-metadata").hasMessageContaining("metadata");
+        assertThatThrownBy(() -> s.readAllForward(1, 10)).isInstanceOf(org.jeventstore.SerializationException.class);
+        assertThatThrownBy(() -> s.streamAllForward(1, 10).toList())
+                .isInstanceOf(org.jeventstore.SerializationException.class);
+    }
+
+    @Test
+    void a_bytea_schema_holding_erlang_terms_is_refused_when_the_store_opens_and_left_untouched() {
+        String schema = TestStores.newSchemaName();
+        unmigrated(schema);
+        ElixirSchema.create(stores, schema, "bytea");
+        ElixirSchema.append(stores, schema, "terms", java.util.UUID.randomUUID(), "Elixir.T",
+                "'\\x83740000000168016d000000016161'::bytea", "NULL");
+
+        assertThatThrownBy(() -> PostgresEventStore.builder(stores.dataSource).schema(schema).build())
+                .isInstanceOf(org.jeventstore.ConfigurationException.class).hasMessageContaining(schema)
+                .hasMessageContaining("events.data").hasMessageContaining("TermSerializer")
+                .hasMessageContaining("column_data_type").hasMessageContaining("eventstore.schema");
+
+        assertUntouchedElixirSchema(schema);
+        assertThat(unmigrated(schema).schema().status()).isEqualTo(Status.UNSUPPORTED);
+    }
+
+    @Test
+    void a_schema_with_text_data_columns_is_refused_with_a_clear_message_and_left_untouched() {
+        String schema = TestStores.newSchemaName();
+        PostgresEventStore s = unmigrated(schema);
+        ElixirSchema.create(stores, schema, "text");
+
+        assertThat(s.schema().status()).isEqualTo(Status.UNSUPPORTED);
+        assertThatThrownBy(() -> PostgresEventStore.builder(stores.dataSource).schema(schema).build())
+                .isInstanceOf(org.jeventstore.ConfigurationException.class).hasMessageContaining(schema)
+                .hasMessageContaining("events.data").hasMessageContaining("text")
+                .hasMessageContaining("column_data_type").hasMessageContaining("eventstore.schema");
+        assertThatThrownBy(() -> s.schema().migrate()).isInstanceOf(org.jeventstore.ConfigurationException.class);
+        // a store that does not migrate refuses at first use, before writing anything
+        assertThatThrownBy(() -> s.appendToStream("x", ExpectedVersion.any(), List.of(EventData.of(new Marker(1)))))
+                .isInstanceOf(org.jeventstore.ConfigurationException.class).hasMessageContaining("events.data");
+        assertThatThrownBy(() -> s.readAllForward(1, 10))
+                .isInstanceOf(org.jeventstore.ConfigurationException.class);
+
+        assertUntouchedElixirSchema(schema);
+        assertThat(count(schema, "events")).isZero();
+    }
+
+    /** Nothing of jeventstore's was added, and Elixir's own objects are as Elixir made them. */
+    private static void assertUntouchedElixirSchema(String schema) {
+        assertThat(stores.longs("SELECT count(*) FROM pg_class WHERE relname = 'jes_unlinked'"
+                + " AND relnamespace = '\"" + schema + "\"'::regnamespace")).containsExactly(0L);
+        assertThat(stores.longs("SELECT count(*) FROM pg_proc WHERE proname = 'notify_events'"
+                + " AND pronamespace = '\"" + schema + "\"'::regnamespace AND prosrc LIKE '%defer_notify%'"))
+                .containsExactly(0L);
+        assertThat(protectionTriggers(schema)).containsExactlyElementsOf(ELIXIR_TRIGGERS);
+    }
 }

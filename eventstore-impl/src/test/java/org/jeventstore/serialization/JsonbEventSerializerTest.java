@@ -1,8 +1,10 @@
 package org.jeventstore.serialization;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
+import org.jeventstore.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class JsonbEventSerializerTest {
@@ -24,5 +26,19 @@ class JsonbEventSerializerTest {
             thread.setContextClassLoader(original);
         }
         assertThat(serializer.fromJson(type, "{\"v\":1}")).isEqualTo(new Sample(1));
+    }
+
+    @Test
+    void text_that_is_not_json_is_a_serialization_exception_for_known_and_unknown_types_and_metadata() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer().register(Sample.class);
+
+        for (String type : new String[] {Sample.class.getName(), "Elixir.Unknown"}) {
+            assertThatThrownBy(() -> serializer.fromJson(type, "{not json"))
+                    .as("type %s", type).isInstanceOf(SerializationException.class).hasMessageContaining(type);
+        }
+        assertThatThrownBy(() -> serializer.metadataFromJson("{not json"))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("metadata");
+        assertThatThrownBy(() -> serializer.metadataFromJson("\u0083m"))
+                .isInstanceOf(SerializationException.class);
     }
 }

@@ -13,7 +13,8 @@
 -- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
 -- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
 -- all is written.
--- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text);
+-- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text;
+-- the json markers store it as the column type wants, see DataFormat.java);
 -- then the stream fragment's; then the stream id again.
 WITH input AS (
   SELECT * FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) WITH ORDINALITY
@@ -42,7 +43,7 @@ global AS (
 ),
 inserted AS (
   INSERT INTO ${schema}.events (event_id, event_type, causation_id, correlation_id, data, metadata)
-  SELECT event_id, event_type, causation_id, correlation_id, data::jsonb, metadata::jsonb
+  SELECT event_id, event_type, causation_id, correlation_id, ${json:data}, ${json:metadata}
   FROM input
   WHERE EXISTS (SELECT 1 FROM stream)
 ),

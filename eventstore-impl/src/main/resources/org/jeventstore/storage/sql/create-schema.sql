@@ -65,35 +65,6 @@ CREATE TABLE ${schema}.snapshots (
 CREATE TRIGGER event_notification AFTER INSERT OR UPDATE ON ${schema}.streams
   FOR EACH ROW EXECUTE PROCEDURE ${schema}.notify_events();
 
--- Events are immutable: updates are always refused.
-CREATE FUNCTION ${schema}.event_store_exception() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION USING MESSAGE = 'EventStore: Cannot ' || lower(TG_OP) || ' ' || TG_TABLE_NAME,
-                        ERRCODE = 'feature_not_supported';
-END;
-$$ LANGUAGE plpgsql;
-
--- Deletes only while the transaction-local setting eventstore.enable_hard_deletes (or eventstore.reset) is on.
-CREATE FUNCTION ${schema}.event_store_delete() RETURNS trigger AS $$
-BEGIN
-  IF coalesce(current_setting('eventstore.enable_hard_deletes', true), 'off') = 'on'
-     OR coalesce(current_setting('eventstore.reset', true), 'off') = 'on' THEN
-    RETURN OLD;
-  END IF;
-  RAISE EXCEPTION USING MESSAGE = 'EventStore: Cannot delete ' || TG_TABLE_NAME,
-                        ERRCODE = 'feature_not_supported';
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE TRIGGER no_update_events BEFORE UPDATE ON ${schema}.events
-  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_exception();
-CREATE TRIGGER no_update_stream_events BEFORE UPDATE ON ${schema}.stream_events
-  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_exception();
-CREATE TRIGGER no_delete_streams BEFORE DELETE ON ${schema}.streams
-  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_delete();
-CREATE TRIGGER no_delete_events BEFORE DELETE ON ${schema}.events
-  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_delete();
-CREATE TRIGGER no_delete_stream_events BEFORE DELETE ON ${schema}.stream_events
-  FOR EACH ROW EXECUTE PROCEDURE ${schema}.event_store_delete();
+-- The protection triggers come from table-protection.sql, run after this file.
 
 INSERT INTO ${schema}.schema_migrations (major_version, minor_version, patch_version) VALUES (1, 3, 2);

@@ -1,0 +1,63 @@
+package org.jeventstore.serialization;
+
+import java.util.Map;
+import org.jeventstore.EventStoreException;
+import org.jeventstore.SerializationException;
+
+/**
+ * Keeps the store's promise that callers only ever see {@link EventStoreException}s: whatever an
+ * {@link EventSerializer} (JSON-B underneath, or one of the application's) throws while turning data into JSON or
+ * back reaches the caller as a {@link SerializationException}.
+ */
+public final class GuardedSerializer implements EventSerializer {
+
+    private final EventSerializer serializer;
+
+    public GuardedSerializer(EventSerializer serializer) {
+        this.serializer = serializer;
+    }
+
+    @Override
+    public String typeName(Object data) {
+        try {
+            return serializer.typeName(data);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("cannot name the type of " + data.getClass().getName() + ": " + e, e);
+        }
+    }
+
+    @Override
+    public String toJson(Object value) {
+        try {
+            return serializer.toJson(value);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("cannot serialize " + value.getClass().getName() + " to JSON: " + e, e);
+        }
+    }
+
+    @Override
+    public Object fromJson(String typeName, String json) {
+        try {
+            return serializer.fromJson(typeName, json);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
+        }
+    }
+
+    @Override
+    public Map<String, Object> metadataFromJson(String json) {
+        try {
+            return serializer.metadataFromJson(json);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
+        }
+    }
+}
