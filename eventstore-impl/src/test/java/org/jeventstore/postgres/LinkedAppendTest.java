@@ -360,6 +360,45 @@ class LinkedAppendTest {
                 + "' AND tablename = 'jes_unlinked' AND indexdef LIKE '%(stream_id)%'")).containsExactly(1L);
     }
 
+    /** A stand-in for a container transaction: active until {@link #commit()} runs what waits for the commit. */
+    static final class FakeJta implements TransactionContext {
+        private final List<Runnable> afterCommit = new CopyOnWriteArrayList<>();
+        private volatile boolean active = true;
+
+        @Override
+        public boolean active() {
+            return active;
+        }
+
+        @Override
+        public void afterCommit(Runnable action) {
+            afterCommit.add(action);
+        }
+
+        /** The container's commit (the test's connections autocommit already): runs the after-commit steps. */
+        void commit() {
+            active = false;
+            afterCommit.forEach(Runnable::run);
+        }
+    }
+
+    @Test
+    void inside_a_container_transaction_the_commit_returns_once_a_deferred_append_is_in_all() throws Exception {
+        FakeJta jta = new FakeJta();
+        List<EventData> events = events("jta-1", "jta-2");
+        try (PostgresEventStore store = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
+                .transactionContext(jta).linkInBackground(executor).build()) {
+            try (AllRowLock lock = new AllRowLock()) {
+                AppendResult result = store.appendToStream("in-jta", ExpectedVersion.noStream(), events);
+                assertThat(result).isEqualTo(new AppendResult(2, 0, 0)); // positions come after the commit
+            }
+            jta.commit();
+            // right after the container's commit, with no waiting of any kind
+            assertThat(store.readAllBackward(-1, 10)).extracting(RecordedEvent::eventId)
+                    .containsAll(events.stream().map(EventData::eventId).toList());
+        }
+    }
+
     @Test
     void the_store_without_executor_still_returns_positions_when_another_append_waits() throws Exception {
         CompletableFuture<AppendResult> waiting;
