@@ -1,8 +1,12 @@
 package org.jeventstore.postgres;
 
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -61,9 +65,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Subscriptions subscriptions;
     private final BackgroundLinker linker;
     private final Linker passes;
+    private final EventSerializer serializer;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
+        this.serializer = b.serializer;
         Sql sql = new Sql(settings.schema());
         Transactions tx = new Transactions(b.dataSource, b.transactionContext);
         this.reader = new EventReader(sql, tx, b.serializer);
@@ -91,6 +97,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     public EventStoreSettings settings() {
         return settings;
+    }
+
+    /** How this store turns data into JSON and type names into classes (with the types registered at build). */
+    public EventSerializer serializer() {
+        return serializer;
     }
 
     /** The notification listener; {@code null} when the store was built without notifications. */
@@ -346,6 +357,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private Duration listenerPoll = Duration.ofMillis(500);
         private Duration linkerPoll = Duration.ofSeconds(1);
         private Executor linkerExecutor;
+        private final Set<Class<?>> eventTypes = new LinkedHashSet<>();
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -366,6 +378,27 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
         public Builder serializer(EventSerializer value) {
             this.serializer = value;
+            return this;
+        }
+
+        /**
+         * Event classes this store reads as instances of their class from the start, whoever wrote them: without
+         * this a type named by {@code @EventType} is known only after this store has appended one, and until then
+         * its events read as JSON values. Register every class a handler or projection of this server expects.
+         * Registered with the serializer at {@link #build()} (see {@link EventSerializer#register}).
+         */
+        public Builder eventTypes(Class<?>... types) {
+            return eventTypes(Arrays.asList(Objects.requireNonNull(types, "types")));
+        }
+
+        /** As {@link #eventTypes(Class[])}. */
+        public Builder eventTypes(Collection<? extends Class<?>> types) {
+            for (Class<?> type : Objects.requireNonNull(types, "types")) {
+                if (type == null) {
+                    throw new ConfigurationException("event types to register must not contain null");
+                }
+                eventTypes.add(type);
+            }
             return this;
         }
 
@@ -420,6 +453,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         public PostgresEventStore build() {
             if (serializer == null) {
                 serializer = new JsonbEventSerializer();
+            }
+            for (Class<?> type : eventTypes) {
+                serializer.register(type);
             }
             PostgresEventStore store = new PostgresEventStore(this);
             if (settings.autoMigrate()) {
