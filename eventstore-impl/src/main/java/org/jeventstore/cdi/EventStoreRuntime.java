@@ -92,6 +92,8 @@ public class EventStoreRuntime {
         store = PostgresEventStore.builder(dataSource)
                 .settings(settings.settings().withAutoMigrate(false))
                 .transactionContext(new JtaContext())
+                // before any subscription starts: a server that never appends must still read them as classes
+                .eventTypes(subscriptionExtension.payloadTypes())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .build();
@@ -192,16 +194,21 @@ public class EventStoreRuntime {
         return settings;
     }
 
-    boolean inTransaction() {
-        int status = transactions.getTransactionStatus();
-        return status != Status.STATUS_NO_TRANSACTION;
-    }
-
-    /** The container's transaction, seen through its synchronization registry. */
+    /**
+     * The container's transaction, seen through its synchronization registry. Only {@code STATUS_ACTIVE} is joined:
+     * in an {@code AFTER_SUCCESS} observer the transaction still exists, as {@code STATUS_COMMITTED}, but its
+     * connection is no longer enlisted (an append would commit on its own) and no synchronization can be
+     * registered with it any more (the append would then fail after committing, and a retry write it twice).
+     */
     private final class JtaContext implements TransactionContext {
         @Override
         public boolean active() {
-            return inTransaction();
+            return transactions.getTransactionStatus() == Status.STATUS_ACTIVE;
+        }
+
+        @Override
+        public boolean rollbackOnly() {
+            return transactions.getTransactionStatus() == Status.STATUS_MARKED_ROLLBACK;
         }
 
         @Override
