@@ -30,6 +30,7 @@ import org.jeventstore.EventData;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.ExpectedVersion;
+import org.jeventstore.InvalidRequestException;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamNotFoundException;
@@ -44,7 +45,8 @@ class EventStoreInContainerIT {
 
     @Deployment
     static EnterpriseArchive deployment() {
-        return Deployments.earWith(EventStoreInContainerIT.class, AppendedRecorder.class, AppendingBean.class);
+        return Deployments.earWith(EventStoreInContainerIT.class, AppendedRecorder.class, AppendingBean.class,
+                AfterSuccessAppender.class, AfterSuccessAppender.OrderPlaced.class, OrderService.class);
     }
 
     @Inject
@@ -55,6 +57,12 @@ class EventStoreInContainerIT {
 
     @Inject
     AppendedRecorder recorder;
+
+    @EJB
+    OrderService orders;
+
+    @Inject
+    AfterSuccessAppender afterSuccess;
 
     @Inject
     EventStoreRuntime runtime;
@@ -100,6 +108,33 @@ class EventStoreInContainerIT {
         assertThrows(StreamNotFoundException.class, () -> store.streamInfo(rolledBack));
         // the $all counter was rolled back with the append: no gap, nothing half-written
         assertEquals(allBefore, store.streamInfo(EventStore.ALL).version());
+    }
+
+    @Test
+    @Timeout(60)
+    void an_append_from_an_after_success_observer_commits_once_on_its_own() {
+        String stream = "after-success-" + UUID.randomUUID();
+        orders.place(stream);
+
+        // the observer ran after the commit, on the EJB's thread: its append is done when place() returns
+        assertEquals(List.of(), afterSuccess.failures());
+        assertEquals(List.of(jakarta.transaction.Status.STATUS_COMMITTED), afterSuccess.statuses());
+        assertEquals(1, afterSuccess.results().size());
+        assertEquals(1, afterSuccess.results().get(0).streamVersion());
+        assertEquals(1, store.streamInfo(stream).version());
+        assertEquals(1, store.readStreamForward(stream, 1, 10).size());
+        // it reached $all and this server's subscriptions were told (the after-commit step ran at once)
+        allPositionOf(store.readStreamForward(stream, 1, 1).get(0).eventId());
+    }
+
+    @Test
+    void an_append_in_a_transaction_marked_for_rollback_is_refused_clearly_and_writes_nothing() {
+        String stream = "rollback-only-" + UUID.randomUUID();
+        EJBException e = assertThrows(EJBException.class, () -> ejb.appendWhenRollbackOnly(stream, Map.of("n", 1)));
+        assertTrue(e.getCausedByException() instanceof InvalidRequestException, String.valueOf(e.getCause()));
+        assertTrue(e.getCausedByException().getMessage().contains("marked for rollback"),
+                e.getCausedByException().getMessage());
+        assertThrows(StreamNotFoundException.class, () -> store.streamInfo(stream));
     }
 
     @Test
