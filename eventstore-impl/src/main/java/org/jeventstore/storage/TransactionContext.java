@@ -11,19 +11,20 @@ public interface TransactionContext {
     TransactionContext NONE = () -> false;
 
     /**
-     * Whether the caller's transaction is active (JTA {@code STATUS_ACTIVE}) and so can be joined. A transaction
-     * that has completed, or is completing (an after-completion callback such as an {@code AFTER_SUCCESS}
-     * observer still sees it, as {@code STATUS_COMMITTED}), is not: work there runs in a local transaction.
+     * Whether the caller's transaction is active (JTA {@code STATUS_ACTIVE}) and so is joined. A transaction that
+     * has committed is not: code running after the commit (an after-completion callback, which may still see it
+     * as {@code STATUS_COMMITTED}) writes in a local transaction of its own.
      */
     boolean active();
 
     /**
-     * Whether the caller's transaction is marked for rollback ({@code STATUS_MARKED_ROLLBACK}): a write can
-     * neither join it (it would be rolled back with it, silently) nor run beside it (it would commit what the
-     * caller's failed work rolls back), so the store refuses writes.
+     * Why a write must not run now, or {@code null} when it may (in the caller's transaction when
+     * {@link #active()}, otherwise on its own). A caller whose transaction is marked for rollback, has rolled
+     * back or is still completing can neither join it (the write would be undone with it, or cannot enlist) nor
+     * write beside it (the write would outlive work that is undone): such writes are refused.
      */
-    default boolean rollbackOnly() {
-        return false;
+    default String writeRefusal() {
+        return null;
     }
 
     /**

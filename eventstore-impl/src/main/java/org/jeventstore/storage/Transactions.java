@@ -7,8 +7,8 @@ import org.jeventstore.InvalidRequestException;
 
 /**
  * Borrows connections from the DataSource and runs work in a transaction, joining a JTA one only when it is
- * active: a completed one (an after-completion callback) gets a local transaction, one marked for rollback a
- * refusal.
+ * active: a committed one (seen from an after-completion callback) gets a local transaction, one that rolls
+ * back or is still completing a refusal.
  */
 public final class Transactions {
 
@@ -91,14 +91,15 @@ public final class Transactions {
     }
 
     /**
-     * Whether a write joins the caller's transaction: only an active one. One marked for rollback is refused
-     * before anything is written (see {@link TransactionContext#rollbackOnly}).
+     * Whether a write joins the caller's transaction: only an active one. A caller whose transaction can be
+     * neither joined nor written beside is refused before anything is written ({@link TransactionContext#writeRefusal}).
      */
     private boolean joinsCallers(String what) {
-        if (jta.rollbackOnly()) {
-            throw new InvalidRequestException(what + " refused: the caller's JTA transaction is marked for rollback;"
-                    + " written in it the events would be rolled back with it, written beside it they would outlive"
-                    + " the work that rolls back");
+        String refusal = jta.writeRefusal();
+        if (refusal != null) {
+            throw new InvalidRequestException(what + " refused: " + refusal + ". Written in that transaction the"
+                    + " events would be undone with it; written on their own they could outlive the work it undoes."
+                    + " Write from an active transaction (a new one, REQUIRES_NEW, to record a failure) or from none");
         }
         return jta.active();
     }

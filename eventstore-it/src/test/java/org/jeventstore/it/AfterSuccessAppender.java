@@ -4,6 +4,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +18,10 @@ import org.jeventstore.EventStore;
 import org.jeventstore.ExpectedVersion;
 
 /**
- * Appends from a transaction observer that runs after its transaction committed ({@code AFTER_SUCCESS}): the
- * transaction is still there (status COMMITTED) but can no longer be joined. Records what the append returned or
- * threw (the container logs and drops an after-completion observer's exception), and the status it ran under.
+ * Appends after a transaction committed: from a transaction observer ({@code AFTER_SUCCESS}) and from a
+ * synchronization's {@code afterCompletion}, where some transaction managers still show the transaction (status
+ * COMMITTED) although it can no longer be joined. Records what each append returned or threw (the container logs and drops an after-completion
+ * exception), and the transaction status it ran under.
  */
 @ApplicationScoped
 public class AfterSuccessAppender {
@@ -35,14 +38,40 @@ public class AfterSuccessAppender {
     final List<Integer> statuses = new CopyOnWriteArrayList<>();
 
     void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OrderPlaced order) {
+        append(order.stream());
+    }
+
+    /**
+     * Registers, with the caller's active transaction, a synchronization that appends once it has committed: the
+     * other way application code runs after a commit.
+     */
+    public void appendAfterCompletion(String stream) throws NamingException {
+        registry().registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    append(stream);
+                }
+            }
+        });
+    }
+
+    private void append(String stream) {
         try {
-            statuses.add(((TransactionSynchronizationRegistry) InitialContext
-                    .doLookup("java:comp/TransactionSynchronizationRegistry")).getTransactionStatus());
-            results.add(store.appendToStream(order.stream(), ExpectedVersion.noStream(),
-                    List.of(EventData.of("it-order-confirmed", Map.of("stream", order.stream())))));
+            statuses.add(registry().getTransactionStatus());
+            results.add(store.appendToStream(stream, ExpectedVersion.noStream(),
+                    List.of(EventData.of("it-order-confirmed", Map.of("stream", stream)))));
         } catch (RuntimeException | NamingException e) {
             failures.add(e);
         }
+    }
+
+    private static TransactionSynchronizationRegistry registry() throws NamingException {
+        return InitialContext.doLookup("java:comp/TransactionSynchronizationRegistry");
     }
 
     public List<AppendResult> results() {

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.ejb.EJB;
 import jakarta.ejb.EJBException;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import jakarta.transaction.Status;
+import jakarta.transaction.UserTransaction;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -65,6 +68,9 @@ class EventStoreInContainerIT {
     AfterSuccessAppender afterSuccess;
 
     @Inject
+    Event<AfterSuccessAppender.OrderPlaced> orderPlaced;
+
+    @Inject
     EventStoreRuntime runtime;
 
     @Inject
@@ -112,19 +118,36 @@ class EventStoreInContainerIT {
 
     @Test
     @Timeout(60)
-    void an_append_from_an_after_success_observer_commits_once_on_its_own() {
-        String stream = "after-success-" + UUID.randomUUID();
-        orders.place(stream);
+    void appends_made_after_a_commit_by_an_observer_or_a_synchronization_commit_once_on_their_own() throws Exception {
+        // an AFTER_SUCCESS observer of a container-managed transaction (an EJB's) and of one demarcated here
+        String cmt = "after-success-cmt-" + UUID.randomUUID();
+        orders.place(cmt);
+        String bmt = "after-success-bmt-" + UUID.randomUUID();
+        UserTransaction ut = InitialContext.doLookup("java:comp/UserTransaction");
+        ut.begin();
+        orderPlaced.fire(new AfterSuccessAppender.OrderPlaced(bmt));
+        ut.commit();
+        // a synchronization's afterCompletion
+        String sync = "after-completion-" + UUID.randomUUID();
+        ut.begin();
+        afterSuccess.appendAfterCompletion(sync);
+        ut.commit();
 
-        // the observer ran after the commit, on the EJB's thread: its append is done when place() returns
+        // each ran after its commit, on the committing thread: its append is done by now
         assertEquals(List.of(), afterSuccess.failures());
-        assertEquals(List.of(jakarta.transaction.Status.STATUS_COMMITTED), afterSuccess.statuses());
-        assertEquals(1, afterSuccess.results().size());
-        assertEquals(1, afterSuccess.results().get(0).streamVersion());
-        assertEquals(1, store.streamInfo(stream).version());
-        assertEquals(1, store.readStreamForward(stream, 1, 10).size());
-        // it reached $all and this server's subscriptions were told (the after-commit step ran at once)
-        allPositionOf(store.readStreamForward(stream, 1, 1).get(0).eventId());
+        assertEquals(3, afterSuccess.results().size(), afterSuccess.results().toString());
+        assertTrue(afterSuccess.results().stream().allMatch(r -> r.streamVersion() == 1),
+                afterSuccess.results().toString());
+        for (String stream : List.of(cmt, bmt, sync)) {
+            assertEquals(1, store.streamInfo(stream).version(), stream);
+            assertEquals(1, store.readStreamForward(stream, 1, 10).size(), stream);
+            // it reached $all: the after-commit step (tell subscriptions, link) ran at once
+            allPositionOf(store.readStreamForward(stream, 1, 1).get(0).eventId());
+        }
+        // each ran after its transaction (Liberty reports NO_TRANSACTION there; other managers COMMITTED, which
+        // JtaTransactionContextTest covers)
+        assertTrue(afterSuccess.statuses().stream().allMatch(st -> st == Status.STATUS_NO_TRANSACTION
+                || st == Status.STATUS_COMMITTED), "statuses: " + afterSuccess.statuses());
     }
 
     @Test
