@@ -43,7 +43,7 @@ public class EventSubscriptionExtension implements Extension {
         }
     }
 
-    private void record(EventSubscription es, ObserverMethod<?> method) {
+    void record(EventSubscription es, ObserverMethod<?> method) {
         String where = describe(method);
         if (es.name() == null || es.name().isBlank()) {
             problems.add(where + ": @EventSubscription needs a non-blank name");
@@ -89,6 +89,11 @@ public class EventSubscriptionExtension implements Extension {
         types.addAll(payload);
         declarations.put(es.name(), new Declaration(es.name(), es.stream(), previous.annotation(),
                 previous.declaredBy(), previous.recordedEventObserver() || recorded, java.util.Set.copyOf(types)));
+    }
+
+    /** The declaration problems found so far (each fails the deployment). */
+    List<String> problems() {
+        return Collections.unmodifiableList(problems);
     }
 
     void validate(@Observes AfterBeanDiscovery event) {
