@@ -4,21 +4,25 @@ import jakarta.enterprise.inject.spi.BeanManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.Config;
 import org.jeventstore.ConfigurationException;
-import org.jeventstore.EventStore;
 import org.jeventstore.EventSubscription;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StartFrom;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.serialization.EventSerializer;
 
 /**
  * Starts one persistent subscription per {@code @EventSubscription} name, with the annotation's options
  * overridden by MicroProfile Config {@code eventstore.subscription.<name>.<option>}. Its handler fires the event to
- * the name's observers on the subscription's worker: a normal return acknowledges, an exception retries.
+ * the name's observers on the subscription's worker: a normal return acknowledges, an exception retries, and so
+ * does an event of a type an observer declared whose data does not bind to the observer's class.
  */
 final class AnnotatedSubscriptions {
 
@@ -28,7 +32,7 @@ final class AnnotatedSubscriptions {
     }
 
     static List<Subscription> start(EventSubscriptionExtension extension, Config config, BeanManager beans,
-                                    EventStore store) {
+                                    PostgresEventStore store) {
         List<Subscription> started = new ArrayList<>();
         for (EventSubscriptionExtension.Declaration d : extension.declarations().values()) {
             String prefix = "eventstore.subscription." + d.name() + ".";
@@ -39,22 +43,33 @@ final class AnnotatedSubscriptions {
             }
             SubscriptionOptions options = options(d.annotation(), prefix, config);
             EventSubscriptionLiteral qualifier = new EventSubscriptionLiteral(d.name(), d.stream());
-            SubscriptionHandler handler = event -> {
-                if (d.recordedEventObserver()) {
-                    beans.getEvent().select(RecordedEvent.class, qualifier).fire(event);
-                }
-                Object data = event.data();
-                for (Class<?> type : d.payloadTypes()) {
-                    if (type.isInstance(data)) {
-                        fire(beans, type, qualifier, data);
-                    }
-                }
-            };
+            SubscriptionHandler handler = handler(d, store.serializer(),
+                    event -> beans.getEvent().select(RecordedEvent.class, qualifier).fire(event),
+                    (type, payload) -> fire(beans, type, qualifier, payload));
             started.add(store.subscribeToStream(d.stream(), d.name(), handler, options));
             LOG.info(() -> "JES0231I subscription '" + d.name() + "' on '" + d.stream() + "' started for observers"
                     + " declared by " + d.declaredBy());
         }
         return started;
+    }
+
+    /**
+     * The handler of one declared subscription: its {@code RecordedEvent} observers get every event, its payload
+     * observers what {@link PayloadRouting} gives them. An event whose declared type does not bind throws before
+     * any observer runs, so it is retried like a failing observer instead of acknowledged unseen.
+     */
+    static SubscriptionHandler handler(EventSubscriptionExtension.Declaration d, EventSerializer serializer,
+                                       Consumer<RecordedEvent> recorded, BiConsumer<Class<?>, Object> payload) {
+        PayloadRouting routing = new PayloadRouting(d.name(), d.payloadTypes(), serializer);
+        return event -> {
+            List<PayloadRouting.Target> targets = routing.route(event);
+            if (d.recordedEventObserver()) {
+                recorded.accept(event);
+            }
+            for (PayloadRouting.Target target : targets) {
+                payload.accept(target.type(), target.payload());
+            }
+        };
     }
 
     @SuppressWarnings("unchecked")

@@ -13,8 +13,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
 import java.time.Duration;
@@ -35,7 +33,6 @@ import org.jeventstore.Subscription;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.storage.SchemaManager;
-import org.jeventstore.storage.TransactionContext;
 
 /**
  * The store inside the container: built from MicroProfile Config and the container's DataSources at startup,
@@ -91,7 +88,9 @@ public class EventStoreRuntime {
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
         store = PostgresEventStore.builder(dataSource)
                 .settings(settings.settings().withAutoMigrate(false))
-                .transactionContext(new JtaContext())
+                .transactionContext(new JtaTransactionContext(transactions))
+                // before any subscription starts: a server that never appends must still read them as classes
+                .eventTypes(subscriptionExtension.payloadTypes())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .linking(settings.linking())
@@ -199,35 +198,6 @@ public class EventStoreRuntime {
     public EventStoreConfig config() {
         start();
         return settings;
-    }
-
-    boolean inTransaction() {
-        int status = transactions.getTransactionStatus();
-        return status != Status.STATUS_NO_TRANSACTION;
-    }
-
-    /** The container's transaction, seen through its synchronization registry. */
-    private final class JtaContext implements TransactionContext {
-        @Override
-        public boolean active() {
-            return inTransaction();
-        }
-
-        @Override
-        public void afterCommit(Runnable action) {
-            transactions.registerInterposedSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    if (status == Status.STATUS_COMMITTED) {
-                        action.run();
-                    }
-                }
-            });
-        }
     }
 
     @PreDestroy

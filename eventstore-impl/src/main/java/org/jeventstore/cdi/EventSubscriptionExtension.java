@@ -22,7 +22,7 @@ import org.jeventstore.StartFrom;
  * Finds every observer method qualified {@code @EventSubscription} at deployment, checks the declarations, and
  * remembers one subscription per name for the runtime to start. A bad declaration fails the deployment with a
  * message naming the method: an asynchronous observer (it could not acknowledge), one name declared with
- * different streams or options, an invalid option.
+ * different streams or options, an invalid option, a payload observer of a type that is not a concrete class.
  */
 public class EventSubscriptionExtension implements Extension {
 
@@ -43,7 +43,7 @@ public class EventSubscriptionExtension implements Extension {
         }
     }
 
-    private void record(EventSubscription es, ObserverMethod<?> method) {
+    void record(EventSubscription es, ObserverMethod<?> method) {
         String where = describe(method);
         if (es.name() == null || es.name().isBlank()) {
             problems.add(where + ": @EventSubscription needs a non-blank name");
@@ -66,6 +66,14 @@ public class EventSubscriptionExtension implements Extension {
                     + observed.getTypeName());
             return;
         }
+        if (!recorded && !concrete((Class<?>) observed)) {
+            // Its events' type names are those of classes it does not name: an event whose class this server
+            // does not know would come back as a JSON value, match nothing, and be acknowledged unseen.
+            problems.add(where + ": an @EventSubscription payload observer must observe a concrete event class,"
+                    + " not the interface, abstract class, array or primitive " + observed.getTypeName() + " (observe"
+                    + " each event class, or RecordedEvent)");
+            return;
+        }
         java.util.Set<Class<?>> payload = recorded ? java.util.Set.of() : java.util.Set.of((Class<?>) observed);
         Declaration previous = declarations.get(es.name());
         if (previous == null) {
@@ -83,6 +91,11 @@ public class EventSubscriptionExtension implements Extension {
                 previous.declaredBy(), previous.recordedEventObserver() || recorded, java.util.Set.copyOf(types)));
     }
 
+    /** The declaration problems found so far (each fails the deployment). */
+    List<String> problems() {
+        return Collections.unmodifiableList(problems);
+    }
+
     void validate(@Observes AfterBeanDiscovery event) {
         for (String problem : problems) {
             event.addDefinitionError(new DeploymentException("jeventstore: " + problem));
@@ -92,6 +105,20 @@ public class EventSubscriptionExtension implements Extension {
     /** The subscriptions declared by observer methods, by name. */
     public Map<String, Declaration> declarations() {
         return Collections.unmodifiableMap(declarations);
+    }
+
+    /** Every class a subscription observer observes: the store registers them, so it reads them from the start. */
+    public java.util.Set<Class<?>> payloadTypes() {
+        java.util.Set<Class<?>> all = new java.util.LinkedHashSet<>();
+        for (Declaration d : declarations.values()) {
+            all.addAll(d.payloadTypes());
+        }
+        return all;
+    }
+
+    private static boolean concrete(Class<?> type) {
+        return !type.isInterface() && !type.isArray() && !type.isPrimitive()
+                && !java.lang.reflect.Modifier.isAbstract(type.getModifiers());
     }
 
     private static String invalidOption(EventSubscription es) {

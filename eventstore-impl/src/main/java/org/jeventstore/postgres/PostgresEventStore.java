@@ -1,8 +1,12 @@
 package org.jeventstore.postgres;
 
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -74,18 +78,20 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final BackgroundLinker linker;
     private final Linker passes;
     private final LinkSettings linking;
+    private final EventSerializer serializer;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
         this.linking = b.linking;
+        this.serializer = b.serializer;
         Transactions tx = new Transactions(b.dataSource, b.transactionContext);
         // The JSON columns' type is found in the database when the store first needs it (migrate, or first use)
         DataColumns columns = new DataColumns(settings.schema(), tx);
         Sql sql = new Sql(settings.schema(), columns::format);
-        EventSerializer serializer = new GuardedSerializer(b.serializer);
-        this.reader = new EventReader(sql, tx, serializer, columns);
+        EventSerializer guarded = new GuardedSerializer(b.serializer);
+        this.reader = new EventReader(sql, tx, guarded, columns);
         this.streams = new Streams(sql, tx);
-        this.snapshots = new Snapshots(sql, tx, serializer, columns);
+        this.snapshots = new Snapshots(sql, tx, guarded, columns);
         this.schema = new SchemaManager(sql, tx, columns);
         if (b.listenDataSource != null) {
             this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll);
@@ -99,7 +105,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
         this.passes = new Linker(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
-        this.appender = new Appender(sql, tx, serializer, passes, linker, local, b.linking);
+        this.appender = new Appender(sql, tx, guarded, passes, linker, local, b.linking);
     }
 
     public static Builder builder(DataSource dataSource) {
@@ -108,6 +114,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     public EventStoreSettings settings() {
         return settings;
+    }
+
+    /** How this store turns data into JSON and type names into classes (with the types registered at build). */
+    public EventSerializer serializer() {
+        return serializer;
     }
 
     /** The notification listener; {@code null} when the store was built without notifications. */
@@ -375,6 +386,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private Duration linkerPoll = Duration.ofSeconds(1);
         private Executor linkerExecutor;
         private LinkSettings linking = LinkSettings.defaults();
+        private final Set<Class<?>> eventTypes = new LinkedHashSet<>();
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -395,6 +407,27 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
         public Builder serializer(EventSerializer value) {
             this.serializer = value;
+            return this;
+        }
+
+        /**
+         * Event classes this store reads as instances of their class from the start, whoever wrote them: without
+         * this a type named by {@code @EventType} is known only after this store has appended one, and until then
+         * its events read as JSON values. Register every class a handler or projection of this server expects.
+         * Registered with the serializer at {@link #build()} (see {@link EventSerializer#register}).
+         */
+        public Builder eventTypes(Class<?>... types) {
+            return eventTypes(Arrays.asList(Objects.requireNonNull(types, "types")));
+        }
+
+        /** As {@link #eventTypes(Class[])}. */
+        public Builder eventTypes(Collection<? extends Class<?>> types) {
+            for (Class<?> type : Objects.requireNonNull(types, "types")) {
+                if (type == null) {
+                    throw new ConfigurationException("event types to register must not contain null");
+                }
+                eventTypes.add(type);
+            }
             return this;
         }
 
@@ -459,6 +492,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         public PostgresEventStore build() {
             if (serializer == null) {
                 serializer = new JsonbEventSerializer();
+            }
+            for (Class<?> type : eventTypes) {
+                serializer.register(type);
             }
             PostgresEventStore store = new PostgresEventStore(this);
             if (settings.autoMigrate()) {

@@ -8,6 +8,28 @@ public interface EventSerializer {
     /** The stored type name of this data's class. */
     String typeName(Object data);
 
+    /** The type name events of {@code type} are stored under (what {@link #typeName} gives its instances). */
+    String typeNameOf(Class<?> type);
+
+    /**
+     * Makes {@code type} readable by its type name before this server has written one: events of that name then
+     * read as instances of {@code type}. A server that only reads a type (a projector) must register it. When two
+     * classes are registered under one name, reads give the first; {@link #bind} still turns data into the other.
+     *
+     * @throws org.jeventstore.ConfigurationException when {@code type} cannot be instantiated from JSON
+     *                                                (an interface, an abstract class, an array, a primitive)
+     */
+    EventSerializer register(Class<?> type);
+
+    /**
+     * {@code data} as read (an instance of some class, or a JSON value) as an instance of {@code type}: the data
+     * itself when it already is one, otherwise converted through its JSON form.
+     *
+     * @throws org.jeventstore.SerializationException when it does not bind to {@code type} (null data, or JSON
+     *                                                of another shape than the class)
+     */
+    <T> T bind(Object data, Class<T> type);
+
     String toJson(Object value);
 
     /**

@@ -60,4 +60,34 @@ public final class GuardedSerializer implements EventSerializer {
             throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
         }
     }
+
+    @Override
+    public String typeNameOf(Class<?> type) {
+        try {
+            return serializer.typeNameOf(type);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("cannot name the type " + type.getName() + ": " + e, e);
+        }
+    }
+
+    /** Registration is configuration, not serialization: its exceptions pass as they are. */
+    @Override
+    public EventSerializer register(Class<?> type) {
+        serializer.register(type);
+        return this;
+    }
+
+    @Override
+    public <T> T bind(Object data, Class<T> type) {
+        try {
+            return serializer.bind(data, type);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("cannot bind " + (data == null ? "null" : data.getClass().getName())
+                    + " to " + type.getName() + ": " + e, e);
+        }
+    }
 }

@@ -5,13 +5,18 @@ import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jeventstore.ConfigurationException;
 import org.jeventstore.EventType;
 import org.jeventstore.SerializationException;
 
 /**
  * JSON-B serialization. A type name is the class's {@link EventType} value or its fully qualified name. Reading
- * resolves a type name to a class registered here (every class this instance has written is registered), or, for
- * a class name, a class the reading thread's class loader can load; otherwise data stays a plain JSON value.
+ * resolves a type name to a class registered here ({@link #register}, and every class this instance has written),
+ * or, for a class name, a class the reading thread's class loader can load; otherwise data stays a plain JSON
+ * value. An {@code @EventType} name can only be resolved by registration: nothing maps it back to a class.
+ *
+ * <p>Registered classes are held as they are, not looked up by name, so a class of any module of an EAR can be
+ * registered with the one serializer its library holds.
  */
 public final class JsonbEventSerializer implements EventSerializer {
 
@@ -32,10 +37,56 @@ public final class JsonbEventSerializer implements EventSerializer {
         this.jsonb = jsonb;
     }
 
-    /** Makes {@code type} readable by its type name, before this server has written one. */
+    @Override
     public JsonbEventSerializer register(Class<?> type) {
-        types.put(nameOf(type), type);
+        if (type == null) {
+            throw new ConfigurationException("an event type to register must not be null");
+        }
+        if (type.isInterface() || type.isPrimitive() || type.isArray()
+                || java.lang.reflect.Modifier.isAbstract(type.getModifiers())) {
+            throw new ConfigurationException("event type " + type.getTypeName() + " cannot be registered: events"
+                    + " are read into a concrete class, not an interface, abstract class, array or primitive");
+        }
+        // The first class keeps the name: reads must not change class because another module registered later.
+        types.putIfAbsent(nameOf(type), type);
         return this;
+    }
+
+    /** Registers each of {@code types} (see {@link #register(Class)}). */
+    public JsonbEventSerializer register(Class<?>... types) {
+        for (Class<?> type : types) {
+            register(type);
+        }
+        return this;
+    }
+
+    @Override
+    public String typeNameOf(Class<?> type) {
+        return nameOf(type);
+    }
+
+    @Override
+    public <T> T bind(Object data, Class<T> type) {
+        if (type.isInstance(data)) {
+            return type.cast(data);
+        }
+        if (data == null) {
+            throw new SerializationException("null data does not bind to " + type.getName(), null);
+        }
+        T bound;
+        try {
+            bound = jsonb.fromJson(jsonb.toJson(data), type);
+        } catch (RuntimeException e) {
+            // JSON-B implementations differ in what they throw for a misfit (a constructor's own exception, say)
+            throw new SerializationException("data of " + data.getClass().getName() + " does not bind to "
+                    + type.getName() + ": " + e.getMessage(), e);
+        }
+        if (!type.isInstance(bound)) {
+            throw new SerializationException("data of " + data.getClass().getName() + " does not bind to "
+                    + type.getName() + " (JSON-B gave " + (bound == null ? "null" : bound.getClass().getName())
+                    + ")", null);
+        }
+        return bound;
     }
 
     static String nameOf(Class<?> type) {

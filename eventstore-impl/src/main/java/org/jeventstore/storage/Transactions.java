@@ -3,8 +3,13 @@ package org.jeventstore.storage;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
+import org.jeventstore.InvalidRequestException;
 
-/** Borrows connections from the DataSource and runs work in a transaction, joining a JTA one when active. */
+/**
+ * Borrows connections from the DataSource and runs work in a transaction, joining a JTA one only when it is
+ * active: a committed one (seen from an after-completion callback) gets a local transaction, one that rolls
+ * back or is still completing a refusal.
+ */
 public final class Transactions {
 
     /** Work on a connection. */
@@ -59,7 +64,7 @@ public final class Transactions {
      * work runs after that statement must only read.
      */
     public <T> T singleStatement(String what, Work<T> work) {
-        if (jta.active()) {
+        if (joinsCallers(what)) {
             return read(what, work);
         }
         try (Connection c = dataSource.getConnection()) {
@@ -75,7 +80,7 @@ public final class Transactions {
      * local transaction otherwise. Any exception rolls the local transaction back, so nothing is half-written.
      */
     public <T> T write(String what, Work<T> work) {
-        if (jta.active()) {
+        if (joinsCallers(what)) {
             return read(what, work);
         }
         try (Connection c = dataSource.getConnection()) {
@@ -83,6 +88,20 @@ public final class Transactions {
         } catch (SQLException e) {
             throw SqlErrors.storage(what, e);
         }
+    }
+
+    /**
+     * Whether a write joins the caller's transaction: only an active one. A caller whose transaction can be
+     * neither joined nor written beside is refused before anything is written ({@link TransactionContext#writeRefusal}).
+     */
+    private boolean joinsCallers(String what) {
+        String refusal = jta.writeRefusal();
+        if (refusal != null) {
+            throw new InvalidRequestException(what + " refused: " + refusal + ". Written in that transaction the"
+                    + " events would be undone with it; written on their own they could outlive the work it undoes."
+                    + " Write from an active transaction (a new one, REQUIRES_NEW, to record a failure) or from none");
+        }
+        return jta.active();
     }
 
     /** Runs work in a local transaction on {@code c}, rolled back on any failure. */

@@ -248,6 +248,22 @@ class BadInputTest {
             }
 
             @Override
+            public String typeNameOf(Class<?> type) {
+                return real.typeNameOf(type);
+            }
+
+            @Override
+            public EventSerializer register(Class<?> type) {
+                real.register(type);
+                return this;
+            }
+
+            @Override
+            public <T> T bind(Object data, Class<T> type) {
+                return real.bind(data, type);
+            }
+
+            @Override
             public String toJson(Object value) {
                 return "{not json";
             }
@@ -281,6 +297,22 @@ class BadInputTest {
             @Override
             public String typeName(Object data) {
                 return real.typeName(data);
+            }
+
+            @Override
+            public String typeNameOf(Class<?> type) {
+                return real.typeNameOf(type);
+            }
+
+            @Override
+            public EventSerializer register(Class<?> type) {
+                real.register(type);
+                return this;
+            }
+
+            @Override
+            public <T> T bind(Object data, Class<T> type) {
+                return real.bind(data, type);
             }
 
             @Override

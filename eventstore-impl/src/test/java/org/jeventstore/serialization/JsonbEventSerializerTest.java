@@ -3,13 +3,85 @@ package org.jeventstore.serialization;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.EventType;
 import org.jeventstore.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class JsonbEventSerializerTest {
 
     public record Sample(int v) {
+    }
+
+    @EventType("sample-opened")
+    public record Opened(String owner, long cents) {
+    }
+
+    /** Another class claiming the same type name (a second version, or another module's copy). */
+    @EventType("sample-opened")
+    public record OpenedAgain(String owner) {
+    }
+
+    public interface Shape {
+    }
+
+    public abstract static class AbstractShape implements Shape {
+    }
+
+    @Test
+    void an_event_type_name_reads_as_a_json_value_until_its_class_is_registered() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        String json = "{\"owner\":\"ada\",\"cents\":5}";
+        // what a server that never wrote an Opened used to hand its observers
+        assertThat(serializer.fromJson("sample-opened", json)).isInstanceOf(Map.class);
+
+        serializer.register(Opened.class);
+
+        assertThat(serializer.fromJson("sample-opened", json)).isEqualTo(new Opened("ada", 5));
+        assertThat(serializer.typeNameOf(Opened.class)).isEqualTo("sample-opened");
+    }
+
+    @Test
+    void the_first_class_registered_under_a_name_keeps_it() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer().register(Opened.class, OpenedAgain.class);
+
+        assertThat(serializer.fromJson("sample-opened", "{\"owner\":\"ada\",\"cents\":5}"))
+                .isEqualTo(new Opened("ada", 5));
+    }
+
+    @Test
+    void interfaces_abstract_classes_arrays_and_primitives_are_refused_naming_the_type() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        for (Class<?> type : List.of(Shape.class, AbstractShape.class, Opened[].class, int.class)) {
+            assertThatThrownBy(() -> serializer.register(type)).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining(type.getTypeName());
+        }
+        assertThatThrownBy(() -> serializer.register((Class<?>) null)).isInstanceOf(ConfigurationException.class);
+    }
+
+    @Test
+    void bind_turns_a_json_value_or_another_class_into_the_class_asked_for() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        Object read = serializer.fromJson("sample-opened", "{\"owner\":\"ada\",\"cents\":5}");
+        Opened opened = new Opened("ada", 5);
+
+        assertThat(serializer.bind(read, Opened.class)).isEqualTo(opened);
+        assertThat(serializer.bind(opened, Opened.class)).isSameAs(opened);
+        assertThat(serializer.bind(opened, OpenedAgain.class)).isEqualTo(new OpenedAgain("ada"));
+    }
+
+    @Test
+    void data_of_another_shape_or_null_does_not_bind() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+
+        assertThatThrownBy(() -> serializer.bind("just text", Opened.class))
+                .isInstanceOf(SerializationException.class).hasMessageContaining(Opened.class.getName());
+        assertThatThrownBy(() -> serializer.bind(Map.of("cents", "not a number"), Opened.class))
+                .isInstanceOf(SerializationException.class).hasMessageContaining(Opened.class.getName());
+        assertThatThrownBy(() -> serializer.bind(null, Opened.class))
+                .isInstanceOf(SerializationException.class).hasMessageContaining(Opened.class.getName());
     }
 
     @Test

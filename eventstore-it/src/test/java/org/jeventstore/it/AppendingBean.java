@@ -29,6 +29,12 @@ public class AppendingBean {
         return store.appendToStream(streamId, ExpectedVersion.noStream(), List.of(EventData.of("it-event", data)));
     }
 
+    /** Marks the transaction for rollback, then appends: the store must refuse, not append in or beside it. */
+    public void appendWhenRollbackOnly(String streamId, Object data) {
+        context.setRollbackOnly();
+        store.appendToStream(streamId, ExpectedVersion.any(), List.of(EventData.of("it-event", data)));
+    }
+
     /** Appends, then rolls the transaction back: nothing may remain. */
     public void appendThenRollBack(String streamId, Object data) {
         store.appendToStream(streamId, ExpectedVersion.any(), List.of(EventData.of("it-event", data)));

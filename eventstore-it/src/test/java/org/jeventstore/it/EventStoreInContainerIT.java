@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.ejb.EJB;
 import jakarta.ejb.EJBException;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import jakarta.transaction.Status;
+import jakarta.transaction.UserTransaction;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -30,6 +33,7 @@ import org.jeventstore.EventData;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.ExpectedVersion;
+import org.jeventstore.InvalidRequestException;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamNotFoundException;
@@ -44,7 +48,8 @@ class EventStoreInContainerIT {
 
     @Deployment
     static EnterpriseArchive deployment() {
-        return Deployments.earWith(EventStoreInContainerIT.class, AppendedRecorder.class, AppendingBean.class);
+        return Deployments.earWith(EventStoreInContainerIT.class, AppendedRecorder.class, AppendingBean.class,
+                AfterSuccessAppender.class, AfterSuccessAppender.OrderPlaced.class, OrderService.class);
     }
 
     @Inject
@@ -55,6 +60,15 @@ class EventStoreInContainerIT {
 
     @Inject
     AppendedRecorder recorder;
+
+    @EJB
+    OrderService orders;
+
+    @Inject
+    AfterSuccessAppender afterSuccess;
+
+    @Inject
+    Event<AfterSuccessAppender.OrderPlaced> orderPlaced;
 
     @Inject
     EventStoreRuntime runtime;
@@ -100,6 +114,50 @@ class EventStoreInContainerIT {
         assertThrows(StreamNotFoundException.class, () -> store.streamInfo(rolledBack));
         // the $all counter was rolled back with the append: no gap, nothing half-written
         assertEquals(allBefore, store.streamInfo(EventStore.ALL).version());
+    }
+
+    @Test
+    @Timeout(60)
+    void appends_made_after_a_commit_by_an_observer_or_a_synchronization_commit_once_on_their_own() throws Exception {
+        // an AFTER_SUCCESS observer of a container-managed transaction (an EJB's) and of one demarcated here
+        String cmt = "after-success-cmt-" + UUID.randomUUID();
+        orders.place(cmt);
+        String bmt = "after-success-bmt-" + UUID.randomUUID();
+        UserTransaction ut = InitialContext.doLookup("java:comp/UserTransaction");
+        ut.begin();
+        orderPlaced.fire(new AfterSuccessAppender.OrderPlaced(bmt));
+        ut.commit();
+        // a synchronization's afterCompletion
+        String sync = "after-completion-" + UUID.randomUUID();
+        ut.begin();
+        afterSuccess.appendAfterCompletion(sync);
+        ut.commit();
+
+        // each ran after its commit, on the committing thread: its append is done by now
+        assertEquals(List.of(), afterSuccess.failures());
+        assertEquals(3, afterSuccess.results().size(), afterSuccess.results().toString());
+        assertTrue(afterSuccess.results().stream().allMatch(r -> r.streamVersion() == 1),
+                afterSuccess.results().toString());
+        for (String stream : List.of(cmt, bmt, sync)) {
+            assertEquals(1, store.streamInfo(stream).version(), stream);
+            assertEquals(1, store.readStreamForward(stream, 1, 10).size(), stream);
+            // it reached $all: the after-commit step (tell subscriptions, link) ran at once
+            allPositionOf(store.readStreamForward(stream, 1, 1).get(0).eventId());
+        }
+        // each ran after its transaction (Liberty reports NO_TRANSACTION there; other managers COMMITTED, which
+        // JtaTransactionContextTest covers)
+        assertTrue(afterSuccess.statuses().stream().allMatch(st -> st == Status.STATUS_NO_TRANSACTION
+                || st == Status.STATUS_COMMITTED), "statuses: " + afterSuccess.statuses());
+    }
+
+    @Test
+    void an_append_in_a_transaction_marked_for_rollback_is_refused_clearly_and_writes_nothing() {
+        String stream = "rollback-only-" + UUID.randomUUID();
+        EJBException e = assertThrows(EJBException.class, () -> ejb.appendWhenRollbackOnly(stream, Map.of("n", 1)));
+        assertTrue(e.getCausedByException() instanceof InvalidRequestException, String.valueOf(e.getCause()));
+        assertTrue(e.getCausedByException().getMessage().contains("marked for rollback"),
+                e.getCausedByException().getMessage());
+        assertThrows(StreamNotFoundException.class, () -> store.streamInfo(stream));
     }
 
     @Test

@@ -1,0 +1,61 @@
+package org.jeventstore.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.EventData;
+import org.jeventstore.EventType;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.RecordedEvent;
+import org.junit.jupiter.api.Test;
+
+/** {@code builder(...).eventTypes(...)}: a store reads events of classes it has never written as those classes. */
+class EventTypesTest extends StoreTest {
+
+    @EventType("types-test-account-opened")
+    public record AccountOpened(String owner, long cents) {
+    }
+
+    public interface AccountEvent {
+    }
+
+    private static PostgresEventStore anotherServer(Class<?>... types) {
+        return PostgresEventStore.builder(stores.dataSource).schema(stores.schema).eventTypes(types).build();
+    }
+
+    @Test
+    void a_store_reads_an_event_type_name_it_never_wrote_as_the_registered_class() {
+        // written by this test's store; read by stores with serializers of their own, as other servers would
+        store.appendToStream("acc-1", ExpectedVersion.noStream(), List.of(EventData.of(new AccountOpened("ada", 5))));
+
+        RecordedEvent registered = anotherServer(AccountOpened.class).readStreamForward("acc-1", 1, 1).get(0);
+        RecordedEvent unregistered = anotherServer().readStreamForward("acc-1", 1, 1).get(0);
+
+        assertThat(registered.eventType()).isEqualTo("types-test-account-opened");
+        assertThat(registered.data()).isEqualTo(new AccountOpened("ada", 5));
+        // what every server that had not appended one saw before: the JSON value
+        assertThat(unregistered.data()).isInstanceOf(Map.class);
+    }
+
+    @Test
+    void the_store_exposes_its_serializer_with_the_registered_types() {
+        PostgresEventStore reader = anotherServer(AccountOpened.class);
+
+        assertThat(reader.serializer().typeNameOf(AccountOpened.class)).isEqualTo("types-test-account-opened");
+        assertThat(reader.serializer().fromJson("types-test-account-opened", "{\"owner\":\"bo\",\"cents\":1}"))
+                .isEqualTo(new AccountOpened("bo", 1));
+    }
+
+    @Test
+    void a_type_that_cannot_be_read_into_is_refused_when_the_store_is_built() {
+        assertThatThrownBy(() -> anotherServer(AccountEvent.class)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining(AccountEvent.class.getName());
+        assertThatThrownBy(() -> PostgresEventStore.builder(stores.dataSource)
+                .eventTypes(Arrays.asList(AccountOpened.class, null)))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("null");
+    }
+}
