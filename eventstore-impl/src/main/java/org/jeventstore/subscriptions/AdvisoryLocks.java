@@ -438,15 +438,22 @@ final class AdvisoryLocks implements AutoCloseable {
     }
 
     private void failedToConnect(Exception e) {
+        boolean first;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            if (downSince == null) {
+            first = downSince == null;
+            if (first) {
                 downSince = Instant.now();
             }
         }
-        LOG.log(Level.FINE, "no subscription lock connection (schema " + sql.schema() + ")", e);
+        if (first) {
+            LOG.warning("JES0208W no subscription lock connection (schema " + sql.schema() + "): " + e.getMessage()
+                    + "; retrying with backoff up to " + MAX_RECONNECT_BACKOFF_MILLIS + " ms");
+        } else {
+            LOG.log(Level.FINE, "still no subscription lock connection (schema " + sql.schema() + ")", e);
+        }
     }
 
     /**
