@@ -41,7 +41,7 @@ public final class NotificationListener implements AutoCloseable {
     private static final long MIN_BACKOFF_MS = 10;
     private static final long MAX_BACKOFF_MS = 5_000;
     /** How long the connection may stay silent before a round trip checks it. */
-    public static final long VALIDATE_EVERY_MS = 10_000;
+    private static final long VALIDATE_EVERY_MS = 10_000;
 
     private final DataSource dataSource;
     private final SchemaName schema;
@@ -59,10 +59,6 @@ public final class NotificationListener implements AutoCloseable {
     private volatile Connection current;
     /** When the loop last went round (System.nanoTime), to tell a stalled loop from a working one. */
     private volatile long lastBeat = System.nanoTime();
-
-    public NotificationListener(DataSource dataSource, SchemaName schema, Duration poll) {
-        this(dataSource, schema, poll, Duration.ofSeconds(5));
-    }
 
     /**
      * @param poll           how long one wait for notifications lasts
@@ -207,6 +203,7 @@ public final class NotificationListener implements AutoCloseable {
                 st.execute("LISTEN \"" + schema.channel() + "\"");
             }
             connected = true;
+            lastBeat = System.nanoTime();
             LOG.info(() -> "JES0100I notification listener for schema " + schema + " is listening (backend pid "
                     + pg.getBackendPID() + ")");
             for (Runnable callback : onConnect) {
