@@ -47,9 +47,10 @@ final class AdvisoryLocks implements AutoCloseable {
     /** How often the keeper proves the lock session alive. */
     static final long VALIDATE_EVERY_MILLIS = 400;
     /**
-     * How long a new holder waits after taking a lock before it delivers: longer than an old holder (whose
-     * session just died) can go on delivering before its next check notices, so two servers never deliver one
-     * subscription at once.
+     * How long a new holder waits after taking a lock before it delivers: longer than an old holder whose session
+     * PostgreSQL ended (a terminated backend, a restart) can go on before its keeper's next ping fails (0.4 s and
+     * a round trip). A silent session needs no grace: PostgreSQL ends it only after twice the lease, when its
+     * holder has stopped already.
      */
     static final long TAKEOVER_GRACE_MILLIS = 1_000;
     private static final long MAX_RECONNECT_BACKOFF_MILLIS = 5_000;
