@@ -6,6 +6,7 @@ import org.jeventstore.ConfigurationException;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.config.LinkSettings;
 import org.jeventstore.config.SchemaName;
+import org.jeventstore.postgres.PostgresEventStore;
 
 /**
  * The store's MicroProfile Config keys, read and validated once at startup.
@@ -16,13 +17,16 @@ import org.jeventstore.config.SchemaName;
  * @param settings          schema, hard deletes, auto-migrate, read batch size
  * @param listenerPoll      {@code eventstore.listener.poll-ms}: how long the listener waits for notifications
  *                          per call
- * @param listenerDownLimit {@code eventstore.listener.down-limit-ms}: liveness turns DOWN when the listener has
- *                          been reconnecting longer than this
+ * @param listenerDownLimit {@code eventstore.listener.down-limit-ms}: liveness turns DOWN when the listener (or
+ *                          the subscriptions' lock connection) has been reconnecting longer than this
+ * @param networkTimeout    {@code eventstore.network-timeout-ms}: the bound on one round trip on the listener's
+ *                          and the lock connection (default 5000, 100 to 600000)
  * @param linking           {@code eventstore.append-mode}, {@code eventstore.max-unlinked-appends},
  *                          {@code eventstore.link-timeout-ms}
  */
 public record EventStoreConfig(String dataSource, String listenDataSource, EventStoreSettings settings,
-                               Duration listenerPoll, Duration listenerDownLimit, LinkSettings linking) {
+                               Duration listenerPoll, Duration listenerDownLimit, Duration networkTimeout,
+                               LinkSettings linking) {
 
     static EventStoreConfig from(Config config) {
         String schema = config.getOptionalValue("eventstore.schema", String.class).orElse("public");
@@ -36,12 +40,23 @@ public record EventStoreConfig(String dataSource, String listenDataSource, Event
                 settings,
                 Duration.ofMillis(integer(config, "eventstore.listener.poll-ms", 500)),
                 Duration.ofMillis(integer(config, "eventstore.listener.down-limit-ms", 60_000)),
+                networkTimeout(config),
                 new LinkSettings(
                         LinkSettings.Mode.parse("eventstore.append-mode",
                                 config.getOptionalValue("eventstore.append-mode", String.class).orElse("linked")),
                         integer(config, "eventstore.max-unlinked-appends", LinkSettings.DEFAULT_MAX_UNLINKED_APPENDS),
                         Duration.ofMillis(integer(config, "eventstore.link-timeout-ms",
                                 (int) LinkSettings.DEFAULT_LINK_TIMEOUT.toMillis()))));
+    }
+
+    private static Duration networkTimeout(Config config) {
+        int millis = integer(config, "eventstore.network-timeout-ms",
+                (int) PostgresEventStore.DEFAULT_NETWORK_TIMEOUT.toMillis());
+        if (millis < 100 || millis > 600_000) {
+            throw new ConfigurationException("eventstore.network-timeout-ms must be between 100 and 600000, was "
+                    + millis);
+        }
+        return Duration.ofMillis(millis);
     }
 
     static boolean bool(Config config, String key, boolean fallback) {

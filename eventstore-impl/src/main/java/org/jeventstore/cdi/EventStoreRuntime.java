@@ -94,6 +94,7 @@ public class EventStoreRuntime {
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .linking(settings.linking())
+                .networkTimeout(settings.networkTimeout())
                 .build();
         NotificationListener listener = store.listener();
         SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
@@ -187,6 +188,12 @@ public class EventStoreRuntime {
 
     public Instant listenerDownSince() {
         return listener().disconnectedSince();
+    }
+
+    /** Since when the subscriptions' advisory-lock connection has been down; {@code null} while it works. */
+    public Instant lockConnectionDownSince() {
+        start();
+        return store.lockConnectionDownSince();
     }
 
     /** The {@code @EventSubscription} subscriptions running on this server. */

@@ -28,17 +28,25 @@ import org.postgresql.PGNotification;
  * <p>On connection loss it reconnects with capped exponential backoff (10 ms doubling to 5 s), LISTENs again and
  * tells the {@code onConnect} callbacks, so that subscriptions catch up on what was appended while it was deaf:
  * PostgreSQL queues nothing for a disconnected listener.
+ *
+ * <p>A half-open connection (open, silent: a partition) must not hold it up: every round trip is bounded by the
+ * network timeout T ({@link Connection#setNetworkTimeout}); after {@value #VALIDATE_EVERY_MS} ms without a
+ * notification one round trip proves the connection alive, so a dead one is noticed within that plus T. A
+ * connection that failed is aborted, never given back to the pool (its LISTEN would stay on it); only a clean
+ * stop UNLISTENs and closes, and aborts instead when that does not answer within T.
  */
 public final class NotificationListener implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(NotificationListener.class.getName());
     private static final long MIN_BACKOFF_MS = 10;
     private static final long MAX_BACKOFF_MS = 5_000;
+    /** How long the connection may stay silent before a round trip checks it. */
     private static final long VALIDATE_EVERY_MS = 10_000;
 
     private final DataSource dataSource;
     private final SchemaName schema;
     private final int pollMillis;
+    private final int timeoutMillis;
     private final List<Consumer<EventsAppended>> consumers = new CopyOnWriteArrayList<>();
     private final List<Runnable> onConnect = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -46,11 +54,21 @@ public final class NotificationListener implements AutoCloseable {
     private volatile boolean connected;
     private volatile Instant disconnectedSince = Instant.now();
     private volatile boolean started;
+    private volatile Executor executor;
+    /** The connection in use, for close() to abort when the loop does not stop in time. */
+    private volatile Connection current;
+    /** When the loop last went round (System.nanoTime), to tell a stalled loop from a working one. */
+    private volatile long lastBeat = System.nanoTime();
 
-    public NotificationListener(DataSource dataSource, SchemaName schema, Duration poll) {
+    /**
+     * @param poll           how long one wait for notifications lasts
+     * @param networkTimeout the bound on one round trip on the listener's connection
+     */
+    public NotificationListener(DataSource dataSource, SchemaName schema, Duration poll, Duration networkTimeout) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.pollMillis = (int) Math.max(1, Math.min(poll.toMillis(), 60_000));
+        this.timeoutMillis = (int) Math.max(1, Math.min(networkTimeout.toMillis(), Integer.MAX_VALUE));
     }
 
     public void addConsumer(Consumer<EventsAppended> consumer) {
@@ -66,25 +84,44 @@ public final class NotificationListener implements AutoCloseable {
         onConnect.add(callback);
     }
 
-    /** Starts the loop as one long-running task on {@code executor}. */
+    /**
+     * Starts the loop as one long-running task on {@code executor}, which is also the one handed to
+     * {@link Connection#setNetworkTimeout}.
+     */
     public synchronized void start(Executor executor) {
         if (started) {
             throw new IllegalStateException("notification listener for schema " + schema + " already started");
         }
+        this.executor = executor;
         started = true;
         executor.execute(this::run);
     }
 
     public boolean connected() {
-        return connected;
+        return connected && !stalled();
     }
 
-    /** When the listener lost (or has not yet got) its connection; {@code null} while connected. */
+    /**
+     * When the listener lost (or has not yet got) its connection, or when its loop last went round if it has
+     * stalled since (longer than {@value #VALIDATE_EVERY_MS} ms plus poll and twice the network timeout); {@code
+     * null} while it works.
+     */
     public Instant disconnectedSince() {
+        if (connected && stalled()) {
+            return Instant.now().minusMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastBeat));
+        }
         return connected ? null : disconnectedSince;
     }
 
-    /** Stops listening and releases the connection's LISTEN; waits up to a few seconds for the loop to end. */
+    private boolean stalled() {
+        long limit = VALIDATE_EVERY_MS + pollMillis + 2L * timeoutMillis;
+        return System.nanoTime() - lastBeat > TimeUnit.MILLISECONDS.toNanos(limit);
+    }
+
+    /**
+     * Stops listening and releases the connection's LISTEN. Returns within about poll + network timeout: a loop
+     * that has not stopped by then has its connection aborted.
+     */
     @Override
     public void close() {
         stopSignal.countDown();
@@ -92,8 +129,14 @@ public final class NotificationListener implements AutoCloseable {
             return;
         }
         try {
-            if (!stopped.await(pollMillis + 5_000L, TimeUnit.MILLISECONDS)) {
-                LOG.warning("JES0103W notification listener for schema " + schema + " did not stop in time");
+            if (!stopped.await(pollMillis + timeoutMillis + 500L, TimeUnit.MILLISECONDS)) {
+                Connection c = current;
+                if (c != null) {
+                    abort(c);
+                }
+                if (!stopped.await(500, TimeUnit.MILLISECONDS)) {
+                    LOG.warning("JES0103W notification listener for schema " + schema + " did not stop in time");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -108,6 +151,7 @@ public final class NotificationListener implements AutoCloseable {
         long backoff = MIN_BACKOFF_MS;
         try {
             while (!stopping()) {
+                lastBeat = System.nanoTime();
                 try {
                     listen();
                     backoff = MIN_BACKOFF_MS;
@@ -140,9 +184,17 @@ public final class NotificationListener implements AutoCloseable {
         }
     }
 
-    /** One connection's life: LISTEN, relay until stopped or broken, then UNLISTEN so no state leaks. */
+    /**
+     * One connection's life: LISTEN, relay until stopped or broken. On a clean stop UNLISTEN and close; on any
+     * failure abort, so that no LISTEN goes back to the pool and nothing waits on a silent socket.
+     */
     private void listen() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
+        Connection c = dataSource.getConnection();
+        current = c;
+        boolean clean = false;
+        try {
+            int originalTimeout = c.getNetworkTimeout();
+            c.setNetworkTimeout(executor, timeoutMillis);
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
@@ -151,35 +203,55 @@ public final class NotificationListener implements AutoCloseable {
                 st.execute("LISTEN \"" + schema.channel() + "\"");
             }
             connected = true;
+            lastBeat = System.nanoTime();
             LOG.info(() -> "JES0100I notification listener for schema " + schema + " is listening (backend pid "
                     + pg.getBackendPID() + ")");
             for (Runnable callback : onConnect) {
                 runSafely(callback);
             }
-            long lastValidated = System.nanoTime();
+            long lastHeard = System.nanoTime();
+            while (!stopping()) {
+                lastBeat = System.nanoTime();
+                PGNotification[] received = pg.getNotifications(pollMillis);
+                if (received != null && received.length > 0) {
+                    lastHeard = System.nanoTime();
+                    for (PGNotification n : received) {
+                        Notification.parse(n.getParameter()).ifPresent(this::relay);
+                    }
+                } else if (System.nanoTime() - lastHeard > TimeUnit.MILLISECONDS.toNanos(VALIDATE_EVERY_MS)) {
+                    // A partitioned connection stays silent forever; a round trip proves it alive.
+                    if (!c.isValid(Math.max(1, (timeoutMillis + 999) / 1000))) {
+                        throw new SQLException("connection did not answer within " + timeoutMillis + " ms", "08006");
+                    }
+                    lastHeard = System.nanoTime();
+                }
+            }
+            markDisconnected();
+            try (Statement st = c.createStatement()) {
+                st.execute("UNLISTEN *");
+            }
+            c.setNetworkTimeout(executor, originalTimeout);
+            clean = true;
+        } finally {
+            markDisconnected();
+            current = null;
+            if (clean) {
+                c.close();
+            } else {
+                abort(c);
+            }
+        }
+    }
+
+    private static void abort(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "JES0105W aborting a listener connection failed; closing it instead", e);
             try {
-                while (!stopping()) {
-                    PGNotification[] received = pg.getNotifications(pollMillis);
-                    if (received != null) {
-                        for (PGNotification n : received) {
-                            Notification.parse(n.getParameter()).ifPresent(this::relay);
-                        }
-                    } else if (System.nanoTime() - lastValidated > TimeUnit.MILLISECONDS.toNanos(VALIDATE_EVERY_MS)) {
-                        // A partitioned connection can stay silent forever; a round trip proves it alive.
-                        if (!c.isValid(5)) {
-                            throw new SQLException("connection no longer valid", "08006");
-                        }
-                        lastValidated = System.nanoTime();
-                    }
-                }
-            } finally {
-                if (!c.isClosed()) {
-                    try (Statement st = c.createStatement()) {
-                        st.execute("UNLISTEN *");
-                    } catch (SQLException e) {
-                        LOG.log(Level.FINE, "UNLISTEN failed on a closing connection", e);
-                    }
-                }
+                c.close();
+            } catch (SQLException ignored) {
+                LOG.log(Level.FINE, "closing a broken listener connection failed", ignored);
             }
         }
     }

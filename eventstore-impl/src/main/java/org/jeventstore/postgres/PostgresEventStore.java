@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.time.Duration;
+import java.time.Instant;
 import javax.sql.DataSource;
 import org.jeventstore.AppendResult;
 import org.jeventstore.ConfigurationException;
@@ -66,6 +67,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * about 2,700 bytes); 2,000 bytes stays clear of both.
      */
     public static final int MAX_STREAM_ID_BYTES = 2_000;
+    /** The default bound on one round trip on the long-lived connections (see Builder#networkTimeout). */
+    public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(5);
 
     private final EventStoreSettings settings;
     private final Appender appender;
@@ -94,9 +97,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.snapshots = new Snapshots(sql, tx, guarded, columns);
         this.schema = new SchemaManager(sql, tx, columns);
         if (b.listenDataSource != null) {
-            this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll);
+            this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll,
+                    b.networkTimeout);
             this.subscriptions = new Subscriptions(sql, tx, reader, streams, b.listenDataSource, b.executor, listener,
-                    settings.readBatchSize());
+                    settings.readBatchSize(), b.networkTimeout);
         } else {
             this.listener = null;
             this.subscriptions = null;
@@ -124,6 +128,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The notification listener; {@code null} when the store was built without notifications. */
     public NotificationListener listener() {
         return listener;
+    }
+
+    /**
+     * Since when this server has had no working advisory-lock connection for its persistent subscriptions
+     * although it wants one; {@code null} while it works, before the first persistent subscription needed it, or
+     * without notifications. (For liveness: subscriptions cannot run here while it is down.)
+     */
+    public Instant lockConnectionDownSince() {
+        return subscriptions == null ? null : subscriptions.lockConnectionDownSince();
     }
 
     /**
@@ -384,6 +397,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private Executor executor;
         private Duration listenerPoll = Duration.ofMillis(500);
         private Duration linkerPoll = Duration.ofSeconds(1);
+        private Duration networkTimeout = DEFAULT_NETWORK_TIMEOUT;
         private Executor linkerExecutor;
         private LinkSettings linking = LinkSettings.defaults();
         private final Set<Class<?>> eventTypes = new LinkedHashSet<>();
@@ -476,6 +490,25 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         /** How long one wait of the listener for notifications lasts (default 500 ms). */
         public Builder listenerPoll(Duration value) {
             this.listenerPoll = Objects.requireNonNull(value, "listenerPoll");
+            return this;
+        }
+
+        /**
+         * The bound on one network round trip on the long-lived connections (the listener's and the advisory-lock
+         * one), set with {@link java.sql.Connection#setNetworkTimeout} (default 5 s, between 100 ms and 10 min).
+         * It bounds how long a silent (half-open) connection can hold anything up: the listener notices one
+         * within 10 s + this, the holder of a subscription's lock stops delivering within this + 0.8 s after its
+         * session's last answer, and PostgreSQL (14 and later) ends that silent session, freeing its locks for
+         * another server, after twice that. Connections of the transactional DataSource are bounded by its own
+         * settings (pgjdbc {@code socketTimeout}).
+         */
+        public Builder networkTimeout(Duration value) {
+            Objects.requireNonNull(value, "networkTimeout");
+            if (value.compareTo(Duration.ofMillis(100)) < 0 || value.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new ConfigurationException("network timeout must be between 100 ms and 10 minutes, was "
+                        + value.toMillis() + " ms (setting eventstore.network-timeout-ms)");
+            }
+            this.networkTimeout = value;
             return this;
         }
 

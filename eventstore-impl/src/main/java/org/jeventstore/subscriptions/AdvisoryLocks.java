@@ -4,8 +4,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -19,207 +25,522 @@ import org.jeventstore.storage.Sql;
  *
  * <p>Lock key: (oid of the store's subscriptions table, subscription id mod 2^31-1), as Elixir's EventStore.
  * Advisory locks are re-entrant within a session, so this class itself refuses to hand one lock out twice.
+ *
+ * <p>Timeouts, so that a half-open connection (a partition: open, silent) cannot hold anything up:
+ * <ul>
+ *   <li>every round trip on the connection is bounded by the network timeout T
+ *       ({@link Connection#setNetworkTimeout}); any failure aborts the connection: it never goes back to the
+ *       pool with locks on it;</li>
+ *   <li>a keeper task proves the session alive every {@value #VALIDATE_EVERY_MILLIS} ms; {@link #holds} only
+ *       reads memory (it is on every delivery path and must never wait for the network) and counts the locks as
+ *       lost once the last proof is older than the lease, T + 2 x {@value #VALIDATE_EVERY_MILLIS} ms;</li>
+ *   <li>PostgreSQL ends the session itself when it has heard nothing for twice the lease
+ *       ({@code idle_session_timeout} on this session, PostgreSQL 14 and later), which frees the locks of a
+ *       partitioned server only after that server has stopped delivering.</li>
+ * </ul>
+ * Network I/O runs under {@code io} (one user of the connection at a time), never under this object's monitor,
+ * which guards only the state below.
  */
 final class AdvisoryLocks implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AdvisoryLocks.class.getName());
-    /** How stale a holder's knowledge of its lock may get: every delivery path checks at least this often. */
+    /** How often the keeper proves the lock session alive. */
     static final long VALIDATE_EVERY_MILLIS = 400;
     /**
-     * How long a new holder waits after taking a lock before it delivers: longer than an old holder (whose
-     * session just died) can go on delivering before its next check notices, so two servers never deliver one
-     * subscription at once.
+     * How long a new holder waits after taking a lock before it delivers: longer than an old holder whose session
+     * PostgreSQL ended (a terminated backend, a restart) can go on before its keeper's next ping fails (0.4 s and
+     * a round trip). A silent session needs no grace: PostgreSQL ends it only after twice the lease, when its
+     * holder has stopped already.
      */
     static final long TAKEOVER_GRACE_MILLIS = 1_000;
-    private static final long VALIDATE_EVERY_NANOS = VALIDATE_EVERY_MILLIS * 1_000_000L;
+    private static final long MAX_RECONNECT_BACKOFF_MILLIS = 5_000;
 
     private final DataSource dataSource;
     private final Sql sql;
+    private final Executor executor;
+    private final int timeoutMillis;
+    private final long leaseNanos;
+    private final long idleSessionTimeoutMillis;
+    private final ReentrantLock io = new ReentrantLock();
+    private final CountDownLatch closing = new CountDownLatch(1);
+
+    // guarded by this
     private final Set<Long> held = new HashSet<>();
-    private Connection connection;
-    private int namespace;
-    private long generation;
-    private long lastValidated;
+    private Session session;
+    private long generations;
     private boolean closed;
+    private boolean keeperStarted;
+    private Instant downSince;
     private int servers;
     private long serversCheckedAt;
 
-    AdvisoryLocks(DataSource dataSource, Sql sql) {
+    /** When the session last answered (System.nanoTime of the round trip's start). */
+    private volatile long provenAt;
+
+    /** One connection's life: its generation, its lock namespace, the network timeout it had before. */
+    private record Session(Connection connection, long generation, int namespace, int originalTimeout,
+                           boolean fenced) {
+    }
+
+    /**
+     * @param executor       runs the keeper (a long-running task) and is handed to
+     *                       {@link Connection#setNetworkTimeout}
+     * @param networkTimeout the bound on one round trip on the lock connection
+     */
+    AdvisoryLocks(DataSource dataSource, Sql sql, Executor executor, Duration networkTimeout) {
         this.dataSource = dataSource;
         this.sql = sql;
+        this.executor = executor;
+        this.timeoutMillis = (int) Math.max(1, Math.min(networkTimeout.toMillis(), Integer.MAX_VALUE));
+        long leaseMillis = timeoutMillis + 2 * VALIDATE_EVERY_MILLIS;
+        this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+        this.idleSessionTimeoutMillis = 2 * leaseMillis;
     }
 
     /**
      * Tries to take the lock of {@code subscriptionId}. Returns the generation it was taken in, or -1 when another
-     * session holds it or the database cannot be reached.
+     * session holds it or the database cannot be reached (now: another thread may be busy on the connection).
      */
-    synchronized long tryLock(long subscriptionId) {
-        if (closed || held.contains(subscriptionId)) {
+    long tryLock(long subscriptionId) {
+        synchronized (this) {
+            if (closed || held.contains(subscriptionId)) {
+                return -1;
+            }
+        }
+        if (!enterIo()) {
             return -1;
         }
+        Session s = null;
         try {
-            Connection c = connection();
-            try (PreparedStatement ps = c.prepareStatement(sql.get("try-advisory-lock"))) {
-                ps.setInt(1, namespace);
+            s = session();
+            long start = System.nanoTime();
+            boolean taken;
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get("try-advisory-lock"))) {
+                ps.setInt(1, s.namespace());
                 ps.setInt(2, key(subscriptionId));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    if (rs.getBoolean(1)) {
-                        held.add(subscriptionId);
-                        LOG.info(() -> "JES0201I acquired the lock of subscription " + subscriptionId
-                                + " (schema " + sql.schema() + ")");
-                        return generation;
-                    }
-                    return -1;
+                    taken = rs.getBoolean(1);
                 }
             }
-        } catch (SQLException e) {
-            lost("taking a lock failed: " + e.getMessage());
+            proven(start);
+            if (!taken) {
+                return -1;
+            }
+            synchronized (this) {
+                if (session != s) {
+                    return -1; // lost (or closed) meanwhile: the lock went with the session
+                }
+                held.add(subscriptionId);
+            }
+            LOG.info(() -> "JES0201I acquired the lock of subscription " + subscriptionId + " (schema "
+                    + sql.schema() + ")");
+            return s.generation();
+        } catch (SQLException | RuntimeException e) {
+            if (s != null) {
+                lost(s, "taking a lock failed: " + e.getMessage());
+            } else {
+                failedToConnect(e);
+            }
             return -1;
+        } finally {
+            io.unlock();
         }
     }
 
-    /** Whether the lock taken in {@code gen} is still held; checks the connection at most once a second. */
-    synchronized boolean holds(long subscriptionId, long gen) {
-        if (closed || connection == null || gen != generation || !held.contains(subscriptionId)) {
-            return false;
-        }
-        if (System.nanoTime() - lastValidated > VALIDATE_EVERY_NANOS) {
-            try {
-                if (!connection.isValid(1)) {
-                    lost("the lock connection is no longer valid");
-                    return false;
-                }
-                lastValidated = System.nanoTime();
-            } catch (SQLException e) {
-                lost("checking the lock connection failed: " + e.getMessage());
+    /**
+     * Whether the lock taken in {@code gen} is still held. Reads memory only (never waits for the network): the
+     * session must be the same and have answered within the lease; once it has not, the locks count as lost.
+     */
+    boolean holds(long subscriptionId, long gen) {
+        Session s;
+        synchronized (this) {
+            s = session;
+            if (closed || s == null || s.generation() != gen || !held.contains(subscriptionId)) {
                 return false;
             }
         }
-        return true;
+        long silentNanos = System.nanoTime() - provenAt;
+        if (silentNanos <= leaseNanos) {
+            return true;
+        }
+        lost(s, "the lock connection has not answered for " + TimeUnit.NANOSECONDS.toMillis(silentNanos)
+                + " ms (lease " + TimeUnit.NANOSECONDS.toMillis(leaseNanos) + " ms)");
+        return false;
     }
 
     /** How many servers of this store are up (their lock sessions); 1 or more while this one is connected. */
-    synchronized int servers() {
-        if (connection == null) {
-            return 1;
+    int servers() {
+        Session s;
+        synchronized (this) {
+            s = session;
+            if (s == null) {
+                return 1;
+            }
+            if (System.nanoTime() - serversCheckedAt < 2_000_000_000L && servers > 0) {
+                return servers;
+            }
         }
-        if (System.nanoTime() - serversCheckedAt < 2_000_000_000L && servers > 0) {
-            return servers;
+        if (!enterIo()) {
+            synchronized (this) {
+                return Math.max(1, servers);
+            }
         }
-        try (PreparedStatement ps = connection.prepareStatement(sql.get("count-servers"))) {
-            ps.setInt(1, namespace);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                servers = Math.max(1, rs.getInt(1));
+        try {
+            synchronized (this) {
+                if (session != s) {
+                    return Math.max(1, servers);
+                }
+            }
+            long start = System.nanoTime();
+            int counted;
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get("count-servers"))) {
+                ps.setInt(1, s.namespace());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    counted = Math.max(1, rs.getInt(1));
+                }
+            }
+            proven(start);
+            synchronized (this) {
+                servers = counted;
                 serversCheckedAt = System.nanoTime();
             }
-        } catch (SQLException e) {
-            lost("counting servers failed: " + e.getMessage());
+            return counted;
+        } catch (SQLException | RuntimeException e) {
+            lost(s, "counting servers failed: " + e.getMessage());
             return 1;
+        } finally {
+            io.unlock();
         }
-        return servers;
     }
 
-    /** Releases the lock if it is still held in {@code gen}. */
-    synchronized void unlock(long subscriptionId, long gen) {
-        if (!held.remove(subscriptionId) || connection == null || gen != generation) {
+    /**
+     * Releases the lock if it is still held in {@code gen}. When that cannot be done (in time), the whole session
+     * is aborted instead: a lock this server no longer counts as held must not stay held in PostgreSQL.
+     */
+    void unlock(long subscriptionId, long gen) {
+        Session s;
+        synchronized (this) {
+            if (!held.remove(subscriptionId) || session == null || session.generation() != gen) {
+                return;
+            }
+            s = session;
+        }
+        if (!enterIo()) {
+            lost(s, "releasing the lock of subscription " + subscriptionId + " timed out waiting for the connection");
             return;
         }
-        try (PreparedStatement ps = connection.prepareStatement(sql.get("advisory-unlock"))) {
-            ps.setInt(1, namespace);
-            ps.setInt(2, key(subscriptionId));
-            ps.executeQuery().close();
-            LOG.info(() -> "JES0203I released the lock of subscription " + subscriptionId);
-        } catch (SQLException e) {
-            lost("releasing a lock failed: " + e.getMessage());
-        }
-    }
-
-    /** Releases every lock and the connection. */
-    @Override
-    public synchronized void close() {
-        closed = true;
-        held.clear();
-        if (connection != null) {
-            try (PreparedStatement ps = connection.prepareStatement(sql.get("advisory-unlock-all"))) {
+        try {
+            synchronized (this) {
+                if (session != s) {
+                    return; // the session, and the lock with it, is gone already
+                }
+            }
+            long start = System.nanoTime();
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get("advisory-unlock"))) {
+                ps.setInt(1, s.namespace());
+                ps.setInt(2, key(subscriptionId));
                 ps.executeQuery().close();
-            } catch (SQLException e) {
-                LOG.log(Level.FINE, "unlock all failed on a closing lock connection", e);
             }
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.log(Level.FINE, "closing the lock connection failed", e);
-            }
-            connection = null;
+            proven(start);
+            LOG.info(() -> "JES0203I released the lock of subscription " + subscriptionId);
+        } catch (SQLException | RuntimeException e) {
+            lost(s, "releasing a lock failed: " + e.getMessage());
+        } finally {
+            io.unlock();
         }
     }
 
-    /** Forgets the connection (and so every lock): the next tryLock opens a new one. */
-    synchronized void lost(String why) {
-        if (connection == null) {
+    /**
+     * Since when this server has had no working lock connection although it wants one; {@code null} while it
+     * works or before it was first needed. (Liveness.)
+     */
+    synchronized Instant downSince() {
+        return closed ? null : downSince;
+    }
+
+    /**
+     * Releases every lock and the connection: gracefully when the connection answers within the network timeout,
+     * otherwise by aborting it. Returns within about that timeout.
+     */
+    @Override
+    public void close() {
+        Session s;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            held.clear();
+            s = session;
+            session = null;
+        }
+        closing.countDown();
+        if (s == null) {
             return;
         }
-        LOG.warning("JES0202W lost the subscription lock connection (schema " + sql.schema() + "): " + why
-                + "; " + held.size() + " subscription(s) stop delivering until they get their lock again");
-        held.clear();
-        generation++;
-        closeQuietly();
+        boolean released = false;
+        try {
+            if (io.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                try {
+                    released = release(s);
+                } finally {
+                    io.unlock();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (released) {
+            closeQuietly(s.connection());
+        } else {
+            LOG.warning("JES0204W the subscription lock connection (schema " + sql.schema() + ") did not release its"
+                    + " locks in time on closing; aborted, so PostgreSQL frees them when it notices");
+            abort(s.connection());
+        }
     }
 
     static int key(long subscriptionId) {
         return (int) (subscriptionId > Integer.MAX_VALUE ? subscriptionId % Integer.MAX_VALUE : subscriptionId);
     }
 
-    private Connection connection() throws SQLException {
-        if (connection == null) {
-            Connection c = dataSource.getConnection();
-            try {
-                if (!c.getAutoCommit()) {
-                    c.setAutoCommit(true);
-                }
-                try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
-                    ps.setString(1, sql.schema().quoted() + ".subscriptions");
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        long oid = rs.getLong(1);
-                        if (rs.wasNull()) {
-                            // never fall back to namespace 0, which other applications' locks may use
-                            throw new SQLException("table " + sql.schema().quoted() + ".subscriptions does not exist"
-                                    + " yet", "42P01");
-                        }
-                        namespace = (int) oid;
+    /** Takes the connection for one round trip; waits at most the network timeout for another user of it. */
+    private boolean enterIo() {
+        try {
+            return io.tryLock(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void proven(long startNanos) {
+        if (startNanos - provenAt > 0) {
+            provenAt = startNanos;
+        }
+    }
+
+    /** The current session, opened when there is none. Caller holds {@code io}. */
+    private Session session() throws SQLException {
+        synchronized (this) {
+            if (closed) {
+                throw new SQLException("the subscription locks of schema " + sql.schema() + " are closed", "08003");
+            }
+            if (session != null) {
+                return session;
+            }
+            if (!keeperStarted) {
+                executor.execute(this::keep);
+                keeperStarted = true;
+            }
+        }
+        Session opened = open();
+        synchronized (this) {
+            if (!closed) {
+                session = opened;
+                downSince = null;
+                return opened;
+            }
+        }
+        abort(opened.connection());
+        throw new SQLException("the subscription locks of schema " + sql.schema() + " are closed", "08003");
+    }
+
+    /** A new lock session: network timeout, namespace, PostgreSQL-side silence limit, presence lock. */
+    private Session open() throws SQLException {
+        Connection c = dataSource.getConnection();
+        try {
+            int originalTimeout = c.getNetworkTimeout();
+            c.setNetworkTimeout(executor, timeoutMillis);
+            long start = System.nanoTime();
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            int namespace;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
+                ps.setString(1, sql.schema().quoted() + ".subscriptions");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    long oid = rs.getLong(1);
+                    if (rs.wasNull()) {
+                        // never fall back to namespace 0, which other applications' locks may use
+                        throw new SQLException("table " + sql.schema().quoted() + ".subscriptions does not exist"
+                                + " yet", "42P01");
                     }
+                    namespace = (int) oid;
                 }
-            } catch (SQLException | RuntimeException e) {
-                c.close();
-                throw e;
+            }
+            boolean fenced;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("limit-lock-session-silence"))) {
+                ps.setString(1, idleSessionTimeoutMillis + "ms");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    fenced = rs.getString(1) != null;
+                }
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("announce-server"))) {
                 ps.setInt(1, namespace);
                 ps.executeQuery().close();
-            } catch (SQLException e) {
-                c.close();
-                throw e;
             }
-            connection = c;
-            generation++;
-            lastValidated = System.nanoTime();
+            long generation;
+            synchronized (this) {
+                generation = ++generations;
+            }
+            provenAt = start;
+            if (!fenced) {
+                LOG.fine(() -> "PostgreSQL before 14 has no idle_session_timeout: a partitioned server's locks are"
+                        + " freed when PostgreSQL's TCP keepalive notices (schema " + sql.schema() + ")");
+            }
+            return new Session(c, generation, namespace, originalTimeout, fenced);
+        } catch (SQLException | RuntimeException e) {
+            abort(c);
+            throw e;
         }
-        return connection;
     }
 
-    private void closeQuietly() {
+    /** Unlocks everything and undoes this session's settings. Caller holds {@code io}. */
+    private boolean release(Session s) {
+        Connection c = s.connection();
         try {
-            connection.abort(Runnable::run);
+            try (PreparedStatement ps = c.prepareStatement(sql.get("advisory-unlock-all"))) {
+                ps.executeQuery().close();
+            }
+            if (s.fenced()) {
+                try (PreparedStatement ps = c.prepareStatement("RESET idle_session_timeout")) {
+                    ps.execute();
+                }
+            }
+            c.setNetworkTimeout(executor, s.originalTimeout());
+            return true;
         } catch (SQLException | RuntimeException e) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                LOG.log(Level.FINE, "closing a broken lock connection failed", ignored);
+            LOG.log(Level.FINE, "releasing the locks of a closing lock connection failed", e);
+            return false;
+        }
+    }
+
+    /** Forgets {@code s} (and so every lock) and aborts its connection; nothing when it is gone already. */
+    private void lost(Session s, String why) {
+        int count;
+        synchronized (this) {
+            if (session != s) {
+                return;
+            }
+            count = held.size();
+            held.clear();
+            session = null;
+            if (downSince == null) {
+                downSince = Instant.now();
             }
         }
-        connection = null;
+        LOG.warning("JES0202W lost the subscription lock connection (schema " + sql.schema() + "): " + why
+                + "; " + count + " subscription(s) stop delivering until they get their lock again");
+        abort(s.connection());
+    }
+
+    private void failedToConnect(Exception e) {
+        boolean first;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            first = downSince == null;
+            if (first) {
+                downSince = Instant.now();
+            }
+        }
+        if (first) {
+            LOG.warning("JES0208W no subscription lock connection (schema " + sql.schema() + "): " + e.getMessage()
+                    + "; retrying with backoff up to " + MAX_RECONNECT_BACKOFF_MILLIS + " ms");
+        } else {
+            LOG.log(Level.FINE, "still no subscription lock connection (schema " + sql.schema() + ")", e);
+        }
+    }
+
+    /**
+     * The keeper: proves the session alive every {@value #VALIDATE_EVERY_MILLIS} ms (which also keeps
+     * PostgreSQL's silence limit from ending a healthy session) and reconnects a lost one with capped backoff, so
+     * that liveness reflects the connection even while no subscription asks for a lock.
+     */
+    private void keep() {
+        long backoff = VALIDATE_EVERY_MILLIS;
+        try {
+            while (!closing.await(backoff, TimeUnit.MILLISECONDS)) {
+                try {
+                    backoff = keepOnce() ? VALIDATE_EVERY_MILLIS : Math.min(backoff * 2, MAX_RECONNECT_BACKOFF_MILLIS);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "JES0205W the subscription lock keeper failed (schema " + sql.schema()
+                            + "); going on", e);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.info("JES0206I the subscription lock keeper (schema " + sql.schema() + ") was interrupted; stopping");
+        }
+    }
+
+    /** One keeper round; false when there is no working session. */
+    private boolean keepOnce() {
+        Session s;
+        synchronized (this) {
+            if (closed) {
+                return true;
+            }
+            s = session;
+        }
+        if (s != null && System.nanoTime() - provenAt < TimeUnit.MILLISECONDS.toNanos(VALIDATE_EVERY_MILLIS)) {
+            return true; // another round trip has just proved it
+        }
+        if (!enterIo()) {
+            return s != null; // busy: whoever holds the connection proves or loses the session
+        }
+        try {
+            if (s == null) {
+                try {
+                    session();
+                    return true;
+                } catch (SQLException | RuntimeException e) {
+                    failedToConnect(e);
+                    return false;
+                }
+            }
+            synchronized (this) {
+                if (session != s) {
+                    return session != null;
+                }
+            }
+            long start = System.nanoTime();
+            boolean valid;
+            try {
+                valid = s.connection().isValid(Math.max(1, (timeoutMillis + 999) / 1000));
+            } catch (SQLException e) {
+                valid = false;
+            }
+            if (valid) {
+                proven(start);
+                return true;
+            }
+            lost(s, "the lock connection did not answer within " + timeoutMillis + " ms");
+            return false;
+        } finally {
+            io.unlock();
+        }
+    }
+
+    private static void abort(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "JES0207W aborting a lock connection failed; closing it instead", e);
+            closeQuietly(c);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "closing the lock connection failed", e);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package org.jeventstore.subscriptions;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,12 +43,16 @@ public final class Subscriptions implements AutoCloseable {
     private final Map<String, PersistentSubscription> persistent = new ConcurrentHashMap<>();
     private final Set<TransientSubscription> transients = ConcurrentHashMap.newKeySet();
 
+    /**
+     * @param networkTimeout the bound on one round trip on the advisory-lock connection (see AdvisoryLocks)
+     */
     public Subscriptions(Sql sql, Transactions tx, EventReader reader, Streams streams, DataSource lockDataSource,
-                         Executor executor, NotificationListener listener, int readBatchSize) {
+                         Executor executor, NotificationListener listener, int readBatchSize,
+                         Duration networkTimeout) {
         this.rows = new SubscriptionRows(sql, tx);
         this.reader = reader;
         this.streams = streams;
-        this.locks = new AdvisoryLocks(lockDataSource, sql);
+        this.locks = new AdvisoryLocks(lockDataSource, sql, executor, networkTimeout);
         this.executor = executor;
         this.readBatchSize = readBatchSize;
         listener.addConsumer(this::route);
@@ -129,6 +135,14 @@ public final class Subscriptions implements AutoCloseable {
             }
         }
         return held > fairShare && newest == s;
+    }
+
+    /**
+     * Since when this server has had no working advisory-lock connection although it wants one; {@code null}
+     * while it works or before the first persistent subscription needed it. (Liveness.)
+     */
+    public Instant lockConnectionDownSince() {
+        return locks.downSince();
     }
 
     /** Makes every subscription read storage now (after a reconnect; also the safety net for tests). */

@@ -49,15 +49,25 @@ class SessionStateTest {
                     assertThat(single(c, "SELECT count(*) FROM pg_listening_channels()")).isZero();
                     assertThat(single(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                             + " AND pid = pg_backend_pid()")).isZero();
+                    // the lock session's own silence limit is session state too
+                    assertThat(text(c, "SELECT current_setting('idle_session_timeout')")).isEqualTo("0");
                 }
             }
             assertThat(count(stores, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).isZero();
+            assertThat(listenPool.aborted()).as("connections destroyed instead of pooled after a clean stop").isZero();
         }
     }
 
     private static long count(TestStores stores, String sql) throws SQLException {
         try (Connection c = stores.server.connect()) {
             return single(c, sql);
+        }
+    }
+
+    private static String text(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -14,17 +14,19 @@ import javax.sql.DataSource;
 
 /**
  * A minimal connection pool for tests, as an application server's would behave: physical connections are reused
- * (most recently returned first), and a returned connection is rolled back and put back in autocommit. Opening a
- * PostgreSQL connection costs a backend process, which would dominate the run time of the tests otherwise.
+ * (most recently returned first), and a returned connection is rolled back and put back in autocommit; an
+ * aborted one is destroyed, never handed out again. Opening a PostgreSQL connection costs a backend process,
+ * which would dominate the run time of the tests otherwise.
  */
-final class TestPool extends TestDataSource implements AutoCloseable {
+public final class TestPool extends TestDataSource implements AutoCloseable {
 
     private final DataSource target;
     private final Semaphore permits;
     private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
     private final List<Connection> opened = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger aborted = new java.util.concurrent.atomic.AtomicInteger();
 
-    TestPool(DataSource target, int maxSize) {
+    public TestPool(DataSource target, int maxSize) {
         this.target = target;
         this.permits = new Semaphore(maxSize);
     }
@@ -66,6 +68,13 @@ final class TestPool extends TestDataSource implements AutoCloseable {
                             }
                             return null;
                         }
+                        case "abort" -> {
+                            if (!closed[0]) {
+                                closed[0] = true;
+                                destroy(physical, (java.util.concurrent.Executor) args[0]);
+                            }
+                            return null;
+                        }
                         case "isClosed" -> {
                             return closed[0] || physical.isClosed();
                         }
@@ -97,6 +106,25 @@ final class TestPool extends TestDataSource implements AutoCloseable {
         } finally {
             permits.release();
         }
+    }
+
+    private void destroy(Connection physical, java.util.concurrent.Executor executor) throws SQLException {
+        try {
+            physical.abort(executor);
+        } finally {
+            aborted.incrementAndGet();
+            permits.release();
+        }
+    }
+
+    /** How many connections were aborted (and so destroyed instead of pooled). */
+    public int aborted() {
+        return aborted.get();
+    }
+
+    /** How many connections wait in the pool to be handed out again. */
+    public int idle() {
+        return idle.size();
     }
 
     @Override

@@ -29,6 +29,10 @@ public record PostgresServer(String host, int port, String database, String user
         return dataSource(database);
     }
 
+    /**
+     * A DataSource on {@code db} with the timeouts the server's DataSources have: connect 5 s, login 10 s, socket
+     * (any one read) 120 s, TCP keepalive on.
+     */
     public DataSource dataSource(String db) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setServerNames(new String[] {host});
@@ -37,11 +41,23 @@ public record PostgresServer(String host, int port, String database, String user
         ds.setUser(user);
         ds.setPassword(password);
         ds.setApplicationName("jeventstore-test");
+        // as the server's DataSources: no network call without a bound (connect, handshake, every read)
+        ds.setConnectTimeout(5);
+        ds.setLoginTimeout(10);
+        ds.setSocketTimeout(120);
+        ds.setTcpKeepAlive(true);
         return ds;
     }
 
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(), user, password);
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("loginTimeout", "10");
+        props.setProperty("socketTimeout", "120");
+        props.setProperty("tcpKeepAlive", "true");
+        return DriverManager.getConnection(jdbcUrl(), props);
     }
 
     /** This server with another database name. */

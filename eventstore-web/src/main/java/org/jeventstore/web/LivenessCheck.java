@@ -6,10 +6,15 @@ import java.time.Duration;
 import java.time.Instant;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 import org.jeventstore.cdi.EventStoreRuntime;
 
-/** Live unless the notification listener has been reconnecting for longer than the configured limit. */
+/**
+ * Live unless one of the long-lived connections has been down for longer than the configured limit: the
+ * notification listener's (also when its loop has stalled) or the subscriptions' advisory-lock connection
+ * (without it this server runs none of its subscriptions).
+ */
 @Liveness
 @ApplicationScoped
 public class LivenessCheck implements HealthCheck {
@@ -19,15 +24,25 @@ public class LivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Instant since = runtime.listenerDownSince();
         Duration limit = runtime.listenerDownLimit();
-        var builder = HealthCheckResponse.named("eventstore-listener")
-                .withData("connected", since == null);
-        if (since == null) {
-            return builder.up().build();
+        Instant now = Instant.now();
+        Instant listenerDown = runtime.listenerDownSince();
+        Instant locksDown = runtime.lockConnectionDownSince();
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named("eventstore-listener")
+                .withData("connected", listenerDown == null)
+                .withData("lock-connection", locksDown == null ? "up" : "down")
+                .withData("limitMs", limit.toMillis());
+        boolean live = true;
+        if (listenerDown != null) {
+            Duration down = Duration.between(listenerDown, now);
+            builder.withData("disconnectedForMs", down.toMillis());
+            live = down.compareTo(limit) <= 0;
         }
-        Duration down = Duration.between(since, Instant.now());
-        builder.withData("disconnectedForMs", down.toMillis()).withData("limitMs", limit.toMillis());
-        return down.compareTo(limit) > 0 ? builder.down().build() : builder.up().build();
+        if (locksDown != null) {
+            Duration down = Duration.between(locksDown, now);
+            builder.withData("lockConnectionDownForMs", down.toMillis());
+            live &= down.compareTo(limit) <= 0;
+        }
+        return live ? builder.up().build() : builder.down().build();
     }
 }

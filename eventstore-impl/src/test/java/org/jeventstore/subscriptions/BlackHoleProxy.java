@@ -1,0 +1,171 @@
+package org.jeventstore.subscriptions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A TCP proxy on the loopback interface that can turn into a black hole: after {@link #blackHole()} it forwards
+ * nothing more in either direction and closes nothing, so both ends see a connection that is open and silent, as
+ * across a network partition or a dead host (a half-open connection). Connections accepted while black-holed stay
+ * silent too, and every connection black-holed once stays dead after {@link #heal()}, which only lets new ones
+ * through, as a network coming back would.
+ *
+ * <p>Bounded: at most {@value #MAX_LINKS} connections, daemon threads only, and it closes itself after its
+ * lifetime even if a test forgets to.
+ */
+final class BlackHoleProxy implements AutoCloseable {
+
+    private static final int MAX_LINKS = 64;
+
+    private final String targetHost;
+    private final int targetPort;
+    private final ServerSocket server;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile boolean blackHoled;
+
+    BlackHoleProxy(String targetHost, int targetPort, Duration lifetime) throws IOException {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_LINKS);
+        daemon("black-hole-proxy-accept", this::accept);
+        daemon("black-hole-proxy-lifetime", () -> {
+            try {
+                closed.await(lifetime.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            close();
+        });
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** From now on nothing is forwarded on any connection, old or new; no socket is closed. */
+    void blackHole() {
+        blackHoled = true;
+        links.forEach(l -> l.dead = true);
+    }
+
+    /** New connections are forwarded again; those black-holed stay dead. */
+    void heal() {
+        blackHoled = false;
+    }
+
+    /** Connections accepted so far (also the silent ones). */
+    int accepted() {
+        return links.size();
+    }
+
+    private void accept() {
+        while (closed.getCount() > 0) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            if (links.size() >= MAX_LINKS) {
+                closeQuietly(client);
+                continue;
+            }
+            Link link = new Link(client, blackHoled);
+            links.add(link);
+            if (link.dead) {
+                continue; // held open and silent: the client's handshake gets no answer
+            }
+            try {
+                link.upstream = new Socket();
+                link.upstream.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
+            } catch (IOException e) {
+                link.close();
+                continue;
+            }
+            daemon("black-hole-proxy-up", () -> pump(link, client, link.upstream));
+            daemon("black-hole-proxy-down", () -> pump(link, link.upstream, client));
+        }
+    }
+
+    /** Copies until the link dies (then reads and forwards nothing more, closing nothing) or a side closes. */
+    private void pump(Link link, Socket from, Socket to) {
+        byte[] buffer = new byte[8192];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            while (!link.dead) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                if (link.dead) {
+                    break; // read but swallowed
+                }
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+        } catch (IOException e) {
+            // a side closed: pass it on below, unless black-holed
+        }
+        if (link.dead) {
+            try {
+                closed.await(); // silent until the proxy closes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        link.close();
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        closeQuietly(server);
+        links.forEach(Link::close);
+    }
+
+    private static void daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+
+    private static final class Link {
+        final Socket client;
+        volatile Socket upstream;
+        volatile boolean dead;
+
+        Link(Socket client, boolean dead) {
+            this.client = client;
+            this.dead = dead;
+        }
+
+        void close() {
+            closeQuietly(client);
+            closeQuietly(upstream);
+        }
+    }
+}
