@@ -209,8 +209,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         } finally {
             epoch++;
             state = SubscriptionState.STOPPED;
-            stopped.countDown();
+            // the name is free before close() returns, so the caller may subscribe again at once
             onStopped.run();
+            stopped.countDown();
         }
     }
 

@@ -126,6 +126,16 @@ class PersistentSubscriptionTest {
     }
 
     @Test
+    void after_close_returns_the_same_name_can_be_subscribed_again_at_once() {
+        PostgresEventStore store = servers.start("a");
+        for (int round = 0; round < 200; round++) {
+            Subscription sub = store.subscribeToAll("again", e -> { }, SubscriptionOptions.defaults());
+            sub.close(); // must have released the name: the next round subscribes without waiting
+            assertThat(sub.state()).isEqualTo(SubscriptionState.STOPPED);
+        }
+    }
+
+    @Test
     void a_failing_handler_is_retried_and_the_subscription_never_moves_past_the_event() {
         PostgresEventStore store = servers.start("a");
         store.appendToStream("f", ExpectedVersion.any(), events(5, "x"));
