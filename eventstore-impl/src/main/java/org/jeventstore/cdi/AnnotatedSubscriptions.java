@@ -50,7 +50,7 @@ final class AnnotatedSubscriptions {
                     }
                 }
             };
-            started.add(store.subscribeToStream(d.stream(), d.name(), handler, options));
+            started.add(store.subscribeToStream(d.stream(), d.name(), FencingTokens.fenced(handler), options));
             LOG.info(() -> "JES0231I subscription '" + d.name() + "' on '" + d.stream() + "' started for observers"
                     + " declared by " + d.declaredBy());
         }
