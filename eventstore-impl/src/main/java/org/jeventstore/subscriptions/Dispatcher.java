@@ -33,7 +33,8 @@ final class Dispatcher {
         Executor executor = concurrency == 1 ? Runnable::run : handlerExecutor;
         this.slots = new Slot[concurrency];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(i, executor, Objects.requireNonNull(handler, "handler"), owner, maxBackoff);
+            slots[i] = new Slot(i, executor, handlerExecutor, Objects.requireNonNull(handler, "handler"), owner,
+                    maxBackoff);
         }
     }
 
@@ -44,11 +45,6 @@ final class Dispatcher {
             s.inFlight = 0;
             s.keys.clear();
         }
-    }
-
-    /** Whether acknowledgements come back on other threads (then they must wake the worker). */
-    boolean concurrent() {
-        return slots.length > 1;
     }
 
     /** The event's partition key, or null. */

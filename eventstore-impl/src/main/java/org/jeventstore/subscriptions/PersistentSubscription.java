@@ -1,21 +1,15 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
-import org.jeventstore.StreamDeletedException;
-import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
@@ -26,13 +20,9 @@ import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
 /**
  * One persistent subscription on this server: a single worker loop (a long-running task) that runs the step of
  * its current state and lets {@link SubscriptionFsm}'s table say where the step's outcome leads. Beside it:
- * {@link AdvisoryLocks} (who may deliver), {@link Dispatcher} (the subscribers), {@link Checkpoints} (acks,
- * saves, the redelivery bound), {@link Balancer} (hand-overs to spread the load).
- *
- * <p>Events always come from storage, read after the last event read: a notification only says "read again", so
- * a live batch can never be out of order or skip anything, and a lost notification is made good by the next one,
- * by a reconnect of the listener, or by the safety poll. Reading stops while {@code maxQueueSize} events wait for
- * subscribers (back-pressure without loss).
+ * {@link AdvisoryLocks} (who may deliver), {@link EventFeed} (what is read from storage), {@link Dispatcher} (the
+ * subscribers), {@link Checkpoints} (acks, saves, the redelivery bound), {@link Balancer} (hand-overs to spread
+ * the load).
  *
  * <p>Fencing: taking the lock advances the subscription's epoch in the database; checkpoint saves carry it and
  * are refused once a newer holder has taken over, which stops this holding; handlers get it as a
@@ -49,21 +39,18 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private final String name;
     private final SubscriptionOptions options;
     private final SubscriptionRows rows;
-    private final EventReader reader;
     private final AdvisoryLocks locks;
-    private final int readBatchSize;
     private final Runnable onStopped;
+    private final EventFeed feed;
     private final Dispatcher dispatcher;
     private final CheckpointSaver saver;
     private final Balancer balancer;
     private final SubscriptionFsm fsm = new SubscriptionFsm();
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition signal = lock.newCondition();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean wake;
     private volatile boolean stopping;
-    private volatile boolean readAgain = true;
+    private volatile Thread worker;
+    private final WorkerSignal signal = new WorkerSignal(() -> stopping);
 
     private long subscriptionId;
     private long backoff = 100;
@@ -77,19 +64,15 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         final long generation;
         final FencingToken token;
         final Checkpoints checkpoints;
-        final ArrayDeque<RecordedEvent> queue = new ArrayDeque<>();
         final long since = System.nanoTime();
         volatile boolean draining;
-        long lastRead;
-        long lastReadNanos = System.nanoTime();
         long lastVerifiedNanos = System.nanoTime();
 
-        Holding(long number, long generation, FencingToken token, Checkpoints checkpoints, long checkpoint) {
+        Holding(long number, long generation, FencingToken token, Checkpoints checkpoints) {
             this.number = number;
             this.generation = generation;
             this.token = token;
             this.checkpoints = checkpoints;
-            this.lastRead = checkpoint;
         }
     }
 
@@ -102,11 +85,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         this.name = name;
         this.options = options;
         this.rows = rows;
-        this.reader = reader;
         this.locks = locks;
-        this.readBatchSize = readBatchSize;
         this.onStopped = onStopped;
-        this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), this::wakeUp);
+        this.feed = new EventFeed(reader, streamId, describe(), readBatchSize, options);
+        this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), signal::wakeUp);
         this.balancer = new Balancer(yieldPolicy, locks);
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
                 handler, handlerExecutor, this, options.maxRetryBackoff());
@@ -149,8 +131,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     /** New events may be in storage (a notification, a listener reconnect, a test). */
     void poke() {
-        readAgain = true;
-        wakeUp();
+        feed.poke();
+        signal.wakeUp();
     }
 
     /** Stops delivering (letting in-flight events finish), saves the checkpoint, frees the lock and the name. */
@@ -162,7 +144,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     void requestStop() {
         stopping = true;
-        wakeUp();
+        signal.wakeUp();
     }
 
     void awaitStopped() {
@@ -178,6 +160,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     /** The worker loop: runs the current state's step until stopped, surviving every failure of its own. */
     void run() {
+        worker = Thread.currentThread();
         try {
             while (fsm.state() != SubscriptionState.STOPPED) {
                 Trigger trigger;
@@ -241,7 +224,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private Trigger tryToHold() throws InterruptedException {
         long afterYield = balancer.pauseAfterYieldMillis(options.retryInterval().toMillis());
         if (afterYield > 0) {
-            pauseUnlessStopping(afterYield); // leave a standby server time to take it
+            signal.pauseUnlessStopping(afterYield); // leave a standby server time to take it
         }
         long gen = locks.tryLock(subscriptionId);
         if (gen < 0) {
@@ -249,7 +232,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             if (!rows.exists(subscriptionId)) {
                 return Trigger.DELETED;
             }
-            await(options.retryInterval().toMillis());
+            signal.await(options.retryInterval().toMillis());
             return Trigger.LOCK_BUSY;
         }
         Optional<SubscriptionRows.Holding> taken;
@@ -265,17 +248,17 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         }
         // The epoch is advanced: the previous holder's saves are refused from now on. Its handlers may still be
         // finishing the events they had; leave them the time its lock check takes to notice, before delivering.
-        pauseUnlessStopping(AdvisoryLocks.TAKEOVER_GRACE_MILLIS);
+        signal.pauseUnlessStopping(AdvisoryLocks.TAKEOVER_GRACE_MILLIS);
         long checkpoint = taken.get().checkpoint();
         FencingToken token = new FencingToken(streamId, name, taken.get().epoch());
         saver.reset(subscriptionId, token.epoch(), checkpoint);
         Checkpoints checkpoints = new Checkpoints(saver, checkpoint, options.checkpointThreshold(),
                 options.checkpointAfter().toMillis());
         dispatcher.reset();
-        readAgain = true;
+        feed.start(checkpoint);
         balancer.holdingStarted();
         backoff = 100;
-        holding = new Holding(++holdings, gen, token, checkpoints, checkpoint);
+        holding = new Holding(++holdings, gen, token, checkpoints);
         LOG.info(() -> "JES0212I subscription " + describe() + " active on this server from checkpoint " + checkpoint
                 + " (epoch " + token.epoch() + ")");
         return Trigger.LOCKED;
@@ -306,37 +289,17 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             return Trigger.YIELDED;
         }
         dispatcher.drainAcks(h.number, cp);
-        Trigger outcome = null;
-        // Storage is read a whole page at a time, once the queue has room for one: refilling it as soon as a
-        // single event has left it would read one event per round trip while catching up.
-        int page = Math.min(readBatchSize, options.maxQueueSize());
-        if (readAgain && options.maxQueueSize() - h.queue.size() >= page) {
-            readAgain = false;
-            int want = Math.min(readBatchSize, options.maxQueueSize() - h.queue.size());
-            List<RecordedEvent> batch = read(h.lastRead + 1, want);
-            h.lastReadNanos = System.nanoTime();
-            if (!batch.isEmpty()) {
-                h.queue.addAll(batch);
-                h.lastRead = batch.get(batch.size() - 1).eventNumber();
-            }
-            if (batch.size() == want) {
-                readAgain = true; // more may be stored
-                outcome = Trigger.BEHIND;
-            }
-        }
+        Trigger outcome = feed.readIfWanted() ? Trigger.BEHIND : null;
         handOut(h);
         cp.saveIfDue();
-        boolean busy = dispatcher.hasAcks() || (readAgain && options.maxQueueSize() - h.queue.size() >= page)
-                || (!h.queue.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
+        boolean busy = dispatcher.hasAcks() || feed.wantsToRead()
+                || (!feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
         if (!busy) {
-            if (h.queue.isEmpty() && cp.inFlight() == 0 && outcome == null) {
+            if (feed.isEmpty() && cp.inFlight() == 0 && outcome == null) {
                 outcome = Trigger.CAUGHT_UP; // everything read has been handled
             }
-            long waitMs = Math.min(Math.min(1000, options.safetyPoll().toMillis()), cp.millisUntilSaveDue());
-            await(waitMs);
-            if (System.nanoTime() - h.lastReadNanos >= options.safetyPoll().toNanos()) {
-                readAgain = true; // safety poll: a notification may have been lost
-            }
+            signal.await(Math.min(Math.min(1000, options.safetyPoll().toMillis()), cp.millisUntilSaveDue()));
+            feed.pollIfDue();
         }
         return outcome;
     }
@@ -344,15 +307,15 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     /** Hands queued events to subscribers with room, while the redelivery bound allows. */
     private void handOut(Holding h) {
         Checkpoints cp = h.checkpoints;
-        while (!h.queue.isEmpty()) {
+        while (!feed.isEmpty()) {
             dispatcher.drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
             if (!cp.mayDeliver()) {
                 cp.saveIfDue(); // too many acknowledged events unsaved: the next one waits for the save
                 return;
             }
-            RecordedEvent e = h.queue.peek();
+            RecordedEvent e = feed.peek();
             if (options.selector() != null && !options.selector().test(e)) {
-                h.queue.poll();
+                feed.poll();
                 cp.skipped(e.eventNumber());
                 continue;
             }
@@ -361,7 +324,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             if (target == null) {
                 return;
             }
-            h.queue.poll();
+            feed.poll();
             cp.sent(e.eventNumber());
             dispatcher.send(target, e, h.number, h.token, key);
         }
@@ -391,7 +354,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             while (!dispatcher.idle() && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()
                     && locks.holds(subscriptionId, h.generation)) {
                 dispatcher.drainAcks(h.number, cp);
-                awaitQuietly(50);
+                signal.awaitQuietly(50);
             }
             if (!dispatcher.idle()) {
                 LOG.warning("JES0226W subscription " + describe() + ": handlers still running after the drain; their"
@@ -419,29 +382,15 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                     + (why == Trigger.FENCED ? "another server took over (epoch " + h.token.epoch() + " fenced)"
                     : "lock lost"));
         }
-        if (why == Trigger.FAILED || why == Trigger.LOCK_LOST || why == Trigger.FENCED) {
-            readAgain = true;
-        }
         return why;
     }
 
     // DISCONNECTED
 
     private Trigger retryAfterBackoff() throws InterruptedException {
-        await(backoff);
+        signal.await(backoff);
         backoff = Math.min(backoff * 2, 5_000);
         return Trigger.RETRY;
-    }
-
-    private List<RecordedEvent> read(long from, int count) {
-        try {
-            return reader.read(streamId, from, count, true);
-        } catch (StreamNotFoundException e) {
-            return List.of(); // nothing appended to it yet
-        } catch (StreamDeletedException e) {
-            LOG.warning("JES0217W subscription " + describe() + ": the stream is deleted; nothing more to deliver");
-            return List.of();
-        }
     }
 
     // Slot.Owner
@@ -449,8 +398,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     @Override
     public void acked(Slot slot, Slot.Delivery delivery) {
         dispatcher.acked(slot, delivery);
-        if (dispatcher.concurrent()) {
-            wakeUp();
+        if (Thread.currentThread() != worker) {
+            signal.wakeUp(); // the worker finds the acknowledgements of a subscriber on its own thread itself
         }
     }
 
@@ -470,7 +419,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             if (left <= 0) {
                 return current(number);
             }
-            await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
+            signal.await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
         }
         return false;
     }
@@ -479,58 +428,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     public void idle(Slot slot) {
         Holding h = holding;
         if (h != null && h.draining) {
-            wakeUp();
-        }
-    }
-
-    private void wakeUp() {
-        lock.lock();
-        try {
-            wake = true;
-            signal.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits the full time unless stopping; wake-ups are left for the delivery loop. */
-    private void pauseUnlessStopping(long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        lock.lock();
-        try {
-            long left;
-            while (!stopping && (left = deadline - System.nanoTime()) > 0) {
-                signal.awaitNanos(left);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void await(long millis) throws InterruptedException {
-        lock.lock();
-        try {
-            if (!wake && !stopping) {
-                signal.await(millis, TimeUnit.MILLISECONDS);
-            }
-            wake = false;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** For the drain, which runs on the way out (also after an interrupt): waits without throwing. */
-    private void awaitQuietly(long millis) {
-        lock.lock();
-        try {
-            if (!wake) {
-                signal.await(millis, TimeUnit.MILLISECONDS);
-            }
-            wake = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
+            signal.wakeUp();
         }
     }
 }
