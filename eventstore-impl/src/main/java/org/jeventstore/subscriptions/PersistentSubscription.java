@@ -298,7 +298,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             if (feed.isEmpty() && cp.inFlight() == 0 && outcome == null) {
                 outcome = Trigger.CAUGHT_UP; // everything read has been handled
             }
-            signal.await(Math.min(Math.min(1000, options.safetyPoll().toMillis()), cp.millisUntilSaveDue()));
+            long untilVerify = options.retryInterval().toMillis()
+                    - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - h.lastVerifiedNanos);
+            signal.await(Math.max(1, Math.min(Math.min(Math.min(1000, options.safetyPoll().toMillis()),
+                    cp.millisUntilSaveDue()), untilVerify)));
             feed.pollIfDue();
         }
         return outcome;
