@@ -46,7 +46,7 @@ final class AnnotatedSubscriptions {
             SubscriptionHandler handler = handler(d, store.serializer(),
                     event -> beans.getEvent().select(RecordedEvent.class, qualifier).fire(event),
                     (type, payload) -> fire(beans, type, qualifier, payload));
-            started.add(store.subscribeToStream(d.stream(), d.name(), handler, options));
+            started.add(store.subscribeToStream(d.stream(), d.name(), FencingTokens.fenced(handler), options));
             LOG.info(() -> "JES0231I subscription '" + d.name() + "' on '" + d.stream() + "' started for observers"
                     + " declared by " + d.declaredBy());
         }

@@ -12,9 +12,10 @@ import java.util.logging.Logger;
 /**
  * Saves a subscription's checkpoint off its worker thread, so that a save (a commit and its WAL flush) never
  * holds up reading and delivery. Requests are coalesced: only the newest mark is written, by one short task at a
- * time. Saves only move forward (save-checkpoint.sql), so a late save from an earlier holding of the lock can do
- * no harm. A failed save is logged and retried with the next request; the worker saves synchronously when it
- * stops.
+ * time. Every save carries the holding's epoch: once a newer holder has taken over (or the subscription was
+ * deleted) saves are refused, nothing is written, and {@link #standing()} says so; the worker then stops this
+ * holding. Saves only move forward. A failed save (database) is logged and retried with the next request; the
+ * worker saves synchronously when it stops.
  */
 final class CheckpointSaver {
 
@@ -23,23 +24,34 @@ final class CheckpointSaver {
     private final SubscriptionRows rows;
     private final Executor executor;
     private final String description;
+    private final Runnable onChange;
     private final AtomicLong wanted = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile long subscriptionId;
+    private volatile long epoch;
     private volatile long saved;
     private volatile boolean failing;
+    private volatile SubscriptionRows.Standing standing = SubscriptionRows.Standing.CURRENT;
 
-    CheckpointSaver(SubscriptionRows rows, Executor executor, String description) {
+    /** {@code onChange} runs (on the saving thread) after a save moved {@link #saved()} or was refused. */
+    CheckpointSaver(SubscriptionRows rows, Executor executor, String description, Runnable onChange) {
         this.rows = rows;
         this.executor = executor;
         this.description = description;
+        this.onChange = onChange;
     }
 
-    /** Starts a new holding of the lock: {@code checkpoint} is what the database holds now. */
-    void reset(long id, long checkpoint) {
+    CheckpointSaver(SubscriptionRows rows, Executor executor, String description) {
+        this(rows, executor, description, () -> { });
+    }
+
+    /** Starts a new holding of the lock with {@code epoch}: {@code checkpoint} is what the database holds now. */
+    void reset(long id, long epoch, long checkpoint) {
         subscriptionId = id;
+        this.epoch = epoch;
         saved = checkpoint;
         wanted.set(checkpoint);
+        standing = SubscriptionRows.Standing.CURRENT;
     }
 
     /** The newest checkpoint known to be saved. */
@@ -47,10 +59,15 @@ final class CheckpointSaver {
         return saved;
     }
 
+    /** CURRENT until a save was refused because a newer holding took over (FENCED) or the row is gone (DELETED). */
+    SubscriptionRows.Standing standing() {
+        return standing;
+    }
+
     /** Asks for {@code mark} to be saved soon; returns at once. */
     void request(long mark) {
         wanted.accumulateAndGet(mark, Math::max);
-        if (running.compareAndSet(false, true)) {
+        if (standing == SubscriptionRows.Standing.CURRENT && running.compareAndSet(false, true)) {
             try {
                 executor.execute(this::drain);
             } catch (RejectedExecutionException e) {
@@ -67,19 +84,33 @@ final class CheckpointSaver {
         }
     }
 
-    /** Saves synchronously on the calling thread (the worker, when it stops). */
-    void saveNow(long mark) {
-        rows.saveCheckpoint(subscriptionId, mark);
-        saved = Math.max(saved, mark);
+    /** Saves synchronously on the calling thread (the worker, when it stops); returns where the holding stands. */
+    SubscriptionRows.Standing saveNow(long mark) {
+        if (standing == SubscriptionRows.Standing.CURRENT) {
+            apply(mark, rows.saveCheckpoint(subscriptionId, epoch, mark));
+        }
+        return standing;
+    }
+
+    private void apply(long mark, SubscriptionRows.Standing result) {
+        if (result == SubscriptionRows.Standing.CURRENT) {
+            saved = Math.max(saved, mark);
+        } else {
+            standing = result;
+            LOG.warning("JES0224W subscription " + description + ": checkpoint " + mark + " of holding epoch " + epoch
+                    + " refused (" + (result == SubscriptionRows.Standing.FENCED
+                    ? "another server has taken over" : "the subscription was deleted") + "); this server stops"
+                    + " delivering it");
+        }
     }
 
     private void drain() {
         boolean failed = false;
         try {
             long mark;
-            while ((mark = wanted.get()) > saved) {
-                rows.saveCheckpoint(subscriptionId, mark);
-                saved = mark;
+            while (standing == SubscriptionRows.Standing.CURRENT && (mark = wanted.get()) > saved) {
+                apply(mark, rows.saveCheckpoint(subscriptionId, epoch, mark));
+                onChange.run();
             }
             if (failing) {
                 failing = false;
@@ -95,7 +126,8 @@ final class CheckpointSaver {
         } finally {
             running.set(false);
             // a request that came in after the loop's last look would otherwise wait for the next one
-            if (!failed && wanted.get() > saved && running.compareAndSet(false, true)) {
+            if (!failed && standing == SubscriptionRows.Standing.CURRENT && wanted.get() > saved
+                    && running.compareAndSet(false, true)) {
                 try {
                     executor.execute(this::drain);
                 } catch (RejectedExecutionException e) {

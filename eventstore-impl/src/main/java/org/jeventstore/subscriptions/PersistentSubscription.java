@@ -1,99 +1,97 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
-import org.jeventstore.StreamDeletedException;
-import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.storage.EventReader;
+import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
 
 /**
- * One persistent subscription on this server: a single worker loop (a long-running task) that is the
- * subscription's state machine.
+ * One persistent subscription on this server: a single worker loop (a long-running task) that runs the step of
+ * its current state and lets {@link SubscriptionFsm}'s table say where the step's outcome leads. Beside it:
+ * {@link AdvisoryLocks} (who may deliver), {@link EventFeed} (what is read from storage), {@link Dispatcher} (the
+ * subscribers), {@link Checkpoints} (acks, saves, the redelivery bound), {@link Balancer} (hand-overs to spread
+ * the load).
  *
- * <pre>
- *  INITIAL -> STANDBY (lock held elsewhere; retry every retryInterval)
- *          -> CATCHING_UP <-> SUBSCRIBED   (holding the lock)
- *          -> DISCONNECTED (lock or database lost; back to STANDBY/CATCHING_UP when it returns)
- *          -> STOPPED
- * </pre>
- *
- * Events always come from storage, read after the last event read: a notification only says "read again", so a
- * live batch can never be out of order or skip anything, and a lost notification is made good by the next one,
- * by a reconnect of the listener, or by the safety poll. Reading stops while {@code maxQueueSize} events wait for
- * subscribers (back-pressure without loss). The checkpoint saved is the contiguous low-water mark of acks; the
- * checkpoint timer only saves, it never changes the state. Saves run on another thread ({@link CheckpointSaver}),
- * except the last one when the worker stops.
+ * <p>Fencing: taking the lock advances the subscription's epoch in the database; checkpoint saves carry it and
+ * are refused once a newer holder has taken over, which stops this holding; handlers get it as a
+ * {@link FencingToken}. A holding that ends gracefully (closed, handed over) first lets its in-flight events
+ * finish, saves, then releases the lock.
  */
 final class PersistentSubscription implements Subscription, Slot.Owner {
 
     private static final Logger LOG = Logger.getLogger(PersistentSubscription.class.getName());
+    /** How long a graceful hand-over waits for in-flight events to finish (their handlers run on). */
+    static final long DRAIN_MILLIS = 20_000;
 
     private final String streamId;
     private final String name;
     private final SubscriptionOptions options;
     private final SubscriptionRows rows;
-    private final EventReader reader;
     private final AdvisoryLocks locks;
-    private final int readBatchSize;
     private final Runnable onStopped;
-    private final Slot[] slots;
-    private final long createdId;
-    private final java.util.function.Predicate<PersistentSubscription> yieldPolicy;
-    private volatile long activeSince;
-    /** Servers up when this subscription last yielded and nobody else took it: it stops yielding for them. */
-    private int lonelyAt = -1;
-    private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition signal = lock.newCondition();
-    private final ConcurrentLinkedQueue<Object[]> acks = new ConcurrentLinkedQueue<>();
-    private volatile boolean wake;
-    private volatile boolean stopping;
-    private volatile boolean readAgain = true;
-    private volatile SubscriptionState state = SubscriptionState.INITIAL;
-    private volatile long epoch;
+    private final EventFeed feed;
+    private final Dispatcher dispatcher;
     private final CheckpointSaver saver;
-    private volatile boolean held;
-    private volatile long heldId;
-    private volatile long heldGeneration;
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final Balancer balancer;
+    private final SubscriptionFsm fsm = new SubscriptionFsm();
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile Thread worker;
+    private final WorkerSignal signal = new WorkerSignal(() -> stopping);
+
+    private long subscriptionId;
+    private long backoff = 100;
+    /** The current holding of the lock, or null; its fields are the worker's, except where volatile. */
+    private volatile Holding holding;
+    private long holdings;
+
+    /** One holding of the lock: from taking it to releasing it. */
+    private static final class Holding {
+        final long number;
+        final long generation;
+        final FencingToken token;
+        final Checkpoints checkpoints;
+        final long since = System.nanoTime();
+        volatile boolean draining;
+        long lastVerifiedNanos = System.nanoTime();
+
+        Holding(long number, long generation, FencingToken token, Checkpoints checkpoints) {
+            this.number = number;
+            this.generation = generation;
+            this.token = token;
+            this.checkpoints = checkpoints;
+        }
+    }
 
     PersistentSubscription(String streamId, String name, SubscriptionHandler handler, SubscriptionOptions options,
                            SubscriptionRows rows, EventReader reader, AdvisoryLocks locks, int readBatchSize,
-                           Executor handlerExecutor, long createdId,
-                           java.util.function.Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped) {
-        this.createdId = createdId;
-        this.yieldPolicy = yieldPolicy;
+                           Executor handlerExecutor, long createdId, Predicate<PersistentSubscription> yieldPolicy,
+                           Runnable onStopped) {
+        this.subscriptionId = createdId;
         this.streamId = streamId;
         this.name = name;
         this.options = options;
         this.rows = rows;
-        this.reader = reader;
         this.locks = locks;
-        this.readBatchSize = readBatchSize;
         this.onStopped = onStopped;
-        this.saver = new CheckpointSaver(rows, handlerExecutor, "'" + name + "' on '" + streamId + "'");
-        // With one subscriber the worker calls the handler itself: no hand-off per event.
-        Executor executor = options.concurrencyLimit() == 1 ? Runnable::run : handlerExecutor;
-        this.slots = new Slot[options.concurrencyLimit()];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(i, executor, Objects.requireNonNull(handler, "handler"), this,
-                    options.maxRetryBackoff());
-        }
+        this.feed = new EventFeed(reader, streamId, describe(), readBatchSize, options);
+        this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), signal::wakeUp);
+        this.balancer = new Balancer(yieldPolicy, locks);
+        this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
+                handler, handlerExecutor, this, options.maxRetryBackoff());
     }
 
     @Override
@@ -108,7 +106,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     @Override
     public SubscriptionState state() {
-        return state;
+        return fsm.state();
     }
 
     @Override
@@ -123,19 +121,21 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     /** Whether this server delivers this subscription now. */
     boolean active() {
-        return held;
+        return holding != null;
     }
 
     long activeSince() {
-        return activeSince;
+        Holding h = holding;
+        return h == null ? Long.MIN_VALUE : h.since;
     }
 
     /** New events may be in storage (a notification, a listener reconnect, a test). */
     void poke() {
-        readAgain = true;
-        wakeUp();
+        feed.poke();
+        signal.wakeUp();
     }
 
+    /** Stops delivering (letting in-flight events finish), saves the checkpoint, frees the lock and the name. */
     @Override
     public void close() {
         requestStop();
@@ -144,314 +144,294 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     void requestStop() {
         stopping = true;
-        wakeUp();
+        signal.wakeUp();
     }
 
     void awaitStopped() {
         try {
-            if (!stopped.await(30, TimeUnit.SECONDS)) {
-                LOG.warning("JES0213W subscription " + describe() + " did not stop within 30 s");
+            if (!stopped.await(DRAIN_MILLIS + 10_000, TimeUnit.MILLISECONDS)) {
+                LOG.warning("JES0213W subscription " + describe() + " did not stop within "
+                        + (DRAIN_MILLIS + 10_000) / 1000 + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** The worker loop: runs until closed, surviving every failure of its own. */
+    /** The worker loop: runs the current state's step until stopped, surviving every failure of its own. */
     void run() {
-        long backoff = 100;
+        worker = Thread.currentThread();
         try {
-            long subscriptionId = createdId;
-            while (!stopping) {
+            while (fsm.state() != SubscriptionState.STOPPED) {
+                Trigger trigger;
                 try {
-                    if (subscriptionId < 0) {
-                        subscriptionId = rows.createOrGet(streamId, name, options.startFrom());
-                    }
-                    long gen = locks.tryLock(subscriptionId);
-                    if (gen < 0) {
-                        state = SubscriptionState.STANDBY;
-                        await(options.retryInterval().toMillis());
-                        continue;
-                    }
-                    try {
-                        state = SubscriptionState.CATCHING_UP;
-                        // Fencing: a previous holder whose session just died may still be finishing its last
-                        // check interval; start only after it has surely stopped.
-                        pauseUnlessStopping(AdvisoryLocks.TAKEOVER_GRACE_MILLIS);
-                        boolean yielded = deliver(subscriptionId, gen);
-                        backoff = 100;
-                        if (yielded) {
-                            locks.unlock(subscriptionId, gen);
-                            state = SubscriptionState.STANDBY;
-                            int servers = locks.servers();
-                            // leave a standby server time to take it; if nobody has by then, stop yielding
-                            pauseUnlessStopping(Math.max(3_000, 3 * options.retryInterval().toMillis()));
-                            long again = locks.tryLock(subscriptionId);
-                            if (again >= 0) {
-                                lonelyAt = servers;
-                                locks.unlock(subscriptionId, again);
-                            }
-                            continue;
-                        }
-                    } finally {
-                        locks.unlock(subscriptionId, gen);
-                    }
+                    trigger = stopping ? Trigger.CLOSED : step();
                 } catch (RuntimeException e) {
-                    state = SubscriptionState.DISCONNECTED;
                     LOG.log(Level.WARNING, "JES0211W subscription " + describe() + " failed; retrying in " + backoff
                             + " ms: " + e.getMessage(), e);
-                    await(backoff);
-                    backoff = Math.min(backoff * 2, 5_000);
+                    trigger = Trigger.FAILED;
+                }
+                if (trigger != null) {
+                    transition(trigger);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (holding != null) {
+                endHolding(Trigger.CLOSED);
+            }
+            fsm.fire(Trigger.CLOSED);
         } finally {
-            epoch++;
-            state = SubscriptionState.STOPPED;
-            stopped.countDown();
+            // the name is free before close() returns, so the caller may subscribe again at once
             onStopped.run();
+            stopped.countDown();
         }
+    }
+
+    private Trigger step() throws InterruptedException {
+        return switch (fsm.state()) {
+            case INITIAL -> create();
+            case STANDBY -> tryToHold();
+            case CATCHING_UP, SUBSCRIBED -> deliver();
+            case DISCONNECTED -> retryAfterBackoff();
+            case STOPPED -> throw new IllegalStateException("no step when stopped");
+        };
+    }
+
+    /** Leaving a holding state first ends the holding (drain when graceful, save, unlock). */
+    private void transition(Trigger trigger) {
+        if (SubscriptionFsm.holding(fsm.state()) && !SubscriptionFsm.holding(fsm.next(trigger))) {
+            trigger = endHolding(trigger);
+        }
+        SubscriptionState from = fsm.state();
+        SubscriptionState to = fsm.fire(trigger);
+        if (to == SubscriptionState.STOPPED && trigger == Trigger.DELETED) {
+            LOG.warning("JES0225W subscription " + describe() + " was deleted; stopped on this server (" + from + ")");
+        }
+    }
+
+    // INITIAL
+
+    private Trigger create() {
+        if (subscriptionId < 0) {
+            subscriptionId = rows.createOrGet(streamId, name, options.startFrom());
+        }
+        return Trigger.CREATED;
+    }
+
+    // STANDBY
+
+    private Trigger tryToHold() throws InterruptedException {
+        long afterYield = balancer.pauseAfterYieldMillis(options.retryInterval().toMillis());
+        if (afterYield > 0) {
+            signal.pauseUnlessStopping(afterYield); // leave a standby server time to take it
+        }
+        long gen = locks.tryLock(subscriptionId);
+        if (gen < 0) {
+            balancer.lockBusy();
+            if (!rows.exists(subscriptionId)) {
+                return Trigger.DELETED;
+            }
+            signal.await(options.retryInterval().toMillis());
+            return Trigger.LOCK_BUSY;
+        }
+        Optional<SubscriptionRows.Holding> taken;
+        try {
+            taken = rows.takeOver(subscriptionId);
+        } catch (RuntimeException e) {
+            locks.unlock(subscriptionId, gen);
+            throw e;
+        }
+        if (taken.isEmpty()) {
+            locks.unlock(subscriptionId, gen);
+            return Trigger.DELETED;
+        }
+        // The epoch is advanced: the previous holder's saves are refused from now on. Its handlers may still be
+        // finishing the events they had; leave them the time its lock check takes to notice, before delivering.
+        signal.pauseUnlessStopping(AdvisoryLocks.TAKEOVER_GRACE_MILLIS);
+        long checkpoint = taken.get().checkpoint();
+        FencingToken token = new FencingToken(streamId, name, taken.get().epoch());
+        saver.reset(subscriptionId, token.epoch(), checkpoint);
+        Checkpoints checkpoints = new Checkpoints(saver, checkpoint, options.checkpointThreshold(),
+                options.checkpointAfter().toMillis());
+        dispatcher.reset();
+        feed.start(checkpoint);
+        balancer.holdingStarted();
+        backoff = 100;
+        holding = new Holding(++holdings, gen, token, checkpoints);
+        LOG.info(() -> "JES0212I subscription " + describe() + " active on this server from checkpoint " + checkpoint
+                + " (epoch " + token.epoch() + ")");
+        return Trigger.LOCKED;
+    }
+
+    // CATCHING_UP, SUBSCRIBED: one round of reading, handing out and saving; null = state unchanged
+
+    private Trigger deliver() throws InterruptedException {
+        Holding h = holding;
+        Checkpoints cp = h.checkpoints;
+        if (!locks.holds(subscriptionId, h.generation)) {
+            return Trigger.LOCK_LOST;
+        }
+        Trigger refused = refusal(saver.standing());
+        if (refused != null) {
+            return refused;
+        }
+        if (System.nanoTime() - h.lastVerifiedNanos >= options.retryInterval().toNanos()) {
+            // a deletion (or a newer holder) shows up here even when nothing is saved
+            h.lastVerifiedNanos = System.nanoTime();
+            refused = refusal(rows.standing(subscriptionId, h.token.epoch()));
+            if (refused != null) {
+                return refused;
+            }
+        }
+        if (balancer.shouldYield(this)) {
+            LOG.info(() -> "JES0219I subscription " + describe() + " hands its lock to another server (balancing)");
+            return Trigger.YIELDED;
+        }
+        dispatcher.drainAcks(h.number, cp);
+        Trigger outcome = feed.readIfWanted() ? Trigger.BEHIND : null;
+        handOut(h);
+        cp.saveIfDue();
+        boolean busy = dispatcher.hasAcks() || feed.wantsToRead()
+                || (!feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
+        if (!busy) {
+            if (feed.isEmpty() && cp.inFlight() == 0 && outcome == null) {
+                outcome = Trigger.CAUGHT_UP; // everything read has been handled
+            }
+            long untilVerify = options.retryInterval().toMillis()
+                    - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - h.lastVerifiedNanos);
+            signal.await(Math.max(1, Math.min(Math.min(Math.min(1000, options.safetyPoll().toMillis()),
+                    cp.millisUntilSaveDue()), untilVerify)));
+            feed.pollIfDue();
+        }
+        return outcome;
+    }
+
+    /** Hands queued events to subscribers with room, while the redelivery bound allows. */
+    private void handOut(Holding h) {
+        Checkpoints cp = h.checkpoints;
+        while (!feed.isEmpty()) {
+            dispatcher.drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
+            if (!cp.mayDeliver()) {
+                cp.saveIfDue(); // too many acknowledged events unsaved: the next one waits for the save
+                return;
+            }
+            RecordedEvent e = feed.peek();
+            if (options.selector() != null && !options.selector().test(e)) {
+                feed.poll();
+                cp.skipped(e.eventNumber());
+                continue;
+            }
+            Object key = dispatcher.key(e);
+            Slot target = dispatcher.pick(key);
+            if (target == null) {
+                return;
+            }
+            feed.poll();
+            cp.sent(e.eventNumber());
+            dispatcher.send(target, e, h.number, h.token, key);
+        }
+        dispatcher.drainAcks(h.number, cp);
+    }
+
+    private static Trigger refusal(SubscriptionRows.Standing standing) {
+        return switch (standing) {
+            case CURRENT -> null;
+            case FENCED -> Trigger.FENCED;
+            case DELETED -> Trigger.DELETED;
+        };
     }
 
     /**
-     * Holding the lock: catch up and follow until closed, the lock is lost, or (returning true) the subscription
-     * yields its lock to balance the servers.
+     * The exit of every holding state. Graceful (closed, handed over): in-flight events may finish first (at most
+     * DRAIN_MILLIS, and only while the lock is held), so the next holder does not get them again. Then the final
+     * save (refused when fenced) and the lock's release. Returns the trigger to take: a deletion found by the
+     * final save turns it into DELETED.
      */
-    private boolean deliver(long subscriptionId, long gen) throws InterruptedException {
-        long myEpoch = ++epoch;
-        heldId = subscriptionId;
-        heldGeneration = gen;
-        activeSince = System.nanoTime();
-        held = true;
-        boolean yielding = false;
-        long lastBalanceCheck = System.nanoTime();
-        long checkpoint = rows.checkpoint(subscriptionId);
-        saver.reset(subscriptionId, checkpoint);
-        CheckpointTracker tracker = new CheckpointTracker(checkpoint);
-        ArrayDeque<RecordedEvent> queue = new ArrayDeque<>();
-        long lastRead = checkpoint;
-        long unsaved = 0;
-        long lastSaveNanos = System.nanoTime();
-        long lastReadNanos = System.nanoTime();
-        acks.clear();
-        for (Slot s : slots) {
-            s.inFlight = 0;
-            s.keys.clear();
-        }
-        readAgain = true;
-        state = SubscriptionState.CATCHING_UP;
-        // Storage is read a whole page at a time, once the queue has room for one: refilling it as soon as a
-        // single event has left it would read one event per round trip while catching up.
-        int page = Math.min(readBatchSize, options.maxQueueSize());
-        LOG.info(() -> "JES0212I subscription " + describe() + " active on this server from checkpoint " + checkpoint);
-        try {
-            while (!stopping && locks.holds(subscriptionId, gen)) {
-                if (System.nanoTime() - lastBalanceCheck > BALANCE_CHECK_NANOS) {
-                    lastBalanceCheck = System.nanoTime();
-                    if (locks.servers() != lonelyAt && yieldPolicy.test(this)) {
-                        LOG.info(() -> "JES0219I subscription " + describe() + " hands its lock to another server"
-                                + " (balancing)");
-                        yielding = true;
-                        break;
-                    }
-                }
-                // 1. acknowledgements -> low-water mark
-                unsaved += drainAcks(tracker, myEpoch);
-                // 2. read more when there is room and something may be there
-                if (readAgain && options.maxQueueSize() - queue.size() >= page) {
-                    readAgain = false;
-                    int want = Math.min(readBatchSize, options.maxQueueSize() - queue.size());
-                    List<RecordedEvent> batch = read(lastRead + 1, want);
-                    lastReadNanos = System.nanoTime();
-                    if (!batch.isEmpty()) {
-                        queue.addAll(batch);
-                        lastRead = batch.get(batch.size() - 1).eventNumber();
-                    }
-                    if (batch.size() == want) {
-                        readAgain = true; // more may be stored
-                        state = SubscriptionState.CATCHING_UP;
-                    }
-                }
-                // 3. hand queued events to subscribers with room
-                while (!queue.isEmpty()) {
-                    RecordedEvent e = queue.peek();
-                    if (options.selector() != null && !options.selector().test(e)) {
-                        queue.poll();
-                        tracker.skipped(e.eventNumber());
-                        unsaved++;
-                        continue;
-                    }
-                    Object key = options.partitionBy() == null ? null : options.partitionBy().apply(e);
-                    Slot target = pick(key);
-                    if (target == null) {
-                        break;
-                    }
-                    queue.poll();
-                    tracker.sent(e.eventNumber());
-                    target.inFlight++;
-                    if (key != null) {
-                        target.keys.merge(key, 1, Integer::sum);
-                    }
-                    target.offer(new Slot.Delivery(e, myEpoch, key));
-                }
-                // 4. checkpoint by threshold or by time; never a state change
-                long mark = tracker.lowWaterMark();
-                if (mark > saver.saved() && (unsaved >= options.checkpointThreshold()
-                        || System.nanoTime() - lastSaveNanos >= options.checkpointAfter().toNanos())) {
-                    saver.request(mark); // saved on another thread: reading and delivery go on
-                    unsaved = 0;
-                    lastSaveNanos = System.nanoTime();
-                }
-                // 5. wait when there is nothing to do now
-                boolean busy = !acks.isEmpty() || (readAgain && options.maxQueueSize() - queue.size() >= page)
-                        || (!queue.isEmpty() && pick(null) != null && options.partitionBy() == null);
-                if (!busy) {
-                    if (queue.isEmpty() && tracker.inFlight() == 0) {
-                        state = SubscriptionState.SUBSCRIBED; // everything read has been handled
-                    }
-                    long waitMs = Math.min(1000, options.safetyPoll().toMillis());
-                    if (tracker.lowWaterMark() > saver.saved()) {
-                        waitMs = Math.min(waitMs, Math.max(1, options.checkpointAfter().toMillis()));
-                    }
-                    await(waitMs);
-                    if (System.nanoTime() - lastReadNanos >= options.safetyPoll().toNanos()) {
-                        readAgain = true; // safety poll: a notification may have been lost
-                    }
-                }
+    private Trigger endHolding(Trigger why) {
+        Holding h = holding;
+        Checkpoints cp = h.checkpoints;
+        h.draining = true;
+        if (why == Trigger.CLOSED || why == Trigger.YIELDED) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
+            while (!dispatcher.idle() && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()
+                    && locks.holds(subscriptionId, h.generation)) {
+                dispatcher.drainAcks(h.number, cp);
+                signal.awaitQuietly(50);
             }
-        } finally {
-            drainAcks(tracker, myEpoch);
-            epoch++;
-            held = false;
-            long mark = tracker.lowWaterMark();
-            if (mark > saver.saved()) {
-                try {
-                    saver.awaitIdle(5_000);
-                    saver.saveNow(mark);
-                } catch (RuntimeException e) {
-                    LOG.warning("JES0215W subscription " + describe() + " could not save checkpoint " + mark
-                            + " on stopping; unsaved events will be delivered again: " + e.getMessage());
-                }
-            }
-            if (!stopping && !yielding) {
-                state = SubscriptionState.DISCONNECTED;
-                LOG.warning("JES0216W subscription " + describe() + " stopped delivering: lock lost");
+            if (!dispatcher.idle()) {
+                LOG.warning("JES0226W subscription " + describe() + ": handlers still running after the drain; their"
+                        + " events will be delivered again by the next holder");
             }
         }
-        return yielding;
+        dispatcher.drainAcks(h.number, cp);
+        holding = null;
+        long mark = cp.lowWaterMark();
+        if (mark > saver.saved() && why != Trigger.FENCED && why != Trigger.DELETED) {
+            try {
+                saver.awaitIdle(5_000);
+                Trigger refused = refusal(saver.saveNow(mark));
+                if (refused == Trigger.DELETED || (refused != null && why == Trigger.LOCK_LOST)) {
+                    why = refused;
+                }
+            } catch (RuntimeException e) {
+                LOG.warning("JES0215W subscription " + describe() + " could not save checkpoint " + mark
+                        + " on stopping; unsaved events will be delivered again: " + e.getMessage());
+            }
+        }
+        locks.unlock(subscriptionId, h.generation);
+        if (why == Trigger.LOCK_LOST || why == Trigger.FENCED) {
+            LOG.warning("JES0216W subscription " + describe() + " stopped delivering: "
+                    + (why == Trigger.FENCED ? "another server took over (epoch " + h.token.epoch() + " fenced)"
+                    : "lock lost"));
+        }
+        return why;
     }
 
-    private int drainAcks(CheckpointTracker tracker, long myEpoch) {
-        int n = 0;
-        Object[] ack;
-        while ((ack = acks.poll()) != null) {
-            Slot s = (Slot) ack[0];
-            Slot.Delivery d = (Slot.Delivery) ack[1];
-            if (d.epoch() != myEpoch) {
-                continue;
-            }
-            s.inFlight--;
-            if (d.key() != null) {
-                s.keys.computeIfPresent(d.key(), (k, c) -> c == 1 ? null : c - 1);
-            }
-            tracker.acked(d.event().eventNumber());
-            n++;
-        }
-        return n;
-    }
+    // DISCONNECTED
 
-    private List<RecordedEvent> read(long from, int count) {
-        try {
-            return reader.read(streamId, from, count, true);
-        } catch (StreamNotFoundException e) {
-            return List.of(); // nothing appended to it yet
-        } catch (StreamDeletedException e) {
-            LOG.warning("JES0217W subscription " + describe() + ": the stream is deleted; nothing more to deliver");
-            return List.of();
-        }
-    }
-
-    /** The subscriber for an event with {@code key}: the one already holding that key, else the least loaded. */
-    private Slot pick(Object key) {
-        if (key != null) {
-            for (Slot s : slots) {
-                if (s.keys.containsKey(key)) {
-                    return s.inFlight < options.bufferSize() ? s : null;
-                }
-            }
-        }
-        Slot best = null;
-        for (Slot s : slots) {
-            if (s.inFlight < options.bufferSize() && (best == null || s.inFlight < best.inFlight)) {
-                best = s;
-            }
-        }
-        return best;
+    private Trigger retryAfterBackoff() throws InterruptedException {
+        signal.await(backoff);
+        backoff = Math.min(backoff * 2, 5_000);
+        return Trigger.RETRY;
     }
 
     // Slot.Owner
 
     @Override
     public void acked(Slot slot, Slot.Delivery delivery) {
-        acks.add(new Object[] {slot, delivery});
-        if (slots.length > 1) {
-            wakeUp();
+        dispatcher.acked(slot, delivery);
+        if (Thread.currentThread() != worker) {
+            signal.wakeUp(); // the worker finds the acknowledgements of a subscriber on its own thread itself
         }
     }
 
     @Override
-    public boolean current(long e) {
+    public boolean current(long number) {
+        Holding h = holding;
         // Also asks the lock: a handler retrying on the worker's own thread must notice a lost lock at once.
-        return !stopping && e == epoch && held && locks.holds(heldId, heldGeneration);
+        return h != null && h.number == number && !h.draining && !stopping
+                && locks.holds(subscriptionId, h.generation);
     }
 
     @Override
-    public boolean pause(long e, Duration wait) throws InterruptedException {
+    public boolean pause(long number, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (current(e)) {
+        while (current(number)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return current(e);
+                return current(number);
             }
-            await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
+            signal.await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
         }
         return false;
     }
 
-    private void wakeUp() {
-        lock.lock();
-        try {
-            wake = true;
-            signal.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits the full time unless stopping; wake-ups are left for the delivery loop. */
-    private void pauseUnlessStopping(long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        lock.lock();
-        try {
-            long left;
-            while (!stopping && (left = deadline - System.nanoTime()) > 0) {
-                signal.awaitNanos(left);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void await(long millis) throws InterruptedException {
-        lock.lock();
-        try {
-            if (!wake && !stopping) {
-                signal.await(millis, TimeUnit.MILLISECONDS);
-            }
-            wake = false;
-        } finally {
-            lock.unlock();
+    @Override
+    public void idle(Slot slot) {
+        Holding h = holding;
+        if (h != null && h.draining) {
+            signal.wakeUp();
         }
     }
 }

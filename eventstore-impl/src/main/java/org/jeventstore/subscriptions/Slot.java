@@ -4,33 +4,49 @@ import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.SubscriptionHandler;
 
 /**
- * One subscriber of a persistent subscription: handles its events one after another, in the order given, and
- * reports each success. A failing event is retried with capped exponential backoff until it succeeds or the
- * delivery epoch ends (lock lost, subscription closed): it is never skipped.
+ * One subscriber of a persistent subscription: starts its events one after another, in the order given, and
+ * reports each success. A synchronous handler finishes an event before the next starts; an asynchronous one
+ * ({@link SubscriptionHandler#async}) has up to {@code bufferSize} in flight, acknowledged as their stages
+ * complete. A failing event is retried with capped exponential backoff until it succeeds or the
+ * holding ends or drains (lock lost, fenced, handed over, closed): it is never skipped.
  */
 final class Slot {
 
     private static final Logger LOG = Logger.getLogger(Slot.class.getName());
 
-    /** An event handed to this slot in one delivery epoch. */
-    record Delivery(RecordedEvent event, long epoch, Object key) {
+    /**
+     * An event handed to this slot in one holding of the lock ({@code holding} numbers this server's holdings;
+     * {@code token} is the cluster-wide fencing token given to the handler).
+     */
+    record Delivery(RecordedEvent event, long holding, FencingToken token, Object key) {
     }
 
-    /** Where the slot reports acknowledgements and asks whether an epoch is still current. */
+    /** Where the slot reports acknowledgements and asks whether a holding may still start or retry events. */
     interface Owner {
         void acked(Slot slot, Delivery delivery);
 
-        boolean current(long epoch);
+        /** Whether deliveries of {@code holding} may start (or be retried): false once it ends or drains. */
+        boolean current(long holding);
 
-        /** Waits up to {@code wait} unless the epoch ends first; false when it ended. */
-        boolean pause(long epoch, Duration wait) throws InterruptedException;
+        /** Waits up to {@code wait} unless the holding ends first; false when it ended. */
+        boolean pause(long holding, Duration wait) throws InterruptedException;
+
+        /** The slot has nothing to do now (a draining holding waits for every slot to get there). */
+        void idle(Slot slot);
 
         String describe();
     }
@@ -44,13 +60,22 @@ final class Slot {
     private final Queue<Delivery> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Executor executor;
+    private final Executor retryExecutor;
     private final SubscriptionHandler handler;
     private final Owner owner;
     private final Duration maxBackoff;
+    /** Asynchronous deliveries started and not yet done (completed, or given up when their holding ended). */
+    private final AtomicInteger pending = new AtomicInteger();
 
-    Slot(int index, Executor executor, SubscriptionHandler handler, Owner owner, Duration maxBackoff) {
+    /**
+     * {@code executor} runs the slot's handler calls (the worker's own thread when there is one slot);
+     * {@code retryExecutor} retries a stage that failed, after its backoff.
+     */
+    Slot(int index, Executor executor, Executor retryExecutor, SubscriptionHandler handler, Owner owner,
+         Duration maxBackoff) {
         this.index = index;
         this.executor = executor;
+        this.retryExecutor = retryExecutor;
         this.handler = handler;
         this.owner = owner;
         this.maxBackoff = maxBackoff;
@@ -67,8 +92,8 @@ final class Slot {
         try {
             Delivery d;
             while ((d = inbox.poll()) != null) {
-                if (owner.current(d.epoch()) && handle(d)) {
-                    owner.acked(this, d);
+                if (owner.current(d.holding())) {
+                    start(d, 1, 100);
                 }
             }
         } catch (InterruptedException e) {
@@ -78,28 +103,90 @@ final class Slot {
             scheduled.set(false);
             if (!inbox.isEmpty() && scheduled.compareAndSet(false, true)) {
                 executor.execute(this::drain);
+            } else if (idle()) {
+                owner.idle(this);
             }
         }
     }
 
-    /** Handles one event until it succeeds (true) or its epoch ends (false). */
-    private boolean handle(Delivery d) throws InterruptedException {
-        long backoff = 100;
-        for (int attempt = 1; ; attempt++) {
+    /** Whether nothing is queued or running here. */
+    boolean idle() {
+        return !scheduled.get() && inbox.isEmpty() && pending.get() == 0;
+    }
+
+    /**
+     * Calls the handler until it returns or its holding ends. A synchronous failure is retried here, so this
+     * subscriber starts nothing else meanwhile; a stage it returns is the acknowledgement to come.
+     */
+    private void start(Delivery d, int attempt, long backoff) throws InterruptedException {
+        for (; ; attempt++) {
+            CompletionStage<?> stage;
             try {
-                handler.handle(d.event());
-                return true;
+                stage = handler.handleAsync(d.event(), d.token());
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception | LinkageError e) {
-                LOG.log(Level.WARNING, "JES0210W subscription " + owner.describe() + ": handler failed on event "
-                        + d.event().eventNumber() + " of stream '" + d.event().streamId() + "' (attempt " + attempt
-                        + "); retrying in " + backoff + " ms", e);
-                if (!owner.pause(d.epoch(), Duration.ofMillis(backoff))) {
-                    return false;
+                failed(d, attempt, backoff, e);
+                if (!owner.pause(d.holding(), Duration.ofMillis(backoff))) {
+                    return;
                 }
-                backoff = Math.min(backoff * 2, maxBackoff.toMillis());
+                backoff = next(backoff);
+                continue;
             }
+            if (stage == null) {
+                owner.acked(this, d);
+                return;
+            }
+            pending.incrementAndGet();
+            int tried = attempt;
+            long waited = backoff;
+            stage.whenComplete((result, failure) -> completed(d, tried, waited, failure));
+            return;
         }
+    }
+
+    /** A stage completed (on whatever thread completed it): acknowledge, or retry after the backoff. */
+    private void completed(Delivery d, int attempt, long backoff, Throwable failure) {
+        if (failure == null) {
+            owner.acked(this, d);
+            done();
+            return;
+        }
+        failed(d, attempt, backoff, failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure);
+        try {
+            CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS, retryExecutor)
+                    .execute(() -> retry(d, attempt + 1, next(backoff)));
+        } catch (RejectedExecutionException e) {
+            done(); // shutting down: the next holder delivers it again
+        }
+    }
+
+    private void retry(Delivery d, int attempt, long backoff) {
+        try {
+            if (owner.current(d.holding())) {
+                start(d, attempt, backoff);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            done(); // after start: a retry in flight again was counted before this one is let go
+        }
+    }
+
+    private void done() {
+        if (pending.decrementAndGet() == 0 && idle()) {
+            owner.idle(this);
+        }
+    }
+
+    private void failed(Delivery d, int attempt, long backoff, Throwable e) {
+        LOG.log(Level.WARNING, "JES0210W subscription " + owner.describe() + ": handler failed on event "
+                + d.event().eventNumber() + " of stream '" + d.event().streamId() + "' (attempt " + attempt
+                + "); retrying in " + backoff + " ms", e);
+    }
+
+    private long next(long backoff) {
+        return Math.min(backoff * 2, maxBackoff.toMillis());
     }
 }

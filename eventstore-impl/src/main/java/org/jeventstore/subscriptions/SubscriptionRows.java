@@ -39,6 +39,37 @@ final class SubscriptionRows {
         });
     }
 
+    /** What a holding of the lock learned when it started: its fencing epoch and the checkpoint to resume after. */
+    record Holding(long epoch, long checkpoint) {
+    }
+
+    /**
+     * Starts a holding of the subscription's lock: advances its epoch (fencing off every earlier holder's saves)
+     * and reads its checkpoint. Empty when the subscription was deleted.
+     */
+    java.util.Optional<Holding> takeOver(long subscriptionId) {
+        return tx.write("taking over subscription " + subscriptionId, c -> {
+            long epoch;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("take-over-subscription"))) {
+                ps.setLong(1, subscriptionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return java.util.Optional.<Holding>empty();
+                    }
+                    epoch = rs.getLong(1);
+                }
+            }
+            // a statement of its own, so that it sees a save an earlier holder committed while we waited for its row
+            try (PreparedStatement ps = c.prepareStatement(sql.get("read-checkpoint"))) {
+                ps.setLong(1, subscriptionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(new Holding(epoch, rs.getLong(1)))
+                            : java.util.Optional.<Holding>empty();
+                }
+            }
+        });
+    }
+
     long checkpoint(long subscriptionId) {
         return tx.read("reading a subscription checkpoint", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("read-checkpoint"))) {
@@ -53,16 +84,49 @@ final class SubscriptionRows {
         });
     }
 
-    /** One UPDATE in autocommit: one round trip (a subscription saves its checkpoint every 100 events by default). */
-    void saveCheckpoint(long subscriptionId, long lastSeen) {
-        tx.singleStatement("saving a subscription checkpoint", c -> {
+    /** Whether a holding may go on: its epoch is still the newest, the subscription still exists. */
+    enum Standing { CURRENT, FENCED, DELETED }
+
+    /**
+     * Saves the checkpoint of the holding with {@code epoch}: one statement in autocommit. Refused (and nothing
+     * written) once a newer holding has taken over or the subscription is deleted; a mark at or below the stored
+     * one changes nothing (checkpoints only move forward) and is CURRENT.
+     */
+    Standing saveCheckpoint(long subscriptionId, long epoch, long lastSeen) {
+        return tx.singleStatement("saving a subscription checkpoint", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("save-checkpoint"))) {
-                ps.setLong(1, lastSeen);
-                ps.setLong(2, subscriptionId);
+                ps.setLong(1, subscriptionId);
+                ps.setLong(2, epoch);
                 ps.setLong(3, lastSeen);
-                return ps.executeUpdate();
+                ps.setLong(4, lastSeen);
+                ps.setLong(5, subscriptionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return !rs.getBoolean(2) ? Standing.DELETED : rs.getBoolean(1) ? Standing.CURRENT : Standing.FENCED;
+                }
             }
         });
+    }
+
+    /** Where the holding with {@code epoch} stands now, without writing anything. */
+    Standing standing(long subscriptionId, long epoch) {
+        return tx.read("checking subscription " + subscriptionId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("verify-holder"))) {
+                ps.setLong(1, subscriptionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Standing.DELETED;
+                    }
+                    long current = rs.getLong(1);
+                    return !rs.wasNull() && current == epoch ? Standing.CURRENT : Standing.FENCED;
+                }
+            }
+        });
+    }
+
+    /** Whether the subscription still exists (a standby server asks, to stop a deleted one). */
+    boolean exists(long subscriptionId) {
+        return standing(subscriptionId, Long.MIN_VALUE) != Standing.DELETED;
     }
 
     void delete(String streamId, String name) {

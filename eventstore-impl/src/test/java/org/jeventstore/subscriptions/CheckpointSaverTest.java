@@ -49,7 +49,7 @@ class CheckpointSaverTest {
             tasks.incrementAndGet();
             executor.execute(r);
         }, "'coalesced'");
-        saver.reset(id, 0);
+        saver.reset(id, rows.takeOver(id).orElseThrow().epoch(), 0);
 
         for (long mark = 1; mark <= 1_000; mark++) {
             saver.request(mark);
@@ -63,17 +63,54 @@ class CheckpointSaverTest {
     @Test
     void a_late_lower_mark_never_moves_the_saved_checkpoint_back() {
         long id = rows.createOrGet("$all", "forward-only", StartFrom.origin());
+        long epoch = rows.takeOver(id).orElseThrow().epoch();
         CheckpointSaver saver = new CheckpointSaver(rows, executor, "'forward-only'");
-        saver.reset(id, 0);
+        saver.reset(id, epoch, 0);
         saver.request(50);
         await().atMost(Duration.ofSeconds(10)).until(() -> saver.saved() == 50);
 
-        // e.g. a previous holding of the lock that saves late, after a newer holder started from its checkpoint
-        CheckpointSaver stale = new CheckpointSaver(rows, executor, "'forward-only' (stale)");
-        stale.reset(id, 0);
-        stale.saveNow(20);
+        // e.g. a save task that was overtaken by a later one of the same holding
+        CheckpointSaver late = new CheckpointSaver(rows, executor, "'forward-only' (late)");
+        late.reset(id, epoch, 0);
+        assertThat(late.saveNow(20)).isEqualTo(SubscriptionRows.Standing.CURRENT);
 
         assertThat(rows.checkpoint(id)).isEqualTo(50);
+    }
+
+    @Test
+    void a_save_of_an_earlier_holding_is_refused_once_a_newer_one_took_over_and_writes_nothing() {
+        long id = rows.createOrGet("$all", "fenced", StartFrom.origin());
+        SubscriptionRows.Holding first = rows.takeOver(id).orElseThrow();
+        CheckpointSaver old = new CheckpointSaver(rows, executor, "'fenced' (old holder)");
+        old.reset(id, first.epoch(), first.checkpoint());
+        old.saveNow(5);
+
+        SubscriptionRows.Holding second = rows.takeOver(id).orElseThrow(); // another server takes over
+        assertThat(second.epoch()).isGreaterThan(first.epoch());
+        assertThat(second.checkpoint()).isEqualTo(5);
+
+        // the old holder acknowledged more while the new one had not: saving it would skip them for the new one
+        assertThat(old.saveNow(9)).isEqualTo(SubscriptionRows.Standing.FENCED);
+        assertThat(old.standing()).isEqualTo(SubscriptionRows.Standing.FENCED);
+        assertThat(rows.checkpoint(id)).isEqualTo(5);
+        old.request(12); // asynchronous saves are refused too: nothing is even tried
+        assertThat(rows.checkpoint(id)).isEqualTo(5);
+
+        CheckpointSaver current = new CheckpointSaver(rows, executor, "'fenced' (new holder)");
+        current.reset(id, second.epoch(), second.checkpoint());
+        assertThat(current.saveNow(7)).isEqualTo(SubscriptionRows.Standing.CURRENT);
+        assertThat(rows.checkpoint(id)).isEqualTo(7);
+    }
+
+    @Test
+    void a_save_after_the_subscription_was_deleted_reports_it() {
+        long id = rows.createOrGet("$all", "gone", StartFrom.origin());
+        CheckpointSaver saver = new CheckpointSaver(rows, executor, "'gone'");
+        saver.reset(id, rows.takeOver(id).orElseThrow().epoch(), 0);
+        rows.delete("$all", "gone");
+
+        assertThat(saver.saveNow(3)).isEqualTo(SubscriptionRows.Standing.DELETED);
+        assertThat(rows.takeOver(id)).isEmpty();
     }
 
     @Test
@@ -82,7 +119,7 @@ class CheckpointSaverTest {
         CheckpointSaver saver = new CheckpointSaver(rows, r -> {
             throw new RejectedExecutionException("shutting down");
         }, "'refused'");
-        saver.reset(id, 0);
+        saver.reset(id, rows.takeOver(id).orElseThrow().epoch(), 0);
 
         saver.request(7);
         assertThat(rows.checkpoint(id)).isZero();

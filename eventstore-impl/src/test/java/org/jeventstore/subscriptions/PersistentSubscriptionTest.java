@@ -126,6 +126,52 @@ class PersistentSubscriptionTest {
     }
 
     @Test
+    void after_close_returns_the_same_name_can_be_subscribed_again_at_once() {
+        PostgresEventStore store = servers.start("a");
+        for (int round = 0; round < 200; round++) {
+            Subscription sub = store.subscribeToAll("again", e -> { }, SubscriptionOptions.defaults());
+            sub.close(); // must have released the name: the next round subscribes without waiting
+            assertThat(sub.state()).isEqualTo(SubscriptionState.STOPPED);
+        }
+    }
+
+    @Test
+    void an_async_handler_keeps_buffer_size_events_in_flight_and_the_checkpoint_is_the_low_water_mark_of_completed()
+            throws Exception {
+        PostgresEventStore store = servers.start("a");
+        store.appendToStream("async", ExpectedVersion.any(), events(6, "x"));
+        Map<Long, java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Long> calls = new CopyOnWriteArrayList<>();
+        store.subscribeToAll("async", org.jeventstore.SubscriptionHandler.async((e, token) -> {
+            calls.add(e.eventNumber());
+            java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            inFlight.put(e.eventNumber(), done);
+            return done;
+        }), SubscriptionOptions.defaults().bufferSize(3).checkpoint(100, Duration.ofMillis(50)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> calls.size() >= 3);
+        assertThat(calls).as("three in flight at once, started in order").containsExactly(1L, 2L, 3L);
+        inFlight.get(3L).complete(null);
+        inFlight.get(2L).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() >= 5); // their room went to 4 and 5
+        assertThat(servers.checkpoint(EventStore.ALL, "async")).as("1 is not done: nothing may be saved").isZero();
+
+        inFlight.get(1L).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> servers.checkpoint(EventStore.ALL, "async") == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.contains(6L)); // 1's room went to 6
+        inFlight.get(4L).completeExceptionally(new IllegalStateException("simulated failure of the remote write"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> calls.stream().filter(n -> n == 4L).count() == 2);
+        inFlight.get(5L).complete(null);
+        inFlight.get(6L).complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> inFlight.get(5L).isDone() && inFlight.get(6L).isDone());
+        assertThat(servers.checkpoint(EventStore.ALL, "async")).as("4 failed: nothing past it").isEqualTo(3);
+
+        inFlight.get(4L).complete(null); // the retry's stage
+        await().atMost(Duration.ofSeconds(10)).until(() -> servers.checkpoint(EventStore.ALL, "async") == 6);
+        assertThat(calls).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 4L);
+    }
+
+    @Test
     void a_failing_handler_is_retried_and_the_subscription_never_moves_past_the_event() {
         PostgresEventStore store = servers.start("a");
         store.appendToStream("f", ExpectedVersion.any(), events(5, "x"));

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jeventstore.EventSubscription;
+import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
 
 /**
@@ -60,6 +61,21 @@ public class SubscriberBeans {
 
         public List<Invoice> invoices() {
             return invoices;
+        }
+    }
+
+    @ApplicationScoped
+    public static class Fenced {
+        final List<FencingToken> tokens = new CopyOnWriteArrayList<>();
+
+        // the token of the delivery, for fencing writes to a database of the observer's own
+        void on(@Observes @EventSubscription(name = "it-fenced", stream = "fenced-stream") RecordedEvent event,
+                FencingToken token) {
+            tokens.add(token);
+        }
+
+        public List<FencingToken> tokens() {
+            return tokens;
         }
     }
 

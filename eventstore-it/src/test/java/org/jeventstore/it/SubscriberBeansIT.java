@@ -16,6 +16,7 @@ import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jeventstore.EventData;
 import org.jeventstore.EventStore;
 import org.jeventstore.ExpectedVersion;
+import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.Subscription;
 import org.jeventstore.cdi.EventStoreRuntime;
@@ -32,7 +33,7 @@ class SubscriberBeansIT {
         return Deployments.earWith(new StringAsset("eventstore.subscription.it-disabled.enabled=false\n"),
                 SubscriberBeansIT.class, SubscriberBeans.class, SubscriberBeans.Billing.class,
                 SubscriberBeans.Flaky.class, SubscriberBeans.Typed.class, SubscriberBeans.Invoice.class,
-                SubscriberBeans.Disabled.class, AppendingBean.class);
+                SubscriberBeans.Disabled.class, SubscriberBeans.Fenced.class, AppendingBean.class);
     }
 
     @Inject
@@ -54,7 +55,23 @@ class SubscriberBeansIT {
     SubscriberBeans.Disabled disabled;
 
     @Inject
+    SubscriberBeans.Fenced fenced;
+
+    @Inject
     EventStoreRuntime runtime;
+
+    @Test
+    @Timeout(90)
+    void an_observer_may_take_the_fencing_token_of_its_delivery() {
+        store.appendToStream("fenced-stream", ExpectedVersion.any(),
+                List.of(EventData.of("fenced", Map.of("n", 1)), EventData.of("fenced", Map.of("n", 2))));
+        await().atMost(Duration.ofSeconds(60)).until(() -> fenced.tokens().size() >= 2);
+        FencingToken first = fenced.tokens().get(0);
+        assertEquals("it-fenced", first.subscriptionName());
+        assertEquals("fenced-stream", first.streamId());
+        assertTrue(first.epoch() >= 1, first.toString());
+        assertEquals(first, fenced.tokens().get(1)); // one holding of the lock
+    }
 
     @Test
     @Timeout(90)

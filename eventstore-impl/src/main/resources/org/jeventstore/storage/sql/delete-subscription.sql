@@ -1,1 +1,7 @@
-DELETE FROM ${schema}.subscriptions WHERE stream_uuid = ? AND subscription_name = ?
+-- Deletes the subscription's row and its fencing epoch. Servers still running it find it gone (when they save
+-- a checkpoint, verify their holding, or retry its lock) and stop it. Parameters: stream id, name.
+WITH deleted AS (
+  DELETE FROM ${schema}.subscriptions WHERE stream_uuid = ? AND subscription_name = ?
+  RETURNING subscription_id
+)
+DELETE FROM ${schema}.jes_subscription_holders h USING deleted WHERE h.subscription_id = deleted.subscription_id

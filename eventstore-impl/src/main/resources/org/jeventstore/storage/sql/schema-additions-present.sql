@@ -1,3 +1,5 @@
 -- Whether jeventstore's own tables are in the schema. Parameter: the quoted schema.
-SELECT to_regclass(q || '.jes_unlinked') IS NOT NULL AND to_regclass(q || '.jes_set_aside') IS NOT NULL
-FROM (SELECT ?::text AS q) s
+SELECT to_regclass(s.name || '.jes_unlinked') IS NOT NULL
+   AND to_regclass(s.name || '.jes_set_aside') IS NOT NULL
+   AND to_regclass(s.name || '.jes_subscription_holders') IS NOT NULL
+FROM (SELECT ?::text AS name) s

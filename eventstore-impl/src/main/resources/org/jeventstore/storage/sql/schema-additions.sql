@@ -51,3 +51,15 @@ BEGIN
   RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
+
+-- Fencing of persistent subscriptions: the epoch of the current holding of each subscription, advanced by every
+-- server that takes the subscription's advisory lock (take-over-subscription.sql). A checkpoint save carries its
+-- holder's epoch and is refused once a newer holder has taken over (save-checkpoint.sql), so a server whose lock
+-- session died while its handler ran can never save over the newer holder's progress. A table of its own, not a
+-- column of subscriptions, so that Elixir's statements and its TRUNCATE of subscriptions never see it (hence no
+-- foreign key either: a row left behind by Elixir's delete only keeps counting up).
+CREATE TABLE IF NOT EXISTS ${schema}.jes_subscription_holders (
+  subscription_id bigint PRIMARY KEY,
+  epoch bigint NOT NULL,
+  taken_at timestamptz NOT NULL DEFAULT now()
+);
