@@ -1,6 +1,8 @@
 package org.jeventstore.bench;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -45,6 +47,7 @@ final class AxonBaseline implements AutoCloseable {
 
     private final DataSource pool;
     private final String schema;
+    private final EventSchema tables;
     private final JdbcTransactions transactions;
     private final JdbcEventStorageEngine engine;
 
@@ -58,15 +61,16 @@ final class AxonBaseline implements AutoCloseable {
         }
         this.transactions = new JdbcTransactions(pool);
         JacksonSerializer serializer = JacksonSerializer.defaultSerializer();
+        this.tables = EventSchema.builder()
+                .eventTable(schema + ".domain_event_entry")
+                .snapshotTable(schema + ".snapshot_event_entry")
+                .build();
         this.engine = JdbcEventStorageEngine.builder()
                 .connectionProvider(transactions)
                 .transactionManager(transactions)
                 .eventSerializer(serializer)
                 .snapshotSerializer(serializer)
-                .schema(EventSchema.builder()
-                        .eventTable(schema + ".domain_event_entry")
-                        .snapshotTable(schema + ".snapshot_event_entry")
-                        .build())
+                .schema(tables)
                 .batchSize(BATCH)
                 .build();
         engine.createSchema(PostgresEventTableFactory.INSTANCE);
@@ -98,6 +102,27 @@ final class AxonBaseline implements AutoCloseable {
         }
         engine.appendEvents(events);
         return events.size();
+    }
+
+    /**
+     * Checks what a write trial counted against what is in the table: {@code events} rows under aggregates whose
+     * id starts with {@code prefix}, written by {@code appends} transactions (each append's rows share their
+     * {@code xmin}): so every counted event was committed, and each append in exactly one transaction.
+     */
+    void verifyCommitted(String prefix, long appends, long events) throws SQLException {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*), count(DISTINCT xmin::text) FROM " + tables.domainEventTable()
+                        + " WHERE starts_with(" + tables.aggregateIdentifierColumn() + ", ?)")) {
+            ps.setString(1, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) != events || rs.getLong(2) != appends) {
+                    throw new IllegalStateException("Axon's table holds " + rs.getLong(1) + " events from "
+                            + rs.getLong(2) + " transactions under " + prefix + " where " + events
+                            + " events in " + appends + " appends were counted");
+                }
+            }
+        }
     }
 
     /** Reads every event of one aggregate, deserializing each payload and its metadata; returns how many. */

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -147,18 +148,24 @@ final class Workloads {
         /**
          * Axon's trial: each append is one {@code appendEvents} of the engine (one JDBC transaction, committed
          * before it returns), to a new aggregate per append or to the writer's aggregate with the next sequence
-         * numbers.
+         * numbers. After the clock stops, the table is checked to hold every counted event, one transaction per
+         * append.
          */
         private Trial axonTrial(AtomicInteger runs) {
             return trial(AXON, seconds -> {
                 String prefix = id + "-a" + runs.incrementAndGet() + "-";
                 long[] next = new long[writers];
-                return Map.of(EVENTS_PER_S, throughput(writers, seconds, (w, seq) -> {
+                long[] appends = new long[writers];
+                double rate = throughput(writers, seconds, (w, seq) -> {
                     String aggregate = prefix + w + (newStreams ? "-" + seq : "");
                     long first = newStreams ? 0 : next[w];
                     next[w] = first + axon.append(aggregate, first, axonEvents);
+                    appends[w]++;
                     return perAppend;
-                }));
+                });
+                long total = Arrays.stream(appends).sum();
+                axon.verifyCommitted(prefix, total, total * perAppend);
+                return Map.of(EVENTS_PER_S, rate);
             });
         }
 
