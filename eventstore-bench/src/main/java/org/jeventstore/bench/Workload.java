@@ -39,6 +39,8 @@ public abstract class Workload implements AutoCloseable {
     public static final String JDBC = "jdbc";
     public static final String JDBC_NOTIFY = "jdbc+notify";
     public static final String JDBC_RAW = "jdbc raw";
+    /** Axon Framework 4's JDBC event storage engine (see {@link AxonBaseline}). */
+    public static final String AXON = "axon";
 
     public static final String EVENTS_PER_S = "events/s";
     /** W1-W3: events committed per second (for the store, {@link #EVENTS_PER_S} counts only what reached $all). */

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,16 +45,22 @@ final class Workloads {
                 new Appends("W1", "one event per append, one writer, new streams", 1, 1, true,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY, 1.0),
                         Goal.info(Workload.EVENTS_PER_S, Workload.JDBC),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC_NOTIFY)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.AXON),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC_NOTIFY),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON)),
                 new Appends("W2", "100-event appends to one stream", 1, 100, false,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.7),
                         Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.AXON),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON)),
                 new Appends("W3", "8 concurrent writers, 10 events per append, own streams", 8, 10, false,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.5),
                         Goal.below(Workload.OLDEST_P99_MS, Workload.STORE, 50),
                         Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.AXON),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON)),
                 new StreamRead(),
                 new AllRead(),
                 new CatchUp(),
@@ -62,10 +69,11 @@ final class Workloads {
                 new FsyncBound());
     }
 
-    /** Base for workloads on one store schema and one baseline table. */
+    /** Base for workloads on one store schema and one baseline table (and, for W1-W5, Axon's tables). */
     abstract static class OnStoreAndTable extends Workload {
         PostgresEventStore store;
         Baselines.Table table;
+        AxonBaseline axon;
 
         OnStoreAndTable(String id, String title) {
             super(id, title);
@@ -77,6 +85,11 @@ final class Workloads {
             table = new Baselines.Table(bench.pool(), schema + "_jdbc");
         }
 
+        /** Axon's engine on its own tables in schema {@code bench_wN_axon}, on the same pool. */
+        void openAxon(Bench bench) throws Exception {
+            axon = new AxonBaseline(bench.pool(), "bench_" + id.toLowerCase() + "_axon");
+        }
+
         @Override
         public void close() throws Exception {
             if (store != null) {
@@ -85,6 +98,9 @@ final class Workloads {
             }
             if (table != null) {
                 table.close();
+            }
+            if (axon != null) {
+                axon.close();
             }
         }
     }
@@ -99,6 +115,7 @@ final class Workloads {
         private final boolean newStreams;
         private final List<Goal> goals;
         private final List<EventData> events;
+        private final List<Map.Entry<Payload, Map<String, Object>>> axonEvents;
 
         Appends(String id, String title, int writers, int perAppend, boolean newStreams, Goal... goals) {
             super(id, title);
@@ -107,6 +124,7 @@ final class Workloads {
             this.newStreams = newStreams;
             this.goals = List.of(goals);
             this.events = Payload.batch(0, perAppend);
+            this.axonEvents = AxonBaseline.contents(perAppend);
         }
 
         /** The same workload on a store in COMMITTED mode (appends return at their commit). */
@@ -115,6 +133,7 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            openAxon(bench);
             committed = bench.store("bench_" + id.toLowerCase() + "_committed",
                     LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
             AtomicInteger runs = new AtomicInteger();
@@ -122,7 +141,32 @@ final class Workloads {
                     storeTrial(STORE, store, runs),
                     storeTrial(STORE_COMMITTED, committed, runs),
                     jdbcTrial(JDBC, false, runs),
-                    jdbcTrial(JDBC_NOTIFY, true, runs));
+                    jdbcTrial(JDBC_NOTIFY, true, runs),
+                    axonTrial(runs));
+        }
+
+        /**
+         * Axon's trial: each append is one {@code appendEvents} of the engine (one JDBC transaction, committed
+         * before it returns), to a new aggregate per append or to the writer's aggregate with the next sequence
+         * numbers. After the clock stops, the table is checked to hold every counted event, one transaction per
+         * append.
+         */
+        private Trial axonTrial(AtomicInteger runs) {
+            return trial(AXON, seconds -> {
+                String prefix = id + "-a" + runs.incrementAndGet() + "-";
+                long[] next = new long[writers];
+                long[] appends = new long[writers];
+                double rate = throughput(writers, seconds, (w, seq) -> {
+                    String aggregate = prefix + w + (newStreams ? "-" + seq : "");
+                    long first = newStreams ? 0 : next[w];
+                    next[w] = first + axon.append(aggregate, first, axonEvents);
+                    appends[w]++;
+                    return perAppend;
+                });
+                long total = Arrays.stream(appends).sum();
+                axon.verifyCommitted(prefix, total, total * perAppend);
+                return Map.of(EVENTS_PER_S, rate);
+            });
         }
 
         /**
@@ -208,15 +252,18 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            openAxon(bench);
             List<EventData> batch = Payload.batch(0, 1_000);
+            var axonBatch = AxonBaseline.contents(batch.size());
             try (Baselines.Table.Writer writer = table.writer(false)) {
                 for (int v = 0; v < EVENTS; v += batch.size()) {
                     store.appendToStream(STREAM, ExpectedVersion.any(), batch);
                     writer.append(STREAM, v + 1, batch);
+                    axon.append(STREAM, v, axonBatch);
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name(), table.schema());
+            bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
             return List.of(
                     trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
                         int total = 0;
@@ -233,12 +280,15 @@ final class Workloads {
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, false))))));
+                            (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, false))))),
+                    trial(AXON, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM))))));
         }
 
         @Override
         public List<Goal> goals() {
-            return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW));
+            return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
+                    Goal.info(EVENTS_PER_S, AXON));
         }
     }
 
@@ -260,18 +310,21 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            openAxon(bench);
             List<EventData> batch = Payload.batch(0, 1_000);
+            var axonBatch = AxonBaseline.contents(batch.size());
             try (Baselines.Table.Writer writer = table.writer(false)) {
                 for (int s = 0; s < EVENTS / batch.size(); s++) {
                     store.appendToStream("w5-" + s, ExpectedVersion.noStream(), batch);
                     writer.append("w5-" + s, 1, batch);
+                    axon.append("w5-" + s, 0, axonBatch);
                     if (s % 20 == 19) {
                         bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
                     }
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name(), table.schema());
+            bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
             return List.of(
                     trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
                         try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
@@ -282,6 +335,8 @@ final class Workloads {
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, false))))),
+                    trial(AXON, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, axon.readAll())))),
                     trial(STORE + " heap", seconds -> heapWhileReading()));
         }
 
@@ -309,7 +364,7 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
-                    Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
+                    Goal.info(EVENTS_PER_S, AXON), Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
         }
     }
 

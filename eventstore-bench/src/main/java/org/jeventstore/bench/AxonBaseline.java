@@ -1,0 +1,282 @@
+package org.jeventstore.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.common.jdbc.ConnectionWrapperFactory;
+import org.axonframework.common.transaction.Transaction;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventhandling.GenericDomainEventMessage;
+import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.eventsourcing.eventstore.DomainEventStream;
+import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
+import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+import org.axonframework.eventsourcing.eventstore.jdbc.PostgresEventTableFactory;
+import org.axonframework.serialization.json.JacksonSerializer;
+
+/**
+ * Axon Framework 4's JDBC event storage engine on the same PostgreSQL and the same pool, set up as a Java team
+ * without Spring would: {@link JdbcEventStorageEngine#builder()}, its PostgreSQL tables ({@code bytea} payloads,
+ * {@code BIGSERIAL} global index) created by {@link PostgresEventTableFactory} in a schema of its own, Jackson for
+ * events and snapshots, and a {@link TransactionManager} that runs each unit of the engine's work (an append, a
+ * page of a read) in one JDBC transaction on one pooled connection, committed once: an append has returned when
+ * its events are committed, as the store's have.
+ *
+ * <p>Events are {@link GenericDomainEventMessage}s of an aggregate ({@code type} "Order", aggregate id = the
+ * stream, sequence numbers 0, 1, 2, ... as an aggregate numbers its events), with the payload and metadata of
+ * {@link Payload}. The engine's unique (aggregate id, sequence number) key is its optimistic concurrency check.
+ */
+final class AxonBaseline implements AutoCloseable {
+
+    static final String AGGREGATE_TYPE = "Order";
+    /**
+     * Rows per query when reading, the same page as the store's and the JDBC baseline's reads (Axon's default
+     * is 100, which would cost it ten times the round trips).
+     */
+    static final int BATCH = 1_000;
+
+    private final DataSource pool;
+    private final String schema;
+    private final EventSchema tables;
+    private final JdbcTransactions transactions;
+    private final JdbcEventStorageEngine engine;
+
+    /** Creates (after dropping any leftover) schema {@code schema} with Axon's event and snapshot tables. */
+    AxonBaseline(DataSource pool, String schema) throws SQLException {
+        this.pool = pool;
+        this.schema = schema;
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        this.transactions = new JdbcTransactions(pool);
+        JacksonSerializer serializer = JacksonSerializer.defaultSerializer();
+        this.tables = EventSchema.builder()
+                .eventTable(schema + ".domain_event_entry")
+                .snapshotTable(schema + ".snapshot_event_entry")
+                .build();
+        this.engine = JdbcEventStorageEngine.builder()
+                .connectionProvider(transactions)
+                .transactionManager(transactions)
+                .eventSerializer(serializer)
+                .snapshotSerializer(serializer)
+                .schema(tables)
+                .batchSize(BATCH)
+                .build();
+        engine.createSchema(PostgresEventTableFactory.INSTANCE);
+    }
+
+    String schema() {
+        return schema;
+    }
+
+    /** The payloads and metadata of an append of {@code size} events, built once per workload as the store's are. */
+    static List<Map.Entry<Payload, Map<String, Object>>> contents(int size) {
+        List<Map.Entry<Payload, Map<String, Object>>> contents = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            contents.add(Map.entry(Payload.of(i), Payload.metadata(i)));
+        }
+        return List.copyOf(contents);
+    }
+
+    /**
+     * Appends {@code contents} to aggregate {@code aggregateId} as sequence numbers {@code firstSequence, ...};
+     * returns once they are committed. Returns the number of events appended.
+     */
+    int append(String aggregateId, long firstSequence, List<Map.Entry<Payload, Map<String, Object>>> contents) {
+        List<DomainEventMessage<Payload>> events = new ArrayList<>(contents.size());
+        long sequence = firstSequence;
+        for (Map.Entry<Payload, Map<String, Object>> c : contents) {
+            events.add(new GenericDomainEventMessage<>(AGGREGATE_TYPE, aggregateId, sequence++, c.getKey(),
+                    c.getValue()));
+        }
+        engine.appendEvents(events);
+        return events.size();
+    }
+
+    /**
+     * Checks what a write trial counted against what is in the table: {@code events} rows under aggregates whose
+     * id starts with {@code prefix}, written by {@code appends} transactions (each append's rows share their
+     * {@code xmin}): so every counted event was committed, and each append in exactly one transaction.
+     */
+    void verifyCommitted(String prefix, long appends, long events) throws SQLException {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*), count(DISTINCT xmin::text) FROM " + tables.domainEventTable()
+                        + " WHERE starts_with(" + tables.aggregateIdentifierColumn() + ", ?)")) {
+            ps.setString(1, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) != events || rs.getLong(2) != appends) {
+                    throw new IllegalStateException("Axon's table holds " + rs.getLong(1) + " events from "
+                            + rs.getLong(2) + " transactions under " + prefix + " where " + events
+                            + " events in " + appends + " appends were counted");
+                }
+            }
+        }
+    }
+
+    /** Reads every event of one aggregate, deserializing each payload and its metadata; returns how many. */
+    int readAggregate(String aggregateId) {
+        DomainEventStream stream = engine.readEvents(aggregateId);
+        List<Object> last = new ArrayList<>(1);
+        int n = 0;
+        while (stream.hasNext()) {
+            DomainEventMessage<?> e = stream.next();
+            touch(e.getPayload(), e.getMetaData(), last);
+            n++;
+        }
+        Workload.consume(last);
+        return n;
+    }
+
+    /**
+     * Reads the whole log from its start with a tracking token, as an event processor does (without waiting for
+     * more at the end), deserializing each payload and its metadata; returns how many.
+     */
+    int readAll() {
+        List<Object> last = new ArrayList<>(1);
+        int n = 0;
+        try (Stream<? extends TrackedEventMessage<?>> all = engine.readEvents(null, false)) {
+            Iterator<? extends TrackedEventMessage<?>> it = all.iterator();
+            while (it.hasNext()) {
+                TrackedEventMessage<?> e = it.next();
+                touch(e.getPayload(), e.getMetaData(), last);
+                n++;
+            }
+        }
+        Workload.consume(last);
+        return n;
+    }
+
+    /** Keeps the deserialized payload reachable; a payload of the wrong class would be a broken comparison. */
+    private static void touch(Object payload, Map<String, ?> metadata, List<Object> last) {
+        if (!(payload instanceof Payload) || metadata.isEmpty()) {
+            throw new IllegalStateException("Axon read back " + payload + " with metadata " + metadata
+                    + " where a " + Payload.class.getSimpleName() + " with metadata was appended");
+        }
+        last.clear();
+        last.add(payload);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+
+    /**
+     * What Spring's {@code DataSourceTransactionManager} with Axon's {@code SpringDataSourceConnectionProvider}
+     * does, without Spring: a transaction takes a pooled connection, turns autocommit off and binds it to the
+     * thread; every {@code getConnection()} of the engine inside it gets that connection (the engine's
+     * {@code close()} of it is a no-op), and commit or rollback ends it and returns the connection to the pool.
+     * A transaction started inside another joins it (the outer one commits). Outside a transaction the engine
+     * gets a plain pooled connection in autocommit.
+     */
+    static final class JdbcTransactions implements TransactionManager, ConnectionProvider {
+        private static final Transaction JOINED = new Transaction() {
+            @Override
+            public void commit() {
+            }
+
+            @Override
+            public void rollback() {
+            }
+        };
+
+        private final DataSource pool;
+        private final ThreadLocal<Connection> current = new ThreadLocal<>();
+
+        JdbcTransactions(DataSource pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public Transaction startTransaction() {
+            if (current.get() != null) {
+                return JOINED;
+            }
+            Connection connection;
+            try {
+                connection = pool.getConnection();
+            } catch (SQLException e) {
+                throw new IllegalStateException("no connection for an Axon transaction", e);
+            }
+            try {
+                connection.setAutoCommit(false);
+            } catch (SQLException e) {
+                close(connection);
+                throw new IllegalStateException("could not begin an Axon transaction", e);
+            }
+            current.set(connection);
+            return new Transaction() {
+                @Override
+                public void commit() {
+                    try {
+                        connection.commit();
+                    } catch (SQLException e) {
+                        rollbackQuietly(connection, e);
+                        throw new IllegalStateException("the Axon transaction did not commit", e);
+                    } finally {
+                        end(connection);
+                    }
+                }
+
+                @Override
+                public void rollback() {
+                    try {
+                        connection.rollback();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException("the Axon transaction did not roll back", e);
+                    } finally {
+                        end(connection);
+                    }
+                }
+            };
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection bound = current.get();
+            if (bound == null) {
+                return pool.getConnection();
+            }
+            return ConnectionWrapperFactory.wrap(bound, new ConnectionWrapperFactory.NoOpCloseHandler());
+        }
+
+        /**
+         * Unbinds and returns the connection to the pool; HikariCP restores autocommit and rolls back what a
+         * failed commit left open, and evicts a connection whose failure says it is broken.
+         */
+        private void end(Connection connection) {
+            current.remove();
+            close(connection);
+        }
+
+        private static void rollbackQuietly(Connection connection, SQLException cause) {
+            try {
+                connection.rollback();
+            } catch (SQLException e) {
+                cause.addSuppressed(e);
+            }
+        }
+
+        private static void close(Connection connection) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // the pool has already dropped it; nothing of this transaction is left to undo
+            }
+        }
+    }
+}
