@@ -65,6 +65,22 @@ public class SubscriberBeans {
     }
 
     @ApplicationScoped
+    public static class Deferring {
+        final java.util.Map<Long, java.util.concurrent.CompletableFuture<Void>> acks =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        // acknowledges later, as a projection writing to a remote system would
+        void on(@Observes @EventSubscription(name = "it-deferred", stream = "deferred-stream") RecordedEvent event,
+                org.jeventstore.Acknowledgement ack) {
+            acks.put(event.eventNumber(), ack.later());
+        }
+
+        public java.util.Map<Long, java.util.concurrent.CompletableFuture<Void>> acks() {
+            return acks;
+        }
+    }
+
+    @ApplicationScoped
     public static class Fenced {
         final List<FencingToken> tokens = new CopyOnWriteArrayList<>();
 

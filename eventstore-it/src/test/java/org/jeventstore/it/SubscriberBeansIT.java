@@ -58,6 +58,9 @@ class SubscriberBeansIT {
     SubscriberBeans.Fenced fenced;
 
     @Inject
+    SubscriberBeans.Deferring deferring;
+
+    @Inject
     EventStoreRuntime runtime;
 
     @Test
@@ -71,6 +74,31 @@ class SubscriberBeansIT {
         assertEquals("fenced-stream", first.streamId());
         assertTrue(first.epoch() >= 1, first.toString());
         assertEquals(first, fenced.tokens().get(1)); // one holding of the lock
+    }
+
+    @Test
+    @Timeout(90)
+    void an_observer_may_acknowledge_later_and_the_checkpoint_waits_for_it() throws Exception {
+        store.appendToStream("deferred-stream", ExpectedVersion.any(), List.of(EventData.of("deferred", Map.of("n", 1))));
+        await().atMost(Duration.ofSeconds(60)).until(() -> deferring.acks().containsKey(1L));
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                .until(() -> checkpointOf("it-deferred") <= 0);
+        deferring.acks().get(1L).complete(null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> checkpointOf("it-deferred") == 1);
+    }
+
+    /** The saved checkpoint of an @EventSubscription on {@code deferred-stream}; -1 while it has no row. */
+    private long checkpointOf(String name) throws Exception {
+        javax.sql.DataSource ds = (javax.sql.DataSource) new javax.naming.InitialContext()
+                .lookup(runtime.config().dataSource());
+        try (java.sql.Connection c = ds.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM "
+                     + runtime.config().settings().schema().quoted() + ".subscriptions WHERE subscription_name = ?")) {
+            ps.setString(1, name);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
     }
 
     @Test
