@@ -84,7 +84,7 @@ class DeferredAcknowledgementTest {
             seen.add(ack);
             calls.add(event.eventNumber());
             acks.put(event.eventNumber(), ack.later());
-        }), SubscriptionOptions.defaults().bufferSize(2).checkpoint(1, Duration.ofMillis(50)));
+        }), SubscriptionOptions.defaults().bufferSize(2).checkpoint(100, Duration.ofMillis(50)));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> calls.size() >= 2);
         assertThat(calls).as("two in flight at once").containsExactly(1L, 2L);
