@@ -33,7 +33,9 @@ import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.Subscription;
 import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.TransactionContext;
 
@@ -91,6 +93,7 @@ public class EventStoreRuntime {
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
         store = PostgresEventStore.builder(dataSource)
                 .settings(settings.settings().withAutoMigrate(false))
+                .serializer(serializer())
                 .transactionContext(new JtaContext())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
@@ -107,6 +110,24 @@ public class EventStoreRuntime {
         annotated = AnnotatedSubscriptions.start(subscriptionExtension, config, beanManager, store);
         LOG.info(() -> "JES0002I event store started: schema " + settings.settings().schema() + ", datasource "
                 + settings.dataSource() + ", listener datasource " + settings.listenDataSource());
+    }
+
+    /**
+     * Stored type names bind only to the payload classes of {@code @EventSubscription} observers, the classes this
+     * server writes, and classes in the packages of {@code eventstore.serialization.allowed-packages}
+     * (comma-separated; none by default).
+     */
+    private JsonbEventSerializer serializer() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        String packages = config.getOptionalValue("eventstore.serialization.allowed-packages", String.class)
+                .orElse("");
+        try {
+            serializer.allowPackages(List.of(packages.split(",")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("eventstore.serialization.allowed-packages: " + e.getMessage());
+        }
+        subscriptionExtension.declarations().values().forEach(d -> d.payloadTypes().forEach(serializer::register));
+        return serializer;
     }
 
     /** Background loops (listener, subscription workers) as long-running managed tasks. */
@@ -126,6 +147,13 @@ public class EventStoreRuntime {
     EventStore eventStore() {
         start();
         return store;
+    }
+
+    /** The store's operations view (readiness, backlog, servers, subscriptions) for consoles and checks. */
+    @Produces
+    EventStoreOperations operations() {
+        start();
+        return store.operations();
     }
 
     /** Creates the schema when missing and configured to; logs and retries at the next reconnect otherwise. */

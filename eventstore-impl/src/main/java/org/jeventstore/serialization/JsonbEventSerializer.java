@@ -11,12 +11,18 @@ import org.jeventstore.SerializationException;
 /**
  * JSON-B serialization. A type name is the class's {@link EventType} value or its fully qualified name. Reading
  * resolves a type name to a class registered here (every class this instance has written is registered), or, for
- * a class name, a class the reading thread's class loader can load; otherwise data stays a plain JSON value.
+ * a class name in a package allowed with {@link #allowPackages}, a class the reading thread's class loader can
+ * load; otherwise data stays a plain JSON value.
+ *
+ * <p>Type names are data: whoever can append chooses them. Loading and binding any class a name asks for would
+ * let a writer pick which class every reading server initializes and fills, so no class outside the registered
+ * ones and the allowed packages is ever loaded by name.
  */
 public final class JsonbEventSerializer implements EventSerializer {
 
     private final Jsonb jsonb;
     private final Map<String, Class<?>> types = new ConcurrentHashMap<>();
+    private volatile java.util.List<String> allowedPackages = java.util.List.of();
     /**
      * Type names a class loader could not resolve, per loader: in an EAR one module's loader may miss a class
      * another module's sees, so a miss is only remembered for the loader that missed.
@@ -36,6 +42,36 @@ public final class JsonbEventSerializer implements EventSerializer {
     public JsonbEventSerializer register(Class<?> type) {
         types.put(nameOf(type), type);
         return this;
+    }
+
+    /**
+     * Lets a stored class name in one of these packages (or their subpackages) be loaded by name, for classes an
+     * application reads before this server has written or registered them. None by default.
+     */
+    public JsonbEventSerializer allowPackages(java.util.Collection<String> packages) {
+        java.util.List<String> prefixes = new java.util.ArrayList<>();
+        for (String p : packages) {
+            String trimmed = p.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            if (!trimmed.matches("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}.]*")
+                    || trimmed.endsWith(".")) {
+                throw new IllegalArgumentException("not a Java package name: '" + p + "'");
+            }
+            prefixes.add(trimmed + ".");
+        }
+        allowedPackages = java.util.List.copyOf(prefixes);
+        return this;
+    }
+
+    private boolean loadableByName(String typeName) {
+        for (String prefix : allowedPackages) {
+            if (typeName.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String nameOf(Class<?> type) {
@@ -101,6 +137,9 @@ public final class JsonbEventSerializer implements EventSerializer {
         Class<?> known = types.get(typeName);
         if (known != null) {
             return known;
+        }
+        if (!loadableByName(typeName)) {
+            return null;
         }
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         ClassLoader loader = context != null ? context : getClass().getClassLoader();

@@ -42,6 +42,7 @@ final class AdvisoryLocks implements AutoCloseable {
     private long lastValidated;
     private boolean closed;
     private int servers;
+    private volatile int sessionPid;
     private long serversCheckedAt;
 
     AdvisoryLocks(DataSource dataSource, Sql sql) {
@@ -99,6 +100,11 @@ final class AdvisoryLocks implements AutoCloseable {
         return true;
     }
 
+    /** The backend of the lock session (how other views tell this server's locks); 0 before the first. */
+    int sessionPid() {
+        return sessionPid;
+    }
+
     /** How many servers of this store are up (their lock sessions); 1 or more while this one is connected. */
     synchronized int servers() {
         if (connection == null) {
@@ -153,6 +159,7 @@ final class AdvisoryLocks implements AutoCloseable {
                 LOG.log(Level.FINE, "closing the lock connection failed", e);
             }
             connection = null;
+            sessionPid = 0;
         }
     }
 
@@ -199,6 +206,11 @@ final class AdvisoryLocks implements AutoCloseable {
             try (PreparedStatement ps = c.prepareStatement(sql.get("announce-server"))) {
                 ps.setInt(1, namespace);
                 ps.executeQuery().close();
+                try (PreparedStatement pid = c.prepareStatement("SELECT pg_backend_pid()");
+                     ResultSet rs = pid.executeQuery()) {
+                    rs.next();
+                    sessionPid = rs.getInt(1);
+                }
             } catch (SQLException e) {
                 c.close();
                 throw e;
@@ -221,5 +233,6 @@ final class AdvisoryLocks implements AutoCloseable {
             }
         }
         connection = null;
+        sessionPid = 0;
     }
 }
