@@ -4,10 +4,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
-import org.jeventstore.cdi.EventStoreRuntime;
+import org.jeventstore.operations.EventStoreOperations;
 
 /** Live unless the notification listener has been reconnecting for longer than the configured limit. */
 @Liveness
@@ -15,19 +16,22 @@ import org.jeventstore.cdi.EventStoreRuntime;
 public class LivenessCheck implements HealthCheck {
 
     @Inject
-    EventStoreRuntime runtime;
+    EventStoreOperations operations;
+
+    @Inject
+    @ConfigProperty(name = "eventstore.listener.down-limit-ms", defaultValue = "60000")
+    long limitMs;
 
     @Override
     public HealthCheckResponse call() {
-        Instant since = runtime.listenerDownSince();
-        Duration limit = runtime.listenerDownLimit();
+        Instant since = operations.listenerDownSince();
         var builder = HealthCheckResponse.named("eventstore-listener")
                 .withData("connected", since == null);
         if (since == null) {
             return builder.up().build();
         }
         Duration down = Duration.between(since, Instant.now());
-        builder.withData("disconnectedForMs", down.toMillis()).withData("limitMs", limit.toMillis());
-        return down.compareTo(limit) > 0 ? builder.down().build() : builder.up().build();
+        builder.withData("disconnectedForMs", down.toMillis()).withData("limitMs", limitMs);
+        return down.toMillis() > limitMs ? builder.down().build() : builder.up().build();
     }
 }
