@@ -59,6 +59,13 @@ class DatabaseOutageHealthIT {
         // anyone may call the probe: no driver message, address or DataSource name
         assertThat(down).doesNotContain("jdbc/").doesNotContain(Integer.toString(databasePort))
                 .doesNotContain("Connection").doesNotContain("refused");
+        // an append meanwhile is a 503 that says what failed, not what PostgreSQL or the driver said
+        Http.Response refused = new Http(server.url("")).post("/api/streams/outage-0", DevUsers.WRITER.basicAuth(),
+                "[{\"eventType\":\"t\",\"data\":{\"a\":1}}]");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body()).contains("the database is unavailable").contains("reference")
+                .doesNotContain("jdbc/").doesNotContain(Integer.toString(databasePort)).doesNotContain("Connection")
+                .doesNotContain("SQLSTATE").doesNotContain("refused");
         // liveness stays UP: a short outage is not a reason to restart the server
         assertThat(server.status("/health/live")).isEqualTo(200);
 
