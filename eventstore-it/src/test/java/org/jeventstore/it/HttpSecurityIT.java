@@ -142,6 +142,14 @@ class HttpSecurityIT {
     }
 
     @Test
+    void the_openapi_document_is_open_and_explains_expected_versions_and_event_ids() {
+        Http.Response r = http.get("/openapi", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("/streams/{streamId}").contains("expectedVersion").contains("no_stream")
+                .contains("WrongExpectedVersionException").contains("DuplicateEventException");
+    }
+
+    @Test
     void health_probes_answer_anonymous_callers_and_name_nothing_internal() {
         for (String path : new String[] {"/health", "/health/ready", "/health/live"}) {
             Http.Response r = http.get(path, null);
