@@ -145,7 +145,16 @@
       el('td', { text: s.head }), el('td', { text: s.lagEvents }),
       el('td', { text: s.lagMillis ? (s.lagMillis / 1000).toFixed(1) + ' s' : '0' }),
       el('td', { text: s.holderPid ? 'session ' + s.holderPid : 'none' }), el('td', { text: s.localState || '–' }),
-      isAdmin() ? el('td', {}, el('button', { class: 'danger admin-action', onclick: async () => {
+      isAdmin() ? el('td', {}, el('button', { class: 'admin-action reset', onclick: async () => {
+        const to = prompt('Reset "' + s.name + '" to position (the last event it counts as handled; 0 = from the start):', '0');
+        if (to === null || !/^[0-9]+$/.test(to.trim())) return;
+        if (!confirm('Reset subscription "' + s.name + '" on "' + s.streamId + '" to ' + to.trim() + '?')) return;
+        try {
+          await api('admin/subscriptions/reset?stream=' + enc(s.streamId) + '&name=' + enc(s.name) + '&position=' + to.trim(), { method: 'POST' });
+          flash('subscription ' + s.name + ' reset to ' + to.trim());
+          route();
+        } catch (e) { flash(e.message, true); }
+      } }, 'Reset'), ' ', el('button', { class: 'danger admin-action delete', onclick: async () => {
         if (!confirm('Delete subscription "' + s.name + '" on "' + s.streamId + '"? Its checkpoint is forgotten.')) return;
         try {
           await api('admin/subscriptions?stream=' + enc(s.streamId) + '&name=' + enc(s.name), { method: 'DELETE' });

@@ -225,6 +225,55 @@ public final class EventStoreOperations {
         });
     }
 
+    /** What {@link #resetSubscription} did. */
+    public enum ResetOutcome {
+        RESET,
+        /** No subscription of that name on that stream. */
+        NOT_FOUND,
+        /** A server runs it: stop it there first, so that no holder keeps delivering from its old position. */
+        RUNNING
+    }
+
+    /**
+     * Moves a subscription's checkpoint to {@code position} (the last event it counts as handled; 0 = from the
+     * start), backward or forward, but only while no server runs it: the reset holds the subscription's lock for
+     * its transaction, so a server cannot take the subscription halfway and resume from the old checkpoint.
+     */
+    public ResetOutcome resetSubscription(String streamId, String name, long position) {
+        if (position < 0) {
+            throw new org.jeventstore.InvalidRequestException("a subscription's position is >= 0, was " + position);
+        }
+        return tx.write("resetting subscription '" + name + "' on '" + streamId + "' to " + position, c -> {
+            long id;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription"))) {
+                ps.setString(1, streamId);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return ResetOutcome.NOT_FOUND;
+                    }
+                    id = rs.getLong(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-subscription-for-reset"))) {
+                ps.setInt(1, namespace(c));
+                ps.setInt(2, (int) lockKey(id));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return ResetOutcome.RUNNING;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
+                ps.setLong(1, position);
+                ps.setLong(2, id);
+                ps.executeUpdate();
+            }
+            return ResetOutcome.RESET;
+        });
+    }
+
     private static String describe(SubscriptionState state) {
         return state == SubscriptionState.CATCHING_UP || state == SubscriptionState.SUBSCRIBED ? "active"
                 : state.name().toLowerCase();

@@ -61,7 +61,44 @@ class OperationsTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void a_subscription_is_reset_only_while_no_server_runs_it_and_then_resumes_from_there() throws Exception {
+        try (Servers servers = new Servers()) {
+            PostgresEventStore a = servers.start("a");
+            for (int i = 1; i <= 5; i++) {
+                a.appendToStream("reset-1", ExpectedVersion.any(), List.of(EventData.of("t", Map.of("n", i))));
+            }
+            SubscriptionOptions options = SubscriptionOptions.defaults().startFrom(StartFrom.origin())
+                    .checkpoint(1, Duration.ofMillis(10));
+            List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            org.jeventstore.Subscription running = a.subscribeToStream("reset-1", "r", e -> seen.add(e.eventNumber()),
+                    options);
+            await("all five handled").atMost(Duration.ofSeconds(30))
+                    .until(() -> one(a.operations(), "r"), s -> s != null && s.checkpoint() == 5);
+
+            assertThat(a.operations().resetSubscription("reset-1", "r", 2))
+                    .isEqualTo(EventStoreOperations.ResetOutcome.RUNNING);
+            assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(5);
+            assertThat(a.operations().resetSubscription("reset-1", "none", 2))
+                    .isEqualTo(EventStoreOperations.ResetOutcome.NOT_FOUND);
+
+            running.close();
+            assertThat(a.operations().resetSubscription("reset-1", "r", 2))
+                    .isEqualTo(EventStoreOperations.ResetOutcome.RESET);
+            assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(2);
+            seen.clear();
+            a.subscribeToStream("reset-1", "r", e -> seen.add(e.eventNumber()), options);
+            await("events after the reset position delivered again").atMost(Duration.ofSeconds(30))
+                    .until(() -> List.copyOf(seen), l -> l.equals(List.of(3L, 4L, 5L)));
+        }
+    }
+
     private static SubscriptionInfo one(EventStoreOperations operations) {
-        return operations.subscriptions().stream().filter(s -> s.name().equals("ops-sub")).findFirst().orElse(null);
+        return one(operations, "ops-sub");
+    }
+
+    private static SubscriptionInfo one(EventStoreOperations operations, String name) {
+        return operations.subscriptions().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 }

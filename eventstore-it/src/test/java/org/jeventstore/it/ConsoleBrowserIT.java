@@ -164,7 +164,7 @@ class ConsoleBrowserIT {
         String name = "console-" + UUID.randomUUID().toString().substring(0, 8);
         try (Connection c = WebServer.database().connect();
              PreparedStatement ps = c.prepareStatement(
-                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 0)")) {
+                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 5)")) {
             ps.setString(1, name);
             ps.executeUpdate();
         }
@@ -173,11 +173,20 @@ class ConsoleBrowserIT {
         waitFor(row);
         screenshot("subscriptions");
 
-        driver.findElement(row).findElement(By.cssSelector("button.admin-action")).click();
+        // reset: asks for the position, then for confirmation
+        driver.findElement(row).findElement(By.cssSelector("button.reset")).click();
+        org.openqa.selenium.Alert ask = new WebDriverWait(driver, Duration.ofSeconds(10))
+                .until(ExpectedConditions.alertIsPresent());
+        ask.sendKeys("2");
+        ask.accept();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> checkpoint(name) == 2);
+
+        driver.findElement(row).findElement(By.cssSelector("button.delete")).click();
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).dismiss();
         assertThat(subscriptionRows(name)).isEqualTo(1);
 
-        driver.findElement(row).findElement(By.cssSelector("button.admin-action")).click();
+        driver.findElement(row).findElement(By.cssSelector("button.delete")).click();
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.numberOfElementsToBe(row, 0));
         assertThat(subscriptionRows(name)).isZero();
@@ -192,6 +201,18 @@ class ConsoleBrowserIT {
 
         show("#/servers", By.id("backlog"));
         screenshot("servers");
+    }
+
+    static long checkpoint(String name) {
+        try (Connection c = WebServer.database().connect();
+             PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM subscriptions WHERE subscription_name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static int subscriptionRows(String name) throws SQLException {

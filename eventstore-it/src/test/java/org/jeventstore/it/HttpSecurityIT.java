@@ -73,6 +73,7 @@ class HttpSecurityIT {
     List<Endpoint> admin() {
         return List.of(new Endpoint("DELETE", "/api/admin/subscriptions?stream=" + stream + "&name=none", null),
                 new Endpoint("DELETE", "/api/admin/streams/" + stream + "-none", null),
+                new Endpoint("POST", "/api/admin/subscriptions/reset?stream=" + stream + "&name=none&position=0", "{}"),
                 new Endpoint("GET", "/api/admin/anything", null));
     }
 

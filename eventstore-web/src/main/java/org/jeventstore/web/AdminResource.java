@@ -56,6 +56,33 @@ public class AdminResource {
     }
 
     /**
+     * {@code POST /api/admin/subscriptions/reset?stream=..&name=..&position=N}: sets the checkpoint to N (0 = from
+     * the start), only while no server runs the subscription (409 otherwise).
+     */
+    @jakarta.ws.rs.POST
+    @Path("subscriptions/reset")
+    public Response resetSubscription(@QueryParam("stream") String streamId, @QueryParam("name") String name,
+                                      @QueryParam("position") String position) {
+        if (streamId == null || name == null || position == null) {
+            throw new InvalidRequestException("stream, name and position are required query parameters");
+        }
+        StreamsResource.checkStreamId(streamId);
+        long to = StreamsResource.number("position", position, 0);
+        switch (operations.resetSubscription(streamId, name, to)) {
+            case NOT_FOUND:
+                throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
+                        + AppendBody.clip(streamId) + "'");
+            case RUNNING:
+                throw new RequestProblem(409, "subscription '" + AppendBody.clip(name) + "' runs on a server: stop"
+                        + " it there (eventstore.subscription." + AppendBody.clip(name) + ".enabled=false) first");
+            default:
+                LOG.info(() -> "JES0404I " + caller() + " reset subscription '" + name + "' on '" + streamId
+                        + "' to " + to);
+                return Response.noContent().build();
+        }
+    }
+
+    /**
      * {@code DELETE /api/admin/streams/{id}?expectedVersion=any}: hard delete (the events are gone), only when
      * {@code eventstore.hard-deletes} is on.
      */
