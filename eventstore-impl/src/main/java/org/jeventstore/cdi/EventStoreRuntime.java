@@ -31,7 +31,9 @@ import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.Subscription;
 import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.SchemaManager;
 
 /**
@@ -88,6 +90,7 @@ public class EventStoreRuntime {
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
         store = PostgresEventStore.builder(dataSource)
                 .settings(settings.settings().withAutoMigrate(false))
+                .serializer(serializer())
                 .transactionContext(new JtaTransactionContext(transactions))
                 // before any subscription starts: a server that never appends must still read them as classes
                 .eventTypes(subscriptionExtension.payloadTypes())
@@ -109,6 +112,23 @@ public class EventStoreRuntime {
                 + settings.dataSource() + ", listener datasource " + settings.listenDataSource());
     }
 
+    /**
+     * Stored type names bind only to the payload classes of {@code @EventSubscription} observers, the classes this
+     * server writes, and classes in the packages of {@code eventstore.serialization.allowed-packages}
+     * (comma-separated; none by default).
+     */
+    private JsonbEventSerializer serializer() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        String packages = config.getOptionalValue("eventstore.serialization.allowed-packages", String.class)
+                .orElse("");
+        try {
+            serializer.allowPackages(List.of(packages.split(",")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("eventstore.serialization.allowed-packages: " + e.getMessage());
+        }
+        return serializer; // the observed payload classes are registered by the builder (eventTypes)
+    }
+
     /** Background loops (listener, subscription workers) as long-running managed tasks. */
     private void runLongRunning(Runnable task) {
         executor.execute(ManagedExecutors.managedTask(task,
@@ -126,6 +146,13 @@ public class EventStoreRuntime {
     EventStore eventStore() {
         start();
         return store;
+    }
+
+    /** The store's operations view (readiness, backlog, servers, subscriptions) for consoles and checks. */
+    @Produces
+    EventStoreOperations operations() {
+        start();
+        return store.operations();
     }
 
     /** Creates the schema when missing and configured to; logs and retries at the next reconnect otherwise. */

@@ -82,6 +82,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Linker passes;
     private final LinkSettings linking;
     private final EventSerializer serializer;
+    private final org.jeventstore.operations.EventStoreOperations operations;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
@@ -110,6 +111,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.passes = new Linker(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
         this.appender = new Appender(sql, tx, guarded, passes, linker, local, b.linking);
+        this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
+                subscriptions, listener, settings.hardDeletesEnabled());
+    }
+
+    /** Readiness, the link backlog, servers and subscriptions: what operators and consoles look at. */
+    public org.jeventstore.operations.EventStoreOperations operations() {
+        return operations;
     }
 
     public static Builder builder(DataSource dataSource) {

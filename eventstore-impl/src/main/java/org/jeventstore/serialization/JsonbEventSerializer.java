@@ -12,8 +12,13 @@ import org.jeventstore.SerializationException;
 /**
  * JSON-B serialization. A type name is the class's {@link EventType} value or its fully qualified name. Reading
  * resolves a type name to a class registered here ({@link #register}, and every class this instance has written),
- * or, for a class name, a class the reading thread's class loader can load; otherwise data stays a plain JSON
- * value. An {@code @EventType} name can only be resolved by registration: nothing maps it back to a class.
+ * or, for a class name in a package allowed with {@link #allowPackages}, a class the reading thread's class loader
+ * can load; otherwise data stays a plain JSON value. An {@code @EventType} name can only be resolved by
+ * registration: nothing maps it back to a class.
+ *
+ * <p>Type names are data: whoever can append chooses them. Loading and binding any class a name asks for would
+ * let a writer pick which class every reading server initializes and fills, so no class outside the registered
+ * ones and the allowed packages is ever loaded by name.
  *
  * <p>Registered classes are held as they are, not looked up by name, so a class of any module of an EAR can be
  * registered with the one serializer its library holds.
@@ -28,6 +33,7 @@ public final class JsonbEventSerializer implements EventSerializer {
      */
     private final Map<ClassLoader, Map<String, Boolean>> unresolvable =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private volatile java.util.List<String> allowedPackages = java.util.List.of();
 
     public JsonbEventSerializer() {
         this(JsonbBuilder.create());
@@ -148,10 +154,43 @@ public final class JsonbEventSerializer implements EventSerializer {
         return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of("value", value);
     }
 
+    /**
+     * Lets a stored class name in one of these packages (or their subpackages) be loaded by name, for classes an
+     * application reads before this server has written or registered them. None by default.
+     */
+    public JsonbEventSerializer allowPackages(java.util.Collection<String> packages) {
+        java.util.List<String> prefixes = new java.util.ArrayList<>();
+        for (String p : packages) {
+            String trimmed = p.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            if (!trimmed.matches("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}.]*")
+                    || trimmed.endsWith(".")) {
+                throw new IllegalArgumentException("not a Java package name: '" + p + "'");
+            }
+            prefixes.add(trimmed + ".");
+        }
+        allowedPackages = java.util.List.copyOf(prefixes);
+        return this;
+    }
+
+    private boolean loadableByName(String typeName) {
+        for (String prefix : allowedPackages) {
+            if (typeName.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Class<?> resolve(String typeName) {
         Class<?> known = types.get(typeName);
         if (known != null) {
             return known;
+        }
+        if (!loadableByName(typeName)) {
+            return null;
         }
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         ClassLoader loader = context != null ? context : getClass().getClassLoader();

@@ -72,6 +72,7 @@ final class AdvisoryLocks implements AutoCloseable {
     private boolean keeperStarted;
     private Instant downSince;
     private int servers;
+    private volatile int sessionPid;
     private long serversCheckedAt;
 
     /** When the session last answered (System.nanoTime of the round trip's start). */
@@ -170,6 +171,11 @@ final class AdvisoryLocks implements AutoCloseable {
     }
 
     /** How many servers of this store are up (their lock sessions); 1 or more while this one is connected. */
+    /** The backend of the lock session (how other views tell this server's locks); 0 while there is none. */
+    int sessionPid() {
+        return sessionPid;
+    }
+
     int servers() {
         Session s;
         synchronized (this) {
@@ -275,6 +281,7 @@ final class AdvisoryLocks implements AutoCloseable {
             held.clear();
             s = session;
             session = null;
+            sessionPid = 0;
         }
         closing.countDown();
         if (s == null) {
@@ -383,6 +390,11 @@ final class AdvisoryLocks implements AutoCloseable {
                 ps.setInt(1, namespace);
                 ps.executeQuery().close();
             }
+            try (PreparedStatement pid = c.prepareStatement("SELECT pg_backend_pid()");
+                 ResultSet rs = pid.executeQuery()) {
+                rs.next();
+                sessionPid = rs.getInt(1);
+            }
             long generation;
             synchronized (this) {
                 generation = ++generations;
@@ -429,6 +441,7 @@ final class AdvisoryLocks implements AutoCloseable {
             count = held.size();
             held.clear();
             session = null;
+            sessionPid = 0;
             if (downSince == null) {
                 downSince = Instant.now();
             }

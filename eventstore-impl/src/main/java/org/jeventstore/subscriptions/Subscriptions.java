@@ -104,6 +104,16 @@ public final class Subscriptions implements AutoCloseable {
         return self[0];
     }
 
+    /** The persistent subscriptions started on this server (active here or standing by). */
+    public java.util.List<Subscription> running() {
+        return java.util.List.copyOf(persistent.values());
+    }
+
+    /** The database session holding this server's presence and subscription locks; 0 while it has none. */
+    public int lockSessionPid() {
+        return locks.sessionPid();
+    }
+
     public void delete(String streamId, String name) {
         PersistentSubscription running = persistent.get(key(streamId, name));
         if (running != null) {

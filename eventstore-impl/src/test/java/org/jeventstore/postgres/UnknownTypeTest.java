@@ -137,11 +137,18 @@ class UnknownTypeTest extends StoreTest {
         writeRaw("misfit", Integer.class.getName(), "{\"not\": \"a number\"}", null);
         writeRaw("misfit", Strict.class.getName(), "{\"name\": \"fits\"}", null);
 
-        List<RecordedEvent> events = store.readStreamForward("misfit", 1, 10);
+        // a server that has the class registered (stored type names bind to no other class)
+        PostgresEventStore knowing = PostgresEventStore.builder(stores.dataSource)
+                .settings(org.jeventstore.config.EventStoreSettings.defaults().withSchema(stores.schema))
+                .serializer(new org.jeventstore.serialization.JsonbEventSerializer().register(Strict.class))
+                .build();
+        List<RecordedEvent> events = knowing.readStreamForward("misfit", 1, 10);
 
         assertThat(events.get(0).data()).isEqualTo(Map.of("renamed", "x"));
         assertThat(events.get(1).data()).isEqualTo(Map.of("not", "a number"));
         assertThat(events.get(2).data()).isEqualTo(new Strict("fits"));
+        // and one that does not have it registered reads even the fitting one as a JSON value
+        assertThat(store.readStreamForward("misfit", 3, 1).get(0).data()).isEqualTo(Map.of("name", "fits"));
     }
 
     @Test

@@ -84,9 +84,45 @@ class JsonbEventSerializerTest {
                 .isInstanceOf(SerializationException.class).hasMessageContaining(Opened.class.getName());
     }
 
+    /** Counts its instances: a class a stored type name should never get bound to. */
+    public static class Planted {
+        static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+
+        public int v;
+
+        public Planted() {
+            CREATED.incrementAndGet();
+        }
+    }
+
+    @Test
+    void a_stored_class_name_outside_the_registered_classes_and_allowed_packages_is_never_loaded_or_bound() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer().register(Sample.class)
+                .allowPackages(java.util.List.of("com.example.events"));
+        assertThat(serializer.fromJson(Planted.class.getName(), "{\"v\":1}")).isEqualTo(Map.of("v",
+                java.math.BigDecimal.ONE));
+        assertThat(Planted.CREATED).hasValue(0);
+        // a registered class still binds, by its name, before this serializer has written one
+        assertThat(serializer.fromJson(Sample.class.getName(), "{\"v\":1}")).isEqualTo(new Sample(1));
+        // a package is a whole name, not a string prefix
+        JsonbEventSerializer near = new JsonbEventSerializer().allowPackages(java.util.List.of("org.jeventstore.serial"));
+        assertThat(near.fromJson(Planted.class.getName(), "{\"v\":1}")).isInstanceOf(Map.class);
+        assertThat(Planted.CREATED).hasValue(0);
+        assertThatThrownBy(() -> new JsonbEventSerializer().allowPackages(java.util.List.of("java.lang;x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang;x");
+    }
+
+    @Test
+    void a_class_name_in_an_allowed_package_is_loaded_by_name() {
+        JsonbEventSerializer serializer = new JsonbEventSerializer()
+                .allowPackages(java.util.List.of("org.jeventstore.serialization"));
+        assertThat(serializer.fromJson(Sample.class.getName(), "{\"v\":2}")).isEqualTo(new Sample(2));
+    }
+
     @Test
     void a_type_one_class_loader_cannot_see_is_still_resolved_for_a_loader_that_can() {
-        JsonbEventSerializer serializer = new JsonbEventSerializer();
+        JsonbEventSerializer serializer = new JsonbEventSerializer()
+                .allowPackages(java.util.List.of("org.jeventstore.serialization"));
         String type = Sample.class.getName();
         Thread thread = Thread.currentThread();
         ClassLoader original = thread.getContextClassLoader();

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.jeventstore.testkit.DevUsers;
 import org.jeventstore.testkit.LibertyServer;
 import org.jeventstore.testkit.Postgres;
 import org.junit.jupiter.api.AfterAll;
@@ -55,6 +56,16 @@ class DatabaseOutageHealthIT {
         String down = body("/health/ready");
         assertThat(down).contains("\"status\":\"DOWN\"").contains("eventstore-database")
                 .contains("database unreachable");
+        // anyone may call the probe: no driver message, address or DataSource name
+        assertThat(down).doesNotContain("jdbc/").doesNotContain(Integer.toString(databasePort))
+                .doesNotContain("Connection").doesNotContain("refused");
+        // an append meanwhile is a 503 that says what failed, not what PostgreSQL or the driver said
+        Http.Response refused = new Http(server.url("")).post("/api/streams/outage-0", DevUsers.WRITER.basicAuth(),
+                "[{\"eventType\":\"t\",\"data\":{\"a\":1}}]");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body()).contains("the database is unavailable").contains("reference")
+                .doesNotContain("jdbc/").doesNotContain(Integer.toString(databasePort)).doesNotContain("Connection")
+                .doesNotContain("SQLSTATE").doesNotContain("PSQL");
         // liveness stays UP: a short outage is not a reason to restart the server
         assertThat(server.status("/health/live")).isEqualTo(200);
 
@@ -64,11 +75,20 @@ class DatabaseOutageHealthIT {
         assertThat(body("/health/ready")).contains("\"status\":\"UP\"");
         // and the store works: the schema was created once the database came
         assertThat(post("/api/streams/outage-1", "[{\"eventType\":\"t\",\"data\":{\"a\":1}}]")).isEqualTo(200);
-        assertThat(body("/api/streams/outage-1")).contains("\"eventNumber\":1");
+        assertThat(body("/api/streams/outage-1", DevUsers.READER)).contains("\"eventNumber\":1");
     }
 
     private static String body(String path) throws IOException {
+        return body(path, null);
+    }
+
+    private static String body(String path, DevUsers user) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(server.url(path)).toURL().openConnection();
+        c.setConnectTimeout(5_000);
+        c.setReadTimeout(30_000);
+        if (user != null) {
+            c.setRequestProperty("Authorization", user.basicAuth());
+        }
         try {
             var in = c.getResponseCode() >= 400 ? c.getErrorStream() : c.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -79,6 +99,9 @@ class DatabaseOutageHealthIT {
 
     private static int post(String path, String json) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(server.url(path)).toURL().openConnection();
+        c.setConnectTimeout(5_000);
+        c.setReadTimeout(30_000);
+        c.setRequestProperty("Authorization", DevUsers.WRITER.basicAuth());
         c.setRequestMethod("POST");
         c.setDoOutput(true);
         c.setRequestProperty("Content-Type", "application/json");

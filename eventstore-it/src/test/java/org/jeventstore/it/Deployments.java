@@ -2,7 +2,9 @@ package org.jeventstore.it;
 
 import java.io.File;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.importer.ZipImporter;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
@@ -23,6 +25,25 @@ final class Deployments {
         }
     }
 
+    /**
+     * The web module denies every path no role allows; Arquillian's servlet protocol calls its runner servlet
+     * without credentials, so the test deployment (only) leaves that one path open.
+     */
+    private static JavaArchive testRunnerAccess() {
+        return ShrinkWrap.create(JavaArchive.class, "arquillian-runner-access.jar").addAsManifestResource(
+                new StringAsset("""
+                        <web-fragment xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                          <name>arquillian_runner_access</name>
+                          <security-constraint>
+                            <web-resource-collection>
+                              <web-resource-name>arquillian runner</web-resource-name>
+                              <url-pattern>/ArquillianServletRunnerEE9</url-pattern>
+                            </web-resource-collection>
+                          </security-constraint>
+                        </web-fragment>
+                        """), "web-fragment.xml");
+    }
+
     static EnterpriseArchive earWith(Class<?>... testClasses) {
         return earWith(null, testClasses);
     }
@@ -38,7 +59,8 @@ final class Deployments {
         WebArchive original = ear.getAsType(WebArchive.class, WEB_MODULE);
         // Rebuilt under the module's own name, so application.xml's context root still applies.
         WebArchive war = ShrinkWrap.create(WebArchive.class, WEB_MODULE).merge(original).addClasses(testClasses)
-                .addAsLibraries(jarOf(org.awaitility.Awaitility.class), jarOf(org.hamcrest.Matcher.class));
+                .addAsLibraries(jarOf(org.awaitility.Awaitility.class), jarOf(org.hamcrest.Matcher.class))
+                .addAsLibrary(testRunnerAccess());
         if (config != null) {
             war.addAsResource(config, "META-INF/microprofile-config.properties");
         }

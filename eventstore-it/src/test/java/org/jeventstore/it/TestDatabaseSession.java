@@ -56,6 +56,7 @@ public class TestDatabaseSession implements LauncherSessionListener {
         if (database == null) {
             return;
         }
+        WebServer.stop();
         try {
             Files.deleteIfExists(override);
         } catch (IOException e) {

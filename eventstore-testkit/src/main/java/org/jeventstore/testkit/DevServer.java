@@ -35,14 +35,26 @@ public final class DevServer {
             server.awaitStatus("/health/ready", 200, Duration.ofMinutes(3));
             String base = server.url("");
             System.out.println();
-            System.out.println("[jeventstore] ready. Try:");
+            System.out.println("[jeventstore] ready. Users (one per role; passwords from the environment"
+                    + " variables shown, else these developer defaults):");
+            for (DevUsers u : DevUsers.values()) {
+                boolean fromEnv = System.getenv(u.passwordVariable()) != null;
+                System.out.println("  " + u.user() + " / " + (fromEnv ? "(from " + u.passwordVariable() + ")"
+                        : u.password() + "   (set " + u.passwordVariable() + " to change)") + "   role " + u.role());
+            }
+            String w = "-u writer:" + (System.getenv(DevUsers.WRITER.passwordVariable()) != null ? "$"
+                    + DevUsers.WRITER.passwordVariable() : DevUsers.WRITER.password()) + " ";
+            String r = "-u reader:" + (System.getenv(DevUsers.READER.passwordVariable()) != null ? "$"
+                    + DevUsers.READER.passwordVariable() : DevUsers.READER.password()) + " ";
+            System.out.println("[jeventstore] Try:");
+            System.out.println("  console   " + base + "/");
             System.out.println("  health    " + base + "/health");
-            System.out.println("  append    curl -X POST -H 'Content-Type: application/json' "
+            System.out.println("  append    curl " + w + "-X POST -H 'Content-Type: application/json' "
                     + "-d '[{\"eventType\":\"greeting\",\"data\":{\"hello\":\"world\"}}]' " + base
                     + "/api/streams/demo-1");
-            System.out.println("  read      curl " + base + "/api/streams/demo-1");
-            System.out.println("  info      curl " + base + "/api/streams/demo-1/info");
-            System.out.println("  $all      curl '" + base + "/api/all?start=1&count=10'");
+            System.out.println("  read      curl " + r + base + "/api/streams/demo-1");
+            System.out.println("  info      curl " + r + base + "/api/streams/demo-1/info");
+            System.out.println("  $all      curl " + r + "'" + base + "/api/all?start=1&count=10'");
             System.out.println("[jeventstore] Ctrl-C stops the server and the database.");
         } catch (IllegalStateException e) {
             System.err.println("[jeventstore] server not ready: " + e.getMessage());

@@ -5,6 +5,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.jeventstore.ConfigurationException;
 import org.jeventstore.DuplicateEventException;
 import org.jeventstore.EventNotFoundException;
@@ -17,18 +19,47 @@ import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.WrongExpectedVersionException;
 
-/** Store errors as JSON {@code {"error": type, "message": text}} with a fitting HTTP status. */
+/**
+ * Store errors as JSON {@code {"error": type, "message": text}} with a fitting HTTP status. Messages about the
+ * caller's request (404, 409, 410, 400) name its streams, versions and ids; a failure of the server (503, 500)
+ * says only what happened and a reference, and the log has the database's own message under that reference:
+ * a response never carries SQL, a stack trace or a server path.
+ */
 @Provider
 public class ErrorMapper implements ExceptionMapper<EventStoreException> {
 
+    private static final Logger LOG = Logger.getLogger(ErrorMapper.class.getName());
+
     @Override
     public Response toResponse(EventStoreException e) {
-        return Response.status(status(e))
+        int status = status(e);
+        String message;
+        if (status >= 500) {
+            message = serverFailure(e, status == 503 ? "the database is unavailable or refused the request; retry"
+                    + " later" : "the request failed inside the server");
+        } else if (e instanceof SerializationException) {
+            message = serverFailure(e, "the event data could not be stored or read as JSON");
+        } else if (e instanceof DuplicateEventException d) {
+            message = "stream '" + AppendBody.clip(d.streamId()) + "': an event with one of these event ids is"
+                    + " already stored (an event id identifies one event: a retry of an append that succeeded"
+                    + " is refused)";
+        } else {
+            message = String.valueOf(e.getMessage());
+        }
+        return json(status, e.getClass().getSimpleName(), message);
+    }
+
+    /** Logs {@code e} under a fresh reference and returns {@code summary} with that reference. */
+    static String serverFailure(Throwable e, String summary) {
+        String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
+        LOG.log(Level.WARNING, "JES0400W HTTP request failed (reference " + reference + "): " + e, e);
+        return summary + " (reference " + reference + " in the server log)";
+    }
+
+    static Response json(int status, String error, String message) {
+        return Response.status(status)
                 .type(MediaType.APPLICATION_JSON)
-                .entity(Json.createObjectBuilder()
-                        .add("error", e.getClass().getSimpleName())
-                        .add("message", String.valueOf(e.getMessage()))
-                        .build().toString())
+                .entity(Json.createObjectBuilder().add("error", error).add("message", message).build().toString())
                 .build();
     }
 

@@ -4,11 +4,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
-import org.jeventstore.cdi.EventStoreRuntime;
+import org.jeventstore.operations.EventStoreOperations;
 
 /**
  * Live unless one of the long-lived connections has been down for longer than the configured limit: the
@@ -20,18 +21,22 @@ import org.jeventstore.cdi.EventStoreRuntime;
 public class LivenessCheck implements HealthCheck {
 
     @Inject
-    EventStoreRuntime runtime;
+    EventStoreOperations operations;
+
+    @Inject
+    @ConfigProperty(name = "eventstore.listener.down-limit-ms", defaultValue = "60000")
+    long limitMs;
 
     @Override
     public HealthCheckResponse call() {
-        Duration limit = runtime.listenerDownLimit();
+        Duration limit = Duration.ofMillis(limitMs);
         Instant now = Instant.now();
-        Instant listenerDown = runtime.listenerDownSince();
-        Instant locksDown = runtime.lockConnectionDownSince();
+        Instant listenerDown = operations.listenerDownSince();
+        Instant locksDown = operations.lockConnectionDownSince();
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("eventstore-listener")
                 .withData("connected", listenerDown == null)
                 .withData("lock-connection", locksDown == null ? "up" : "down")
-                .withData("limitMs", limit.toMillis());
+                .withData("limitMs", limitMs);
         boolean live = true;
         if (listenerDown != null) {
             Duration down = Duration.between(listenerDown, now);

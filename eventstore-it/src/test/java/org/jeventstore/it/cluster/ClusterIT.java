@@ -41,6 +41,7 @@ import org.jboss.shrinkwrap.api.importer.ZipImporter;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.jeventstore.it.cluster.app.Recorder;
+import org.jeventstore.testkit.DevUsers;
 import org.jeventstore.testkit.LibertyServer;
 import org.jeventstore.testkit.Postgres;
 import org.jeventstore.testkit.PostgresServer;
@@ -420,6 +421,7 @@ class ClusterIT {
             HttpURLConnection c = (HttpURLConnection) URI.create(server.url(path)).toURL().openConnection();
             c.setConnectTimeout(2000);
             c.setReadTimeout(20000);
+            c.setRequestProperty("Authorization", DevUsers.WRITER.basicAuth());
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");
@@ -437,6 +439,7 @@ class ClusterIT {
     static String get(LibertyServer server, String path) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create(server.url(path)).toURL().openConnection();
+            c.setRequestProperty("Authorization", DevUsers.READER.basicAuth());
             c.setConnectTimeout(2000);
             c.setReadTimeout(20000);
             int status = c.getResponseCode();
@@ -449,13 +452,14 @@ class ClusterIT {
         }
     }
 
-    /** Which servers report each subscription active in their health data. */
+    /** Which servers report each subscription active ({@code GET /api/ops/subscriptions}). */
     Map<String, List<String>> activeServers() {
         Map<String, List<String>> active = new HashMap<>();
         for (LibertyServer s : servers.values()) {
-            String health = get(s, "/health/ready");
+            String listing = get(s, "/api/ops/subscriptions");
             for (String sub : SUBSCRIPTIONS) {
-                if (health.contains("\"" + sub + "\":\"active")) {
+                Matcher m = Pattern.compile("\\{[^}]*\"name\":\"" + sub + "\"[^}]*}").matcher(listing);
+                if (m.find() && m.group().contains("\"localState\":\"active\"")) {
                     active.computeIfAbsent(sub, k -> new ArrayList<>()).add(s.name());
                 }
             }

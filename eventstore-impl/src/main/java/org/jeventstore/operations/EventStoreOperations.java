@@ -1,0 +1,306 @@
+package org.jeventstore.operations;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionState;
+import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.storage.Linker;
+import org.jeventstore.storage.SchemaManager;
+import org.jeventstore.storage.Sql;
+import org.jeventstore.storage.Transactions;
+import org.jeventstore.subscriptions.Subscriptions;
+
+/**
+ * What an operator (or a console, or a health check) wants to know about a running store, and the few
+ * administrative actions on it: readiness, the {@code $all} link backlog, the servers of the cluster and the
+ * subscription locks each holds, every persistent subscription with checkpoint, holder and lag. Obtained from
+ * {@code PostgresEventStore.operations()} (in the container: {@code @Inject EventStoreOperations}).
+ *
+ * <p>Everything here reads the database as it is now; nothing is cached.
+ */
+public final class EventStoreOperations {
+
+    /** Whether the store can serve: a {@code summary} that names nothing internal, and the operator's detail. */
+    public record Readiness(boolean ready, String summary, String detail) {
+    }
+
+    /** Committed appends waiting for {@code $all} positions, the age of the oldest, appends set aside. */
+    public record LinkBacklog(long appends, long oldestMillis, long setAside) {
+    }
+
+    /**
+     * A server of the cluster: the database session holding its presence lock.
+     *
+     * @param thisServer whether it is the server answering
+     * @param holds      the subscriptions ({@code stream/name}) whose lock it holds
+     */
+    public record ServerInfo(int sessionPid, String address, OffsetDateTime upSince, boolean thisServer,
+                             List<String> holds) {
+    }
+
+    /**
+     * A persistent subscription.
+     *
+     * @param holderPid  the session ({@link ServerInfo#sessionPid()}) holding its lock; 0 when none does
+     * @param lagEvents  events in its stream after its checkpoint
+     * @param lagMillis  how long the oldest of those has waited; 0 when none waits
+     * @param localState its state on this server ({@code null} when it does not run here)
+     */
+    public record SubscriptionInfo(long id, String streamId, String name, long checkpoint, long head,
+                                   long lagEvents, long lagMillis, int holderPid, String localState) {
+    }
+
+    private final Sql sql;
+    private final Transactions tx;
+    private final Linker linker;
+    private final SchemaManager schema;
+    private final Subscriptions subscriptions;
+    private final NotificationListener listener;
+    private final boolean hardDeletes;
+
+    /** For {@code PostgresEventStore}; applications call {@code store.operations()}. */
+    public EventStoreOperations(Sql sql, Transactions tx, Linker linker, SchemaManager schema,
+                                Subscriptions subscriptions, NotificationListener listener, boolean hardDeletes) {
+        this.sql = sql;
+        this.tx = tx.local();
+        this.linker = linker;
+        this.schema = schema;
+        this.subscriptions = subscriptions;
+        this.listener = listener;
+        this.hardDeletes = hardDeletes;
+    }
+
+    /** Ready when the database answers and holds the current schema. */
+    public Readiness readiness() {
+        try {
+            boolean valid = tx.read("checking the database connection", c -> c.isValid(5));
+            if (!valid) {
+                return new Readiness(false, "database unreachable", "database connection is not valid");
+            }
+        } catch (RuntimeException e) {
+            return new Readiness(false, "database unreachable", "database unreachable: " + e.getMessage());
+        }
+        SchemaManager.Status status;
+        try {
+            status = schema.status();
+            if (status == SchemaManager.Status.UNSUPPORTED) {
+                String problem = schema.columnsProblem();
+                if (problem != null) {
+                    return new Readiness(false, "schema cannot be served", problem);
+                }
+            }
+        } catch (RuntimeException e) {
+            return new Readiness(false, "schema check failed", "schema check failed: " + e.getMessage());
+        }
+        if (status != SchemaManager.Status.CURRENT) {
+            return new Readiness(false, "schema not current", "schema " + sql.schema() + " is " + status
+                    + " (expected version " + SchemaManager.CURRENT_VERSION + ")");
+        }
+        return new Readiness(true, "ready", "ready");
+    }
+
+    /** Since when the notification listener has been reconnecting; {@code null} while connected (or none). */
+    public Instant listenerDownSince() {
+        return listener == null ? null : listener.disconnectedSince();
+    }
+
+    /**
+     * Since when the subscriptions' advisory-lock connection has been down; {@code null} while it works (or the
+     * store has no subscriptions).
+     */
+    public Instant lockConnectionDownSince() {
+        return subscriptions == null ? null : subscriptions.lockConnectionDownSince();
+    }
+
+    public LinkBacklog linkBacklog() {
+        Linker.Backlog b = linker.backlog();
+        return new LinkBacklog(b.appends(), b.oldestMillis(), b.setAside());
+    }
+
+    /** Whether {@code DeleteMode.HARD} is enabled ({@code eventstore.hard-deletes}). */
+    public boolean hardDeletesEnabled() {
+        return hardDeletes;
+    }
+
+    /** The servers up now, oldest first, each with the subscriptions it holds. */
+    public List<ServerInfo> servers() {
+        Map<Long, String> names = new HashMap<>();
+        List<SubscriptionInfo> all = subscriptions();
+        for (SubscriptionInfo s : all) {
+            names.put(lockKey(s.id()), s.streamId() + "/" + s.name());
+        }
+        int self = subscriptions == null ? 0 : subscriptions.lockSessionPid();
+        return tx.read("listing the servers of schema " + sql.schema(), c -> {
+            int namespace = namespace(c);
+            List<ServerInfo> out = new ArrayList<>();
+            if (namespace == 0) {
+                return out;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("list-servers"))) {
+                ps.setInt(1, namespace);
+                ps.setInt(2, namespace);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        int pid = rs.getInt(1);
+                        String address = rs.getString(2) + (rs.getObject(3) == null ? "" : ":" + rs.getInt(3));
+                        List<String> holds = new ArrayList<>();
+                        Array keys = rs.getArray(5);
+                        for (Object k : (Object[]) keys.getArray()) {
+                            holds.add(names.getOrDefault(((Number) k).longValue(), "lock " + k));
+                        }
+                        out.add(new ServerInfo(pid, address, rs.getObject(4, OffsetDateTime.class),
+                                pid != 0 && pid == self, holds));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Every persistent subscription in the store (running on any server or none). */
+    public List<SubscriptionInfo> subscriptions() {
+        Map<String, Subscription> local = new HashMap<>();
+        if (subscriptions != null) {
+            for (Subscription s : subscriptions.running()) {
+                local.put(s.streamId() + "\u0000" + s.name(), s);
+            }
+        }
+        return tx.read("listing the subscriptions of schema " + sql.schema(), c -> {
+            int namespace = namespace(c);
+            List<SubscriptionInfo> out = new ArrayList<>();
+            if (namespace == 0) {
+                return out;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("list-subscriptions"))) {
+                ps.setInt(1, namespace);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String stream = rs.getString(2);
+                        String name = rs.getString(3);
+                        long checkpoint = rs.getLong(4);
+                        long head = rs.getLong(5);
+                        OffsetDateTime oldest = rs.getObject(6, OffsetDateTime.class);
+                        long lagMillis = oldest == null ? 0
+                                : Math.max(0, Duration.between(oldest.toInstant(), Instant.now()).toMillis());
+                        Subscription running = local.get(stream + "\u0000" + name);
+                        out.add(new SubscriptionInfo(rs.getLong(1), stream, name, checkpoint, head,
+                                Math.max(0, head - checkpoint), lagMillis, rs.getInt(7),
+                                running == null ? null : describe(running.state())));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Forgets a subscription's checkpoint (and stops it if it runs on this server); a server that still runs it
+     * creates it again from its start position.
+     */
+    public void deleteSubscription(String streamId, String name) {
+        if (subscriptions == null) {
+            throw new org.jeventstore.InvalidRequestException("this store was built without notifications:"
+                    + " it has no subscriptions");
+        }
+        subscriptions.delete(streamId, name);
+    }
+
+    /** Where an event was appended. */
+    public record EventLocation(java.util.UUID eventId, String streamId, long streamVersion) {
+    }
+
+    /** Where the event with this id was appended, if it is stored. */
+    public java.util.Optional<EventLocation> findEvent(java.util.UUID eventId) {
+        return tx.read("finding event " + eventId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("find-event"))) {
+                ps.setObject(1, eventId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(new EventLocation(eventId, rs.getString(1), rs.getLong(2)))
+                            : java.util.Optional.<EventLocation>empty();
+                }
+            }
+        });
+    }
+
+    /** What {@link #resetSubscription} did. */
+    public enum ResetOutcome {
+        RESET,
+        /** No subscription of that name on that stream. */
+        NOT_FOUND,
+        /** A server runs it: stop it there first, so that no holder keeps delivering from its old position. */
+        RUNNING
+    }
+
+    /**
+     * Moves a subscription's checkpoint to {@code position} (the last event it counts as handled; 0 = from the
+     * start), backward or forward, but only while no server runs it: the reset holds the subscription's lock for
+     * its transaction, so a server cannot take the subscription halfway and resume from the old checkpoint.
+     */
+    public ResetOutcome resetSubscription(String streamId, String name, long position) {
+        if (position < 0) {
+            throw new org.jeventstore.InvalidRequestException("a subscription's position is >= 0, was " + position);
+        }
+        return tx.write("resetting subscription '" + name + "' on '" + streamId + "' to " + position, c -> {
+            long id;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription"))) {
+                ps.setString(1, streamId);
+                ps.setString(2, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return ResetOutcome.NOT_FOUND;
+                    }
+                    id = rs.getLong(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-subscription-for-reset"))) {
+                ps.setInt(1, namespace(c));
+                ps.setInt(2, (int) lockKey(id));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return ResetOutcome.RUNNING;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
+                ps.setLong(1, position);
+                ps.setLong(2, id);
+                ps.executeUpdate();
+            }
+            return ResetOutcome.RESET;
+        });
+    }
+
+    private static String describe(SubscriptionState state) {
+        return state == SubscriptionState.CATCHING_UP || state == SubscriptionState.SUBSCRIBED ? "active"
+                : state.name().toLowerCase();
+    }
+
+    /** The advisory-lock namespace (the subscriptions table's oid); 0 while the schema has none. */
+    private int namespace(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
+            ps.setString(1, sql.schema().quoted() + ".subscriptions");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long oid = rs.getLong(1);
+                return rs.wasNull() ? 0 : (int) oid;
+            }
+        }
+    }
+
+    /** As AdvisoryLocks keys a subscription's lock. */
+    private static long lockKey(long subscriptionId) {
+        return subscriptionId > Integer.MAX_VALUE ? subscriptionId % Integer.MAX_VALUE : subscriptionId;
+    }
+}

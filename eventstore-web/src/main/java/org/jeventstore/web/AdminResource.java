@@ -1,0 +1,108 @@
+package org.jeventstore.web;
+
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.logging.Logger;
+import org.jeventstore.DeleteMode;
+import org.jeventstore.EventStore;
+import org.jeventstore.InvalidRequestException;
+import org.jeventstore.operations.EventStoreOperations;
+
+/**
+ * The console's administrative actions, for the {@code eventstore-admin} role only (web.xml guards
+ * {@code /api/admin/*}). Each is logged with the user who asked.
+ */
+@Path("admin")
+@RequestScoped
+@Produces(MediaType.APPLICATION_JSON)
+public class AdminResource {
+
+    private static final Logger LOG = Logger.getLogger(AdminResource.class.getName());
+
+    @Inject
+    EventStoreOperations operations;
+
+    @Inject
+    EventStore store;
+
+    @jakarta.ws.rs.core.Context
+    jakarta.ws.rs.core.SecurityContext security;
+
+    /** {@code DELETE /api/admin/subscriptions?stream=..&name=..}: forgets the subscription's checkpoint. */
+    @DELETE
+    @Path("subscriptions")
+    public Response deleteSubscription(@QueryParam("stream") String streamId, @QueryParam("name") String name) {
+        if (streamId == null || name == null) {
+            throw new InvalidRequestException("stream and name are required query parameters");
+        }
+        StreamsResource.checkStreamId(streamId);
+        boolean known = operations.subscriptions().stream()
+                .anyMatch(s -> s.streamId().equals(streamId) && s.name().equals(name));
+        if (!known) {
+            throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
+                    + AppendBody.clip(streamId) + "'");
+        }
+        operations.deleteSubscription(streamId, name);
+        LOG.info(() -> "JES0401I " + caller() + " deleted subscription '" + name + "' on '" + streamId + "'");
+        return Response.noContent().build();
+    }
+
+    /**
+     * {@code POST /api/admin/subscriptions/reset?stream=..&name=..&position=N}: sets the checkpoint to N (0 = from
+     * the start), only while no server runs the subscription (409 otherwise).
+     */
+    @jakarta.ws.rs.POST
+    @Path("subscriptions/reset")
+    public Response resetSubscription(@QueryParam("stream") String streamId, @QueryParam("name") String name,
+                                      @QueryParam("position") String position) {
+        if (streamId == null || name == null || position == null) {
+            throw new InvalidRequestException("stream, name and position are required query parameters");
+        }
+        StreamsResource.checkStreamId(streamId);
+        long to = StreamsResource.number("position", position, 0);
+        switch (operations.resetSubscription(streamId, name, to)) {
+            case NOT_FOUND:
+                throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
+                        + AppendBody.clip(streamId) + "'");
+            case RUNNING:
+                throw new RequestProblem(409, "subscription '" + AppendBody.clip(name) + "' runs on a server: stop"
+                        + " it there (eventstore.subscription." + AppendBody.clip(name) + ".enabled=false) first");
+            default:
+                LOG.info(() -> "JES0404I " + caller() + " reset subscription '" + name + "' on '" + streamId
+                        + "' to " + to);
+                return Response.noContent().build();
+        }
+    }
+
+    /**
+     * {@code DELETE /api/admin/streams/{id}?expectedVersion=any}: hard delete (the events are gone), only when
+     * {@code eventstore.hard-deletes} is on.
+     */
+    @DELETE
+    @Path("streams/{streamId}")
+    public Response hardDelete(@PathParam("streamId") String streamId,
+                               @QueryParam("expectedVersion") @DefaultValue("any") String expected) {
+        StreamsResource.checkStreamId(streamId);
+        if (EventStore.ALL.equals(streamId)) {
+            throw new InvalidRequestException("$all cannot be deleted");
+        }
+        if (!operations.hardDeletesEnabled()) {
+            throw new RequestProblem(409, "hard deletes are not enabled on this server (eventstore.hard-deletes)");
+        }
+        store.deleteStream(streamId, StreamsResource.expectedVersion(expected), DeleteMode.HARD);
+        LOG.info(() -> "JES0402I " + caller() + " hard deleted stream '" + streamId + "'");
+        return Response.noContent().build();
+    }
+
+    private String caller() {
+        return security.getUserPrincipal() == null ? "?" : security.getUserPrincipal().getName();
+    }
+}
