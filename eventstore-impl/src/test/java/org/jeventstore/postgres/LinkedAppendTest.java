@@ -105,25 +105,6 @@ class LinkedAppendTest {
                 + " AND event_id = '" + eventId + "'").stream().findFirst().orElse(0L);
     }
 
-    /** Holds the $all row lock, as a linker pass or an Elixir writer does, until closed. */
-    private final class AllRowLock implements AutoCloseable {
-        private final Connection c;
-
-        AllRowLock() throws SQLException {
-            c = stores.dataSource.getConnection();
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                st.executeQuery("SELECT 1 FROM " + stores.table("streams") + " WHERE stream_id = 0 FOR UPDATE").close();
-            }
-        }
-
-        @Override
-        public void close() throws SQLException {
-            c.commit();
-            c.close();
-        }
-    }
-
     @Test
     void concurrent_appends_are_all_in_all_when_they_return() throws Exception {
         try (PostgresEventStore store = background()) {
@@ -174,7 +155,7 @@ class LinkedAppendTest {
                 plain.appendToStream("effects", ExpectedVersion.any(), effect);
                 effects.add(effect.get(0).eventId());
             });
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 serverA.appendToStream("causes", ExpectedVersion.noStream(), cause);
             }
             rowFree.countDown(); // the effect is appended while the $all row is free and the cause still waits
@@ -228,7 +209,7 @@ class LinkedAppendTest {
                 .linkInBackground(linkerTask::add)
                 .linking(LinkerTest.COMMITTED.withMaxUnlinkedAppends(2)).build()) {
             Future<AppendResult> third;
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 for (String stream : List.of("room-1", "room-2")) { // within the bound: they return at their commit
                     assertThat(executor.submit(() -> store.appendToStream(stream, ExpectedVersion.noStream(),
                             events(stream))).get(5, TimeUnit.SECONDS).firstPosition()).isZero();
@@ -313,7 +294,7 @@ class LinkedAppendTest {
     void a_pass_is_bounded_by_events_and_always_takes_the_oldest_append() throws Exception {
         try (PostgresEventStore committed = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
                 .linkInBackground(task -> { }).linking(LinkerTest.COMMITTED).build()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 committed.appendToStream("big", ExpectedVersion.noStream(), events("big", 40));
                 for (int i = 0; i < 5; i++) {
                     committed.appendToStream("small-" + i, ExpectedVersion.noStream(), events("s", 10));
@@ -388,7 +369,7 @@ class LinkedAppendTest {
         List<EventData> events = events("jta-1", "jta-2");
         try (PostgresEventStore store = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
                 .transactionContext(jta).linkInBackground(executor).build()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 AppendResult result = store.appendToStream("in-jta", ExpectedVersion.noStream(), events);
                 assertThat(result).isEqualTo(new AppendResult(2, 0, 0)); // positions come after the commit
             }
@@ -402,7 +383,7 @@ class LinkedAppendTest {
     @Test
     void the_store_without_executor_still_returns_positions_when_another_append_waits() throws Exception {
         CompletableFuture<AppendResult> waiting;
-        try (AllRowLock lock = new AllRowLock()) {
+        try (AllRowLock lock = new AllRowLock(stores)) {
             waiting = CompletableFuture.supplyAsync(() ->
                     plain.appendToStream("no-executor", ExpectedVersion.noStream(), events("n")), executor);
             await().atMost(Duration.ofSeconds(10)).until(() -> stores.count("jes_unlinked") == 1);

@@ -89,25 +89,6 @@ class LinkerTest {
                 .linkInBackground(task -> { }).linking(COMMITTED).build();
     }
 
-    /** Holds the $all row lock, as a linker pass or an Elixir writer does, until closed. */
-    private final class AllRowLock implements AutoCloseable {
-        private final Connection c;
-
-        AllRowLock() throws SQLException {
-            c = stores.dataSource.getConnection();
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                st.executeQuery("SELECT 1 FROM " + stores.table("streams") + " WHERE stream_id = 0 FOR UPDATE").close();
-            }
-        }
-
-        @Override
-        public void close() throws SQLException {
-            c.commit();
-            c.close();
-        }
-    }
-
     private List<UUID> allIdsOf(String stream) {
         return inline.readAllForward(1, Integer.MAX_VALUE).stream().filter(e -> e.streamId().equals(stream))
                 .map(RecordedEvent::eventId).toList();
@@ -139,7 +120,7 @@ class LinkerTest {
                 st.execute("LISTEN \"" + stores.schema + ".events\"");
             }
             Future<AppendResult> append;
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 append = executor.submit(() -> background.appendToStream("busy", ExpectedVersion.noStream(), events));
                 // committed without the $all row: its stream shows it, $all not yet, and the append waits
                 await().atMost(Duration.ofSeconds(10)).until(() -> stores.count("jes_unlinked") == 1);
@@ -176,7 +157,7 @@ class LinkerTest {
         List<EventData> events = events("c1", "c2");
         try (PostgresEventStore background = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
                 .linkInBackground(executor).linking(COMMITTED).build()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 Future<AppendResult> append = executor.submit(() ->
                         background.appendToStream("busy-committed", ExpectedVersion.noStream(), events));
                 AppendResult result = append.get(10, TimeUnit.SECONDS); // would hang if it waited for the $all row
@@ -193,7 +174,7 @@ class LinkerTest {
     void appends_a_stopped_server_left_unlinked_are_linked_by_another_servers_poll() throws Exception {
         List<EventData> events = events("left", "behind");
         try (PostgresEventStore stopped = withoutRunningLinker()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 stopped.appendToStream("left-behind", ExpectedVersion.noStream(), events);
             }
         }
@@ -212,7 +193,7 @@ class LinkerTest {
         List<EventData> first = events("first");
         List<EventData> second = events("second");
         try (PostgresEventStore store = withoutRunningLinker()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 store.appendToStream("ordered", ExpectedVersion.noStream(), first);
             }
             // the $all row is free now, but the stream's first append is not linked yet
@@ -229,7 +210,7 @@ class LinkerTest {
     void the_store_without_executor_links_a_deferred_append_itself_and_reports_its_positions() throws Exception {
         List<EventData> events = events("p", "q");
         Future<AppendResult> append;
-        try (AllRowLock lock = new AllRowLock()) {
+        try (AllRowLock lock = new AllRowLock(stores)) {
             append = executor.submit(() -> inline.appendToStream("self-linked", ExpectedVersion.noStream(), events));
             // it committed and now waits for the $all row to link its events
             await().atMost(Duration.ofSeconds(10)).until(() -> stores.count("jes_unlinked") == 1);
@@ -245,7 +226,7 @@ class LinkerTest {
     @Test
     void a_hard_deleted_stream_with_unlinked_appends_leaves_no_gap_in_all() throws Exception {
         try (PostgresEventStore store = withoutRunningLinker()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 store.appendToStream("doomed", ExpectedVersion.noStream(), events("d1", "d2"));
             }
             store.deleteStream("doomed", ExpectedVersion.exactly(2), DeleteMode.HARD);
@@ -262,7 +243,7 @@ class LinkerTest {
     void an_event_not_yet_in_all_can_be_linked_into_another_stream() throws Exception {
         List<EventData> events = events("to-link");
         try (PostgresEventStore store = withoutRunningLinker()) {
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 store.appendToStream("link-source", ExpectedVersion.noStream(), events);
             }
             store.linkToStream("link-target", ExpectedVersion.noStream(), ids(events));
@@ -294,7 +275,7 @@ class LinkerTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
 
             Future<AppendResult> deferred;
-            try (AllRowLock lock = new AllRowLock()) {
+            try (AllRowLock lock = new AllRowLock(stores)) {
                 deferred = executor.submit(() ->
                         store.appendToStream("local-deferred", ExpectedVersion.noStream(), deferredEvents));
                 // the stream's own subscribers need not wait for $all
