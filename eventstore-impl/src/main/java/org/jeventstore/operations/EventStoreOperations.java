@@ -239,7 +239,12 @@ public final class EventStoreOperations {
         /** No subscription of that name on that stream. */
         NOT_FOUND,
         /** A server runs it: stop it there first, so that no holder keeps delivering from its old position. */
-        RUNNING
+        RUNNING,
+        /**
+         * The position is past the stream's current end: the events later appended up to it would be skipped, so
+         * nothing is changed.
+         */
+        BEYOND_HEAD
     }
 
     /**
@@ -270,6 +275,16 @@ public final class EventStoreOperations {
                     rs.next();
                     if (!rs.getBoolean(1)) {
                         return ResetOutcome.RUNNING;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("stream-head"))) {
+                ps.setString(1, streamId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (position > rs.getLong(1)) {
+                        // events appended up to that position later would never be delivered
+                        return ResetOutcome.BEYOND_HEAD;
                     }
                 }
             }

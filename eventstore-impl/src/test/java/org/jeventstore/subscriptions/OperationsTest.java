@@ -84,6 +84,10 @@ class OperationsTest {
                     .isEqualTo(EventStoreOperations.ResetOutcome.NOT_FOUND);
 
             running.close();
+            assertThat(a.operations().resetSubscription("reset-1", "r", 6))
+                    .as("past the stream's end (5): appends up to 6 would be skipped")
+                    .isEqualTo(EventStoreOperations.ResetOutcome.BEYOND_HEAD);
+            assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(5);
             assertThat(a.operations().resetSubscription("reset-1", "r", 2))
                     .isEqualTo(EventStoreOperations.ResetOutcome.RESET);
             assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(2);

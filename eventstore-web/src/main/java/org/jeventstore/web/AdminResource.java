@@ -75,6 +75,9 @@ public class AdminResource {
             case RUNNING:
                 throw new RequestProblem(409, "subscription '" + AppendBody.clip(name) + "' runs on a server: stop"
                         + " it there (eventstore.subscription." + AppendBody.clip(name) + ".enabled=false) first");
+            case BEYOND_HEAD:
+                throw new RequestProblem(400, "position " + to + " is past the end of stream '"
+                        + AppendBody.clip(streamId) + "': events appended up to it later would never be delivered");
             default:
                 LOG.info(() -> "JES0404I " + caller() + " reset subscription '" + name + "' on '" + streamId
                         + "' to " + to);
