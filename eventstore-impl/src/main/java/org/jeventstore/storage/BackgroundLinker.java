@@ -32,7 +32,9 @@ import org.jeventstore.StorageException;
  *
  * <p>A pass that fails for a reason that is not the connection is retried with fewer appends, down to the oldest
  * alone; an append that fails alone three times in a row is set aside ({@code jes_set_aside}, logged JES0305E
- * with its stream and event ids, counted in readiness) so that the appends after it keep flowing. A failing
+ * with its stream and event ids, counted in readiness) so that the appends after it keep flowing. After ten set
+ * aside in a row without a successful link, the fault is taken for one every pass meets: nothing more is set
+ * aside (JES0308E) and the loop retries with backoff until something links. A failing
  * loop is logged and retried with a growing pause (at most 5 s); it never stops while the store is open.
  */
 public final class BackgroundLinker implements AutoCloseable {
@@ -44,6 +46,7 @@ public final class BackgroundLinker implements AutoCloseable {
     private static final long GATHER_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Failures of the oldest append alone, in a row, before it is set aside. */
     static final int STRIKES = 3;
+    static final int MAX_SET_ASIDE_IN_A_ROW = 10;
 
     /** An append of this server waiting for its positions, registered in round {@code round}. */
     private record Waiter(long appendId, UUID first, UUID last, long round, CompletableFuture<Linker.Linked> done) {
@@ -63,8 +66,11 @@ public final class BackgroundLinker implements AutoCloseable {
     /** Rounds begun; a round is the passes run for one wake-up. Only the loop's thread writes it. */
     private volatile long rounds;
     private int limit;
-    /** Set aside only one append between two successful links: a fault of every pass is no append's fault. */
-    private boolean linkedSinceSetAside = true;
+    /**
+     * Appends set aside since the last successful link. A fault that every pass meets is no append's fault: after
+     * {@link #MAX_SET_ASIDE_IN_A_ROW} in a row nothing more is set aside until something links again.
+     */
+    private int setAsideInARow;
     private long lastVacuum = System.nanoTime();
 
     /**
@@ -275,7 +281,7 @@ public final class BackgroundLinker implements AutoCloseable {
             limit = Math.min(linker.batchSize(), limit * 2);
             if (!pass.linked().isEmpty()) {
                 strikes.clear();
-                linkedSinceSetAside = true;
+                setAsideInARow = 0;
             }
             return pass;
         } catch (RuntimeException e) {
@@ -288,11 +294,17 @@ public final class BackgroundLinker implements AutoCloseable {
                 return new Linker.Pass(List.of(), true);
             }
             long oldest = linker.oldest();
-            if (oldest == 0 || strikes.merge(oldest, 1, Integer::sum) < STRIKES || !linkedSinceSetAside) {
+            if (oldest == 0 || strikes.merge(oldest, 1, Integer::sum) < STRIKES) {
+                throw e;
+            }
+            if (setAsideInARow >= MAX_SET_ASIDE_IN_A_ROW) {
+                LOG.log(Level.SEVERE, "JES0308E " + setAsideInARow + " appends in a row could not be linked into $all"
+                        + " and were set aside; nothing more is set aside until an append links again (a fault every"
+                        + " pass meets, not an append's): " + e.getMessage(), e);
                 throw e;
             }
             strikes.remove(oldest);
-            linkedSinceSetAside = false;
+            setAsideInARow++;
             Linker.SetAside aside = linker.setAside(oldest, String.valueOf(e.getMessage()));
             if (aside != null) {
                 LOG.log(Level.SEVERE, "JES0305E an append to stream '" + aside.streamId() + "' (versions "
