@@ -278,11 +278,11 @@ public final class EventStoreOperations {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("stream-head"))) {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("query-stream"))) {
                 ps.setString(1, streamId);
                 try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (position > rs.getLong(1)) {
+                    long head = rs.next() ? rs.getLong("stream_version") : 0;
+                    if (position > head) {
                         // events appended up to that position later would never be delivered
                         return ResetOutcome.BEYOND_HEAD;
                     }

@@ -80,44 +80,27 @@ public final class Appender {
         int n = events.size();
         UUID first = columns.ids()[0];
         UUID last = columns.ids()[n - 1];
-        boolean inCallers = tx.inCallersTransaction();
-        // Outside JTA the statement commits by itself; the background linker may wait for it to register.
-        boolean tracked = background != null && !inCallers;
-        Appended appended;
-        CompletableFuture<Linker.Linked> registered = null;
-        if (tracked) {
-            background.entering();
-        }
-        try {
-            // One statement writes everything, so it needs no explicit transaction (one round trip, no COMMIT).
-            appended = tx.singleStatement("appending to stream '" + streamId + "'", c -> {
-                try (PreparedStatement ps = c.prepareStatement(statement)) {
-                    ps.setArray(1, c.createArrayOf("uuid", columns.ids()));
-                    ps.setArray(2, c.createArrayOf("text", columns.types()));
-                    ps.setArray(3, c.createArrayOf("uuid", columns.causation()));
-                    ps.setArray(4, c.createArrayOf("uuid", columns.correlation()));
-                    ps.setArray(5, c.createArrayOf("text", columns.data()));
-                    ps.setArray(6, c.createArrayOf("text", columns.metadata()));
-                    int next = bindStream(ps, 7, streamId, expected);
-                    ps.setString(next, streamId);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3));
-                        }
+        // One statement writes everything, so it needs no explicit transaction (one round trip, no COMMIT).
+        Appended appended = tx.singleStatement("appending to stream '" + streamId + "'", c -> {
+            try (PreparedStatement ps = c.prepareStatement(statement)) {
+                ps.setArray(1, c.createArrayOf("uuid", columns.ids()));
+                ps.setArray(2, c.createArrayOf("text", columns.types()));
+                ps.setArray(3, c.createArrayOf("uuid", columns.causation()));
+                ps.setArray(4, c.createArrayOf("uuid", columns.correlation()));
+                ps.setArray(5, c.createArrayOf("text", columns.data()));
+                ps.setArray(6, c.createArrayOf("text", columns.metadata()));
+                int next = bindStream(ps, 7, streamId, expected);
+                ps.setString(next, streamId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3));
                     }
-                } catch (SQLException e) {
-                    throw SqlErrors.append(streamId, e);
                 }
-                throw refusal(c, streamId, expected);
-            });
-            if (tracked && appended.lastPosition() == 0) {
-                registered = background.awaitLinked(appended.appendId(), first, last);
+            } catch (SQLException e) {
+                throw SqlErrors.append(streamId, e);
             }
-        } finally {
-            if (tracked) {
-                background.left();
-            }
-        }
+            throw refusal(c, streamId, expected);
+        });
         EventsAppended ofStream = new EventsAppended(streamId, appended.version() - n + 1, appended.version());
         if (appended.lastPosition() > 0) {
             long firstPosition = appended.lastPosition() - n + 1;
@@ -127,17 +110,17 @@ public final class Appender {
             });
             return new AppendResult(appended.version(), firstPosition, appended.lastPosition());
         }
-        if (inCallers) {
+        if (tx.inCallersTransaction()) {
             // Positions come after the container's commit, so the result cannot carry them; in LINKED mode the
             // commit itself waits for them (the caller's method returns with its events in $all).
             tx.afterCommit(() -> {
                 local.accept(ofStream);
-                deferred(streamId, appended, first, last, null);
+                deferred(streamId, appended, first, last);
             });
             return new AppendResult(appended.version(), 0, 0);
         }
         local.accept(ofStream);
-        Linker.Linked linked = deferred(streamId, appended, first, last, registered);
+        Linker.Linked linked = deferred(streamId, appended, first, last);
         return new AppendResult(appended.version(), linked.firstPosition(), linked.lastPosition());
     }
 
@@ -148,13 +131,11 @@ public final class Appender {
      * already has {@code maxUnlinkedAppends} appends waiting. The append has committed whatever happens here, so
      * nothing here throws: a timeout or an interrupt returns positions 0 (and keeps the interrupt flag).
      */
-    private Linker.Linked deferred(String streamId, Appended appended, UUID first, UUID last,
-                                   CompletableFuture<Linker.Linked> registered) {
+    private Linker.Linked deferred(String streamId, Appended appended, UUID first, UUID last) {
         if (background == null) {
             return linkQuietly(appended, first, last);
         }
-        CompletableFuture<Linker.Linked> done = registered != null ? registered
-                : background.awaitLinked(appended.appendId(), first, last);
+        CompletableFuture<Linker.Linked> done = background.awaitLinked(appended.appendId(), first, last);
         Linker.Linked none = new Linker.Linked(appended.appendId(), 0, 0, 0);
         long timeoutMs = linking.linkTimeout().toMillis();
         try {

@@ -42,8 +42,6 @@ public final class BackgroundLinker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BackgroundLinker.class.getName());
     private static final long MAX_PAUSE_MS = 5_000;
     private static final long VACUUM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** The longest a woken linker waits for this server's appends still running their statement. */
-    private static final long GATHER_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Failures of the oldest append alone, in a row, before it is set aside. */
     static final int STRIKES = 3;
     static final int MAX_SET_ASIDE_IN_A_ROW = 10;
@@ -58,9 +56,6 @@ public final class BackgroundLinker implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
     private final Map<Long, Integer> strikes = new ConcurrentHashMap<>();
-    /** This server's appends between the start of their statement and their registration (or inline result). */
-    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-    private final Object gathered = new Object();
     private volatile boolean closed;
     private volatile boolean started;
     /** Rounds begun; a round is the passes run for one wake-up. Only the loop's thread writes it. */
@@ -117,34 +112,6 @@ public final class BackgroundLinker implements AutoCloseable {
         }
         signal();
         return w.done();
-    }
-
-    /**
-     * An append of this server starts its statement. A woken linker waits (at most 2 ms) until every append in
-     * flight has committed and registered, so that one pass links them all: under concurrent appends that saves
-     * passes, each a commit of its own on the path of every waiting append.
-     */
-    public void entering() {
-        inFlight.incrementAndGet();
-    }
-
-    /** The append that called {@link #entering()} has registered, or needs no linking, or failed. */
-    public void left() {
-        if (inFlight.decrementAndGet() == 0) {
-            synchronized (gathered) {
-                gathered.notifyAll();
-            }
-        }
-    }
-
-    private void gather() throws InterruptedException {
-        long deadline = System.nanoTime() + GATHER_MAX_NANOS;
-        synchronized (gathered) {
-            long left;
-            while (inFlight.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
-                TimeUnit.NANOSECONDS.timedWait(gathered, left);
-            }
-        }
     }
 
     /** Stops waiting for {@code appendId} (its caller gave up); the append is still linked. */
@@ -208,9 +175,6 @@ public final class BackgroundLinker implements AutoCloseable {
                     woken = true;
                 } else {
                     woken = wake.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
-                    if (woken) {
-                        gather();
-                    }
                 }
                 // signals arriving from here on ask for another round after this one
                 wake.drainPermits();
