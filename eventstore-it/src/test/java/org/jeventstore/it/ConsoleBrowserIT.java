@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -84,6 +85,14 @@ class ConsoleBrowserIT {
 
     WebElement waitFor(By by) {
         return new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(by));
+    }
+
+    /** Clicks the {@code css} button inside {@code row}, finding both again if the page re-rendered meanwhile. */
+    void clickIn(By row, String css) {
+        new WebDriverWait(driver, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(row).findElement(By.cssSelector(css)).click();
+            return true;
+        });
     }
 
     void show(String hash, By ready) {
@@ -174,19 +183,22 @@ class ConsoleBrowserIT {
         screenshot("subscriptions");
 
         // reset: asks for the position, then for confirmation
-        driver.findElement(row).findElement(By.cssSelector("button.reset")).click();
+        clickIn(row, "button.reset");
         org.openqa.selenium.Alert ask = new WebDriverWait(driver, Duration.ofSeconds(10))
                 .until(ExpectedConditions.alertIsPresent());
         ask.sendKeys("2");
         ask.accept();
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> checkpoint(name) == 2);
+        // the page re-renders the table once the reset returns: wait for that render before using its buttons
+        new WebDriverWait(driver, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElement(row).findElement(By.xpath("td[3]")).getText().equals("2"));
 
-        driver.findElement(row).findElement(By.cssSelector("button.delete")).click();
+        clickIn(row, "button.delete");
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).dismiss();
         assertThat(subscriptionRows(name)).isEqualTo(1);
 
-        driver.findElement(row).findElement(By.cssSelector("button.delete")).click();
+        clickIn(row, "button.delete");
         new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.numberOfElementsToBe(row, 0));
         assertThat(subscriptionRows(name)).isZero();
