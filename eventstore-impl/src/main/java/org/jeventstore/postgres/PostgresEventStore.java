@@ -35,6 +35,8 @@ import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.config.LinkSettings;
+import org.jeventstore.telemetry.Telemetry;
+import org.jeventstore.telemetry.TracedHandler;
 import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.GuardedSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
@@ -83,6 +85,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final LinkSettings linking;
     private final EventSerializer serializer;
     private final org.jeventstore.operations.EventStoreOperations operations;
+    private final Telemetry telemetry;
 
     private PostgresEventStore(Builder b) {
         this.settings = b.settings;
@@ -113,6 +116,43 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.appender = new Appender(sql, tx, guarded, passes, linker, local, b.linking);
         this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
                 subscriptions, listener, settings.hardDeletesEnabled());
+        this.telemetry = b.telemetry;
+        observe();
+    }
+
+    /** Hooks the gauges and the reconnect counter to what this store already tracks. */
+    private void observe() {
+        if (telemetry == Telemetry.noop()) {
+            return;
+        }
+        telemetry.observeBacklog(() -> {
+            var backlog = operations.linkBacklog();
+            return new long[] {backlog.appends(), backlog.oldestMillis(), backlog.setAside()};
+        });
+        if (subscriptions != null) {
+            telemetry.observeSubscriptions(() -> {
+                if (subscriptions.running().isEmpty()) {
+                    return List.of();
+                }
+                return operations.subscriptions().stream().filter(s -> s.localState() != null)
+                        .map(s -> new Telemetry.SubscriptionGauge(s.streamId(), s.name(), s.lagEvents(),
+                                s.lagMillis(), "active".equals(s.localState())))
+                        .toList();
+            });
+        }
+        if (listener != null) {
+            java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+            listener.addConnectListener(() -> {
+                if (!first.compareAndSet(true, false)) {
+                    telemetry.listenerReconnected();
+                }
+            });
+        }
+    }
+
+    /** This store's metrics and traces ({@link Telemetry#noop()} unless built with {@link Builder#telemetry}). */
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     /** Readiness, the link backlog, servers and subscriptions: what operators and consoles look at. */
@@ -154,6 +194,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      */
     @Override
     public void close() {
+        telemetry.close();
         if (subscriptions != null) {
             subscriptions.close();
         }
@@ -203,7 +244,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 throw new InvalidRequestException("event " + i + " to append to stream '" + streamId + "' is null");
             }
         }
-        return appender.append(streamId, expected, events);
+        try (Telemetry.AppendSpan span = telemetry.startAppend("append", streamId, events.size())) {
+            try {
+                AppendResult result = appender.append(streamId, expected, span.withTraceContext(events));
+                span.end(null);
+                return result;
+            } catch (RuntimeException | Error e) {
+                span.end(e);
+                throw e;
+            }
+        }
     }
 
     @Override
@@ -218,7 +268,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 throw new InvalidRequestException("event id " + i + " to link to stream '" + streamId + "' is null");
             }
         }
-        return appender.link(streamId, expected, eventIds);
+        try (Telemetry.AppendSpan span = telemetry.startAppend("link", streamId, eventIds.size())) {
+            try {
+                AppendResult result = appender.link(streamId, expected, eventIds);
+                span.end(null);
+                return result;
+            } catch (RuntimeException | Error e) {
+                span.end(e);
+                throw e;
+            }
+        }
     }
 
     @Override
@@ -325,7 +384,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         checkStreamId(streamId);
         checkSubscriptionName(name);
         Objects.requireNonNull(handler, "subscription handler must not be null");
-        return subscriptions().subscribePersistent(streamId, name, handler,
+        SubscriptionHandler traced = telemetry == Telemetry.noop() ? handler
+                : new TracedHandler(handler, telemetry, streamId, name);
+        return subscriptions().subscribePersistent(streamId, name, traced,
                 options == null ? SubscriptionOptions.defaults() : options);
     }
 
@@ -409,6 +470,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private Executor linkerExecutor;
         private LinkSettings linking = LinkSettings.defaults();
         private final Set<Class<?>> eventTypes = new LinkedHashSet<>();
+        private Telemetry telemetry = Telemetry.noop();
 
         private Builder(DataSource dataSource) {
             if (dataSource == null) {
@@ -526,6 +588,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          */
         public Builder linkerPoll(Duration value) {
             this.linkerPoll = Objects.requireNonNull(value, "linkerPoll");
+            return this;
+        }
+
+        /**
+         * Metrics and traces through {@code otel} (see {@link Telemetry}); {@code storeTraceContext} writes each
+         * append's W3C trace context into its events' metadata ({@code traceparent}), so that deliveries on any
+         * server join the appender's trace. Without this the store records nothing.
+         */
+        public Builder telemetry(io.opentelemetry.api.OpenTelemetry otel, boolean storeTraceContext) {
+            this.telemetry = Telemetry.of(otel, storeTraceContext, null);
             return this;
         }
 

@@ -36,15 +36,21 @@ final class Servers implements AutoCloseable {
     }
 
     PostgresEventStore start(String name, int readBatchSize) {
+        return start(name, readBatchSize, b -> b);
+    }
+
+    /** A new server whose builder {@code customize} may configure further (telemetry, say). */
+    PostgresEventStore start(String name, int readBatchSize,
+                             java.util.function.UnaryOperator<PostgresEventStore.Builder> customize) {
         PGSimpleDataSource pg = (PGSimpleDataSource) db.dataSource();
         pg.setApplicationName(appName(name));
         KillableDataSource ds = new KillableDataSource(pg);
         dataSources.put(name, ds);
         ExecutorService executor = Executors.newCachedThreadPool();
-        PostgresEventStore store = PostgresEventStore.builder(ds)
+        PostgresEventStore store = customize.apply(PostgresEventStore.builder(ds)
                 .settings(EventStoreSettings.defaults().withSchema(schema).withReadBatchSize(readBatchSize))
                 .notifications(ds, executor)
-                .listenerPoll(Duration.ofMillis(100))
+                .listenerPoll(Duration.ofMillis(100)))
                 .build();
         synchronized (this) {
             stores.add(store);
