@@ -12,6 +12,7 @@ import jakarta.enterprise.event.NotificationOptions;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.Connection;
@@ -68,6 +69,10 @@ public class EventStoreRuntime {
     @Inject
     BeanManager beanManager;
 
+    /** Liberty's mpTelemetry feature: a no-op until {@code otel.sdk.disabled=false} (see README, Telemetry). */
+    @Inject
+    Instance<io.opentelemetry.api.OpenTelemetry> openTelemetry;
+
     private volatile List<Subscription> annotated = List.of();
 
     private final AtomicBoolean started = new AtomicBoolean();
@@ -98,6 +103,9 @@ public class EventStoreRuntime {
                 .listenerPoll(settings.listenerPoll())
                 .linking(settings.linking())
                 .networkTimeout(settings.networkTimeout())
+                .telemetry(openTelemetry.isResolvable() ? openTelemetry.get()
+                        : io.opentelemetry.api.OpenTelemetry.noop(),
+                        EventStoreConfig.bool(config, "eventstore.telemetry.trace-context", true))
                 .build();
         NotificationListener listener = store.listener();
         SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
