@@ -410,7 +410,7 @@ public final class Telemetry {
         try {
             return source.get();
         } catch (RuntimeException e) {
-            LOG.warning("JES0401W could not read " + what + " for the telemetry gauges: " + e.getMessage());
+            LOG.warning("JES0501W could not read " + what + " for the telemetry gauges: " + e.getMessage());
             return null;
         }
     }
