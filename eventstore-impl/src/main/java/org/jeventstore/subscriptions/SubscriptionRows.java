@@ -129,6 +129,38 @@ final class SubscriptionRows {
         return standing(subscriptionId, Long.MIN_VALUE) != Standing.DELETED;
     }
 
+    /** Moves a partitioned subscription's own row to the lowest checkpoint of {@code partitions} (forward only). */
+    void saveLowWaterMark(String streamId, String name, java.util.List<String> partitions) {
+        tx.singleStatement("saving the low-water mark of subscription '" + name + "'", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("save-low-water-mark"))) {
+                ps.setString(1, streamId);
+                ps.setArray(2, c.createArrayOf("text", partitions.toArray()));
+                ps.setString(3, streamId);
+                ps.setString(4, name);
+                ps.setInt(5, partitions.size());
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** The names of {@code streamId}'s subscriptions that begin with {@code prefix}. */
+    java.util.List<String> namesStartingWith(String streamId, String prefix) {
+        return tx.read("listing subscriptions of '" + streamId + "'", c -> {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.get("list-subscription-names"))) {
+                ps.setString(1, streamId);
+                ps.setString(2, prefix);
+                ps.setString(3, prefix);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     void delete(String streamId, String name) {
         tx.write("deleting subscription '" + name + "' to '" + streamId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("delete-subscription"))) {

@@ -42,6 +42,8 @@ public final class Subscriptions implements AutoCloseable {
     private final int readBatchSize;
     private final Map<String, PersistentSubscription> persistent = new ConcurrentHashMap<>();
     private final Set<TransientSubscription> transients = ConcurrentHashMap.newKeySet();
+    /** This server's partitioned subscriptions (concurrencyLimit above 1), by key; guarded by itself. */
+    private final Map<String, PartitionedSubscription> partitioned = new java.util.HashMap<>();
 
     /**
      * @param networkTimeout the bound on one round trip on the advisory-lock connection (see AdvisoryLocks)
@@ -73,8 +75,52 @@ public final class Subscriptions implements AutoCloseable {
         return self[0];
     }
 
+    /**
+     * A persistent subscription: single-active with {@code concurrencyLimit} 1, partitioned across the cluster
+     * above 1 (see {@link PartitionedSubscription}; another subscriber of this server to the same name joins it).
+     */
     public Subscription subscribePersistent(String streamId, String name, SubscriptionHandler handler,
                                             SubscriptionOptions options) {
+        if (options.concurrencyLimit() > 1) {
+            return subscribePartitioned(streamId, name, handler, options);
+        }
+        synchronized (partitioned) {
+            if (partitioned.containsKey(key(streamId, name))) {
+                throw new SubscriptionExistsException(streamId, name);
+            }
+        }
+        return subscribeSingle(streamId, name, handler, options);
+    }
+
+    private Subscription subscribePartitioned(String streamId, String name, SubscriptionHandler handler,
+                                              SubscriptionOptions options) {
+        String key = key(streamId, name);
+        synchronized (partitioned) {
+            if (persistent.containsKey(key)) {
+                throw new SubscriptionExistsException(streamId, name);
+            }
+            PartitionedSubscription group = partitioned.get(key);
+            if (group == null) {
+                PartitionedSubscription[] self = new PartitionedSubscription[1];
+                self[0] = new PartitionedSubscription(streamId, name, options, rows, executor,
+                        (part, h, o) -> subscribeSingle(streamId, part, h, o), () -> {
+                            synchronized (partitioned) {
+                                partitioned.remove(key, self[0]);
+                            }
+                        });
+                group = self[0];
+                partitioned.put(key, group);
+            } else if (group.partitions() != options.concurrencyLimit()) {
+                throw new org.jeventstore.InvalidRequestException("subscription '" + name + "' on '" + streamId
+                        + "' runs here with " + group.partitions() + " partitions (concurrencyLimit); a subscriber"
+                        + " asking for " + options.concurrencyLimit() + " cannot join it");
+            }
+            return group.join(handler);
+        }
+    }
+
+    private Subscription subscribeSingle(String streamId, String name, SubscriptionHandler handler,
+                                         SubscriptionOptions options) {
         String key = key(streamId, name);
         if (persistent.containsKey(key)) {
             throw new SubscriptionExistsException(streamId, name);
@@ -115,9 +161,21 @@ public final class Subscriptions implements AutoCloseable {
     }
 
     public void delete(String streamId, String name) {
+        PartitionedSubscription group;
+        synchronized (partitioned) {
+            group = partitioned.get(key(streamId, name));
+        }
+        if (group != null) {
+            group.close();
+        }
         PersistentSubscription running = persistent.get(key(streamId, name));
         if (running != null) {
             running.close();
+        }
+        for (String part : rows.namesStartingWith(streamId, name + "#")) {
+            if (PartitionedSubscription.isPartitionOf(part, name)) {
+                rows.delete(streamId, part);
+            }
         }
         rows.delete(streamId, name);
     }
@@ -185,6 +243,11 @@ public final class Subscriptions implements AutoCloseable {
 
     @Override
     public void close() {
+        java.util.List<PartitionedSubscription> groups;
+        synchronized (partitioned) {
+            groups = java.util.List.copyOf(partitioned.values());
+        }
+        groups.forEach(PartitionedSubscription::close);
         persistent.values().forEach(PersistentSubscription::requestStop);
         persistent.values().forEach(PersistentSubscription::awaitStopped);
         transients.forEach(TransientSubscription::close);

@@ -1,0 +1,263 @@
+package org.jeventstore.subscriptions;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import org.jeventstore.FencingToken;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.StartFrom;
+import org.jeventstore.StorageException;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.SubscriptionState;
+
+/**
+ * One server's part in a partitioned subscription ({@code concurrencyLimit} N above 1): the events are split by
+ * their partition key into N partitions, and each partition is a single-active persistent subscription of its own
+ * (row {@code <name>#<k>/<N>}, its own advisory lock, fencing epoch and checkpoint). Every server that subscribes
+ * runs all N; the lock lets exactly one of them deliver each partition at a time, and the balancer spreads the
+ * partitions over the servers. So a key is delivered in order, one event at a time, by one consumer in the
+ * cluster; different keys go in parallel across servers; and a partition whose server dies is taken over from its
+ * checkpoint like any subscription.
+ *
+ * <p>Several consumers of one server join the same group (Elixir's competing subscribers): partition k is
+ * delivered to consumer {@code k mod consumers}, chosen again at every delivery (so a consumer that leaves gets
+ * nothing more, and a retried event goes to whoever serves its partition now). The last one to leave stops the
+ * group.
+ *
+ * <p>The subscription's own row ({@code <name>}) holds the low-water mark: the lowest checkpoint of its
+ * partitions, moved forward every {@code checkpointAfter} while a partition is active here. It is what Elixir,
+ * a single-active reader and the admin view see, and where partitions created later (a new partition count) start.
+ */
+final class PartitionedSubscription {
+
+    private static final Logger LOG = Logger.getLogger(PartitionedSubscription.class.getName());
+    private static final Pattern PARTITION_SUFFIX = Pattern.compile("#[0-9]+/[0-9]+");
+
+    /** Starts a partition's single-active subscription (the normal path of {@link Subscriptions}). */
+    interface Starter {
+        Subscription start(String name, SubscriptionHandler handler, SubscriptionOptions options);
+    }
+
+    private final String streamId;
+    private final String name;
+    private final int partitions;
+    private final SubscriptionRows rows;
+    private final List<Subscription> parts = new ArrayList<>();
+    private final List<String> partNames = new ArrayList<>();
+    private final List<SubscriptionHandler> consumers = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final long lowWaterEveryMillis;
+    private final Runnable onClose;
+    private volatile boolean closed;
+
+    PartitionedSubscription(String streamId, String name, SubscriptionOptions options, SubscriptionRows rows,
+                            Executor executor, Starter starter, Runnable onClose) {
+        this.streamId = streamId;
+        this.name = name;
+        this.partitions = options.concurrencyLimit();
+        this.rows = rows;
+        this.onClose = onClose;
+        this.lowWaterEveryMillis = Math.max(200, options.checkpointAfter().toMillis());
+        StartFrom start = startOfPartitions(options.startFrom());
+        Function<RecordedEvent, Object> key = options.partitionBy() != null ? options.partitionBy()
+                : RecordedEvent::streamId;
+        Predicate<RecordedEvent> selector = options.selector();
+        try {
+            for (int k = 0; k < partitions; k++) {
+                int partition = k;
+                Predicate<RecordedEvent> mine = e -> partitionOf(key.apply(e), partitions) == partition
+                        && (selector == null || selector.test(e));
+                String part = partitionName(name, k, partitions);
+                partNames.add(part);
+                parts.add(starter.start(part, router(k),
+                        options.concurrency(1, null).selector(mine).startFrom(start)));
+            }
+            executor.execute(this::keepLowWaterMark);
+        } catch (RuntimeException e) {
+            parts.forEach(Subscription::close);
+            throw e;
+        }
+    }
+
+    /** The row name of partition {@code k} (0-based) of {@code n}: {@code <name>#<k+1>/<n>}. */
+    static String partitionName(String name, int k, int n) {
+        return name + "#" + (k + 1) + "/" + n;
+    }
+
+    /** Whether {@code candidate} is the row of one of {@code name}'s partitions (any count). */
+    static boolean isPartitionOf(String candidate, String name) {
+        return candidate.length() > name.length() && candidate.startsWith(name)
+                && PARTITION_SUFFIX.matcher(candidate.substring(name.length())).matches();
+    }
+
+    /**
+     * The partition of {@code key}: CRC-32 of its string form, so that every server (any JVM) agrees.
+     * Keys are compared by {@code toString()}.
+     */
+    static int partitionOf(Object key, int n) {
+        CRC32 crc = new CRC32();
+        crc.update(String.valueOf(key).getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % n);
+    }
+
+    /**
+     * New partitions start where the whole subscription stands: its own row is created at {@code start} if it has
+     * none, and its low-water mark is where every partition created now begins (so a changed partition count
+     * redelivers at most what lay between the lowest and the highest old partition). Without the database now,
+     * they start at {@code start} themselves.
+     */
+    private StartFrom startOfPartitions(StartFrom start) {
+        try {
+            long id = rows.createOrGet(streamId, name, start);
+            return StartFrom.after(rows.checkpoint(id));
+        } catch (StorageException | IllegalStateException e) {
+            LOG.warning("JES0270W partitioned subscription '" + name + "' on '" + streamId + "': its row could not"
+                    + " be read, so new partitions start at " + start + ": " + e.getMessage());
+            return start;
+        }
+    }
+
+    private SubscriptionHandler router(int k) {
+        return new SubscriptionHandler() {
+            @Override
+            public void handle(RecordedEvent event) {
+                throw new IllegalStateException("a partition is called through handleAsync");
+            }
+
+            @Override
+            public CompletionStage<?> handleAsync(RecordedEvent event, FencingToken token) throws Exception {
+                List<SubscriptionHandler> now = consumers;
+                int size = now.size();
+                if (size == 0) {
+                    throw new IllegalStateException("partitioned subscription '" + name + "' has no consumer on this"
+                            + " server any more");
+                }
+                return now.get(k % size).handleAsync(event, token);
+            }
+        };
+    }
+
+    /** A consumer joins: from now on it serves its share of the partitions this server delivers. */
+    Subscription join(SubscriptionHandler handler) {
+        consumers.add(handler);
+        return new Subscription() {
+            private volatile boolean left;
+
+            @Override
+            public String streamId() {
+                return streamId;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public SubscriptionState state() {
+                return left ? SubscriptionState.STOPPED : PartitionedSubscription.this.state();
+            }
+
+            @Override
+            public long checkpoint() {
+                return PartitionedSubscription.this.checkpoint();
+            }
+
+            @Override
+            public void close() {
+                if (!left) {
+                    left = true;
+                    leave(handler);
+                }
+            }
+        };
+    }
+
+    int partitions() {
+        return partitions;
+    }
+
+    private void leave(SubscriptionHandler handler) {
+        boolean last;
+        synchronized (this) {
+            consumers.remove(handler);
+            last = consumers.isEmpty() && !closed;
+            if (last) {
+                closed = true;
+            }
+        }
+        if (last) {
+            close();
+        }
+    }
+
+    /** Stops every partition here (each drains and saves), then saves the low-water mark once more. */
+    void close() {
+        closed = true;
+        try {
+            parts.forEach(Subscription::close);
+            stopped.countDown();
+            saveLowWaterMark();
+        } finally {
+            onClose.run();
+        }
+    }
+
+    /** The most advanced state of a partition here: active when any is, else standing by. */
+    SubscriptionState state() {
+        boolean standby = false;
+        boolean catchingUp = false;
+        for (Subscription s : parts) {
+            switch (s.state()) {
+                case SUBSCRIBED -> {
+                    return SubscriptionState.SUBSCRIBED;
+                }
+                case CATCHING_UP -> catchingUp = true;
+                case STANDBY, INITIAL, DISCONNECTED -> standby = true;
+                default -> { }
+            }
+        }
+        return catchingUp ? SubscriptionState.CATCHING_UP : standby ? SubscriptionState.STANDBY
+                : SubscriptionState.STOPPED;
+    }
+
+    /** The lowest checkpoint of the partitions as this server knows them. */
+    long checkpoint() {
+        return parts.stream().mapToLong(Subscription::checkpoint).min().orElse(0);
+    }
+
+    private void keepLowWaterMark() {
+        try {
+            while (!stopped.await(lowWaterEveryMillis, TimeUnit.MILLISECONDS)) {
+                if (parts.stream().anyMatch(s -> s.state() == SubscriptionState.SUBSCRIBED
+                        || s.state() == SubscriptionState.CATCHING_UP)) {
+                    saveLowWaterMark();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void saveLowWaterMark() {
+        try {
+            rows.saveLowWaterMark(streamId, name, partNames);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "JES0271W partitioned subscription '" + name + "' could not save its low-water mark"
+                    + " (retried)", e);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+-- The names of a stream's subscriptions that begin with a prefix (a partitioned subscription's partition rows
+-- are '<name>#<k>/<n>'). Parameters: stream id, prefix, prefix.
+SELECT subscription_name FROM ${schema}.subscriptions
+WHERE stream_uuid = ? AND left(subscription_name, length(?)) = ?

@@ -1,0 +1,258 @@
+package org.jeventstore.subscriptions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jeventstore.EventData;
+import org.jeventstore.EventStore;
+import org.jeventstore.ExpectedVersion;
+import org.jeventstore.InvalidRequestException;
+import org.jeventstore.RecordedEvent;
+import org.jeventstore.Subscription;
+import org.jeventstore.SubscriptionExistsException;
+import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.postgres.PostgresEventStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Partitioned subscriptions ({@code concurrencyLimit} above 1) over several "servers" (store instances with their
+ * own connections) on real PostgreSQL: every event delivered, each key in order and on one consumer at a time,
+ * partitions spread over the servers and taken over when one dies, competing consumers within one server.
+ */
+@Timeout(180)
+class PartitionedSubscriptionTest {
+
+    static final SubscriptionOptions FOUR = SubscriptionOptions.defaults().concurrency(4, null)
+            .checkpoint(1, Duration.ofMillis(200)).retryInterval(Duration.ofMillis(300));
+
+    Servers servers;
+
+    @BeforeEach
+    void open() {
+        servers = new Servers();
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        servers.close();
+    }
+
+    /** What a consumer saw: per key the versions in delivery order, per key who is busy with it now. */
+    static final class Deliveries {
+        final Map<String, List<Long>> perStream = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> busy = new ConcurrentHashMap<>();
+        final Map<String, Set<String>> consumersOf = new ConcurrentHashMap<>();
+        final AtomicInteger overlaps = new AtomicInteger();
+        final Set<String> distinct = ConcurrentHashMap.newKeySet();
+
+        SubscriptionHandler handler(String consumer) {
+            return e -> {
+                if (busy.computeIfAbsent(e.streamId(), k -> new AtomicInteger()).incrementAndGet() > 1) {
+                    overlaps.incrementAndGet();
+                }
+                try {
+                    Thread.sleep(1); // a handler that takes a little while, so that overlaps could show
+                    perStream.computeIfAbsent(e.streamId(), k -> new CopyOnWriteArrayList<>()).add(e.streamVersion());
+                    consumersOf.computeIfAbsent(consumer, k -> ConcurrentHashMap.newKeySet()).add(e.streamId());
+                    distinct.add(e.streamId() + "@" + e.streamVersion());
+                } finally {
+                    busy.get(e.streamId()).decrementAndGet();
+                }
+            };
+        }
+
+        /**
+         * Each key's deliveries never skip a version: every delivery is the next one or a redelivery from an
+         * earlier point (a takeover resuming from its checkpoint), never a jump ahead.
+         */
+        void assertInOrderWithoutGaps(int streams, long versions) {
+            for (int s = 0; s < streams; s++) {
+                List<Long> seen = perStream.get("key-" + s);
+                assertThat(seen).as("key-" + s + " delivered").isNotNull();
+                long last = 0;
+                for (long v : seen) {
+                    assertThat(v).as("key-" + s + " order " + seen).isLessThanOrEqualTo(last + 1);
+                    last = v;
+                }
+                assertThat(seen).contains(versions);
+            }
+        }
+    }
+
+    static void append(PostgresEventStore store, int streams, int rounds) {
+        for (int r = 0; r < rounds; r++) {
+            for (int s = 0; s < streams; s++) {
+                store.appendToStream("key-" + s, ExpectedVersion.any(), List.of(EventData.of("t", Map.of("r", r))));
+            }
+        }
+    }
+
+    /** The partitions of {@code name} active on {@code store} right now. */
+    static long activeHere(PostgresEventStore store, String name) {
+        return store.operations().subscriptions().stream()
+                .filter(s -> s.name().startsWith(name + "#") && "active".equals(s.localState())).count();
+    }
+
+    @Test
+    void partitions_spread_over_the_servers_and_each_key_is_delivered_in_order_on_one_consumer_at_a_time()
+            throws Exception {
+        PostgresEventStore a = servers.start("a");
+        PostgresEventStore b = servers.start("b");
+        Deliveries seen = new Deliveries();
+        a.subscribeToAll("billing", seen.handler("a"), FOUR);
+        b.subscribeToAll("billing", seen.handler("b"), FOUR);
+        // the balancer hands partitions to the server holding fewer (checks every 5 s)
+        await().atMost(Duration.ofSeconds(60)).until(() -> activeHere(a, "billing") == 2 && activeHere(b, "billing") == 2);
+
+        append(a, 16, 10);
+        await().atMost(Duration.ofSeconds(60)).until(() -> seen.distinct.size() == 160);
+        seen.assertInOrderWithoutGaps(16, 10);
+        assertThat(seen.overlaps.get()).as("a key handled twice at once").isZero();
+        assertThat(seen.consumersOf.get("a")).isNotEmpty();
+        assertThat(seen.consumersOf.get("b")).isNotEmpty();
+        Set<String> both = new java.util.HashSet<>(seen.consumersOf.get("a"));
+        both.retainAll(seen.consumersOf.get("b"));
+        assertThat(both).as("no key went to both servers (no hand-off happened meanwhile)").isEmpty();
+        // the subscription's own row: the lowest checkpoint of its partitions, here the head of $all
+        await().atMost(Duration.ofSeconds(20)).until(() -> servers.checkpoint(EventStore.ALL, "billing") == 160);
+        assertThat(rowsOf("billing")).containsExactlyInAnyOrder("billing", "billing#1/4", "billing#2/4",
+                "billing#3/4", "billing#4/4");
+    }
+
+    @Test
+    void a_dead_servers_partitions_are_taken_over_and_nothing_is_lost_or_reordered() throws Exception {
+        PostgresEventStore a = servers.start("a");
+        PostgresEventStore b = servers.start("b");
+        Deliveries seen = new Deliveries();
+        a.subscribeToAll("ledger", seen.handler("a"), FOUR);
+        b.subscribeToAll("ledger", seen.handler("b"), FOUR);
+        await().atMost(Duration.ofSeconds(60)).until(() -> activeHere(a, "ledger") == 2 && activeHere(b, "ledger") == 2);
+        append(b, 12, 5);
+        await().atMost(Duration.ofSeconds(60)).until(() -> seen.distinct.size() == 60);
+
+        servers.crash("a");
+        long crashed = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).until(() -> activeHere(b, "ledger") == 4);
+        long takeoverMillis = (System.nanoTime() - crashed) / 1_000_000;
+        append(b, 12, 5);
+        await().atMost(Duration.ofSeconds(60)).until(() -> seen.distinct.size() == 120);
+        seen.assertInOrderWithoutGaps(12, 10);
+        System.out.println("partitions of the dead server active on the other after " + takeoverMillis + " ms");
+    }
+
+    @Test
+    void consumers_of_one_server_share_its_partitions_and_one_leaving_hands_its_share_to_the_others() {
+        PostgresEventStore a = servers.start("a");
+        Deliveries seen = new Deliveries();
+        Subscription first = a.subscribeToAll("shared", seen.handler("first"), FOUR);
+        Subscription second = a.subscribeToAll("shared", seen.handler("second"), FOUR);
+        append(a, 16, 3);
+        await().atMost(Duration.ofSeconds(60)).until(() -> seen.distinct.size() == 48);
+        assertThat(seen.consumersOf.get("first")).isNotEmpty();
+        assertThat(seen.consumersOf.get("second")).isNotEmpty();
+
+        second.close();
+        assertThat(first.state()).isNotEqualTo(org.jeventstore.SubscriptionState.STOPPED);
+        Set<String> before = Set.copyOf(seen.consumersOf.get("second"));
+        seen.consumersOf.get("first").clear();
+        append(a, 16, 3);
+        await().atMost(Duration.ofSeconds(60)).until(() -> seen.distinct.size() == 96);
+        assertThat(seen.consumersOf.get("first")).as("the one left serves every key now").hasSize(16);
+        assertThat(seen.consumersOf.get("second")).isEqualTo(before);
+        seen.assertInOrderWithoutGaps(16, 6);
+        first.close();
+        assertThat(first.state()).isEqualTo(org.jeventstore.SubscriptionState.STOPPED);
+    }
+
+    @Test
+    void a_new_partition_count_starts_at_the_low_water_mark_and_the_old_rows_can_be_deleted() throws Exception {
+        PostgresEventStore a = servers.start("a");
+        append(a, 8, 5);
+        Deliveries first = new Deliveries();
+        Subscription two = a.subscribeToAll("recount", first.handler("two"),
+                SubscriptionOptions.defaults().concurrency(2, null).checkpoint(1, Duration.ofMillis(200)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> first.distinct.size() == 40);
+        await().atMost(Duration.ofSeconds(20)).until(() -> servers.checkpoint(EventStore.ALL, "recount") == 40);
+        two.close();
+
+        append(a, 8, 1);
+        List<RecordedEvent> again = new CopyOnWriteArrayList<>();
+        Subscription three = a.subscribeToAll("recount", again::add,
+                SubscriptionOptions.defaults().concurrency(3, null));
+        await().atMost(Duration.ofSeconds(60)).until(() -> again.size() >= 8);
+        assertThat(again).extracting(RecordedEvent::eventNumber).allMatch(n -> n > 40);
+        three.close();
+
+        a.deleteSubscription(EventStore.ALL, "recount");
+        assertThat(rowsOf("recount")).isEmpty();
+    }
+
+    @Test
+    void a_single_active_and_a_partitioned_subscriber_of_one_name_do_not_mix_nor_do_partition_counts() {
+        PostgresEventStore a = servers.start("a");
+        a.subscribeToAll("mixed", e -> { }, FOUR);
+        assertThatThrownBy(() -> a.subscribeToAll("mixed", e -> { }, SubscriptionOptions.defaults()))
+                .isInstanceOf(SubscriptionExistsException.class);
+        assertThatThrownBy(() -> a.subscribeToAll("mixed", e -> { }, SubscriptionOptions.defaults().concurrency(3, null)))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("4 partitions");
+        a.subscribeToAll("single", e -> { }, SubscriptionOptions.defaults());
+        assertThatThrownBy(() -> a.subscribeToAll("single", e -> { }, FOUR))
+                .isInstanceOf(SubscriptionExistsException.class);
+    }
+
+    @Test
+    void the_partition_of_a_key_is_the_same_on_every_server() {
+        // CRC-32 of the key's string form: fixed values, so that a JVM or version change cannot move a key
+        assertThat(PartitionedSubscription.partitionOf("key-0", 4)).isEqualTo((int) (crc("key-0") % 4));
+        assertThat(PartitionedSubscription.partitionName("billing", 0, 4)).isEqualTo("billing#1/4");
+        assertThat(PartitionedSubscription.isPartitionOf("billing#3/4", "billing")).isTrue();
+        assertThat(PartitionedSubscription.isPartitionOf("billing#x/4", "billing")).isFalse();
+        assertThat(PartitionedSubscription.isPartitionOf("billing-2#1/4", "billing")).isFalse();
+        int[] counts = new int[4];
+        for (int i = 0; i < 1000; i++) {
+            counts[PartitionedSubscription.partitionOf("stream-" + i, 4)]++;
+        }
+        for (int c : counts) {
+            assertThat(c).as("keys spread over the partitions").isBetween(180, 320);
+        }
+    }
+
+    static long crc(String s) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    List<String> rowsOf(String name) throws SQLException {
+        try (Connection c = servers.db.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT subscription_name FROM \"" + servers.schema
+                     + "\".subscriptions WHERE subscription_name = ? OR subscription_name LIKE ?")) {
+            ps.setString(1, name);
+            ps.setString(2, name + "#%");
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        }
+    }
+}
