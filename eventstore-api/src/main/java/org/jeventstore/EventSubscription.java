@@ -37,13 +37,15 @@ public @interface EventSubscription {
     String startFrom() default "origin";
 
     /**
-     * How many events may be handled at once (default 1: strictly in order). Above 1, events of one stream are
-     * still handled one at a time and in order when {@link #partitionBy()} is {@code "stream"}.
+     * 1 (the default): single-active, every event in order on the server holding the lock. N above 1: the
+     * subscription is split into N partitions by stream id, spread over every server that runs this observer;
+     * each stream's events are still handled one at a time and in order (README, "Single-active and partitioned
+     * subscriptions").
      */
     @Nonbinding
     int concurrencyLimit() default 1;
 
-    /** {@code "stream"} to keep each stream's events in order under concurrency, or {@code ""} for no ordering. */
+    /** The partition key of a partitioned subscription: {@code "stream"} or {@code ""}, both the stream id. */
     @Nonbinding
     String partitionBy() default "";
 

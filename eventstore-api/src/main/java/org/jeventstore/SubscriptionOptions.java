@@ -10,9 +10,11 @@ import java.util.function.Predicate;
  *
  * @param startFrom           where a new subscription starts (default origin); ignored once it has a checkpoint
  * @param selector            only events it accepts are delivered; the others count as acknowledged
- * @param concurrencyLimit    how many handler invocations may run at once (default 1: strictly in order)
- * @param partitionBy         with concurrency above 1, events with equal keys go to one subscriber at a time, in
- *                            order; {@code null} means no ordering across subscribers
+ * @param concurrencyLimit    1 (default): single-active, strictly in order; N above 1: N partitions by
+ *                            {@code partitionBy}, each single-active on its own, spread over the servers (README,
+ *                            "Single-active and partitioned subscriptions")
+ * @param partitionBy         the partition key of a partitioned subscription (compared by {@code toString()});
+ *                            {@code null} means the event's stream id
  * @param bufferSize          events in flight per subscriber (default 1)
  * @param maxQueueSize        events read ahead and waiting for a free subscriber (default 1000); beyond it events
  *                            stay in storage and are read later: nothing is lost
