@@ -181,20 +181,26 @@ public final class Subscriptions implements AutoCloseable {
     }
 
     /**
-     * Balancing: this server holds more than its fair share (its subscriptions divided by the servers up) and
-     * {@code s} is the one it took last, so {@code s} should hand its lock to a standby server. (Every server
-     * is assumed to run the same subscriptions; a subscription nobody else took stops yielding, see
-     * PersistentSubscription.)
+     * Balancing: this server holds more than its fair share of {@code s}'s family and {@code s} is the one of
+     * them it took last, so {@code s} should hand its lock to a standby server. A family is the partitions of one
+     * partitioned subscription, or all single-active subscriptions together: each is spread on its own, so that
+     * N partitions end up N/servers per server whatever else runs. (Every server is assumed to run the same
+     * subscriptions; a subscription nobody else took stops yielding, see PersistentSubscription.)
      */
     boolean shouldYield(PersistentSubscription s) {
         int servers = locks.servers();
         if (servers <= 1) {
             return false;
         }
-        int fairShare = (persistent.size() + servers - 1) / servers;
+        String family = family(s);
+        int members = 0;
         PersistentSubscription newest = null;
         int held = 0;
         for (PersistentSubscription p : persistent.values()) {
+            if (!family.equals(family(p))) {
+                continue;
+            }
+            members++;
             if (p.active()) {
                 held++;
                 if (newest == null || p.activeSince() > newest.activeSince()) {
@@ -202,7 +208,17 @@ public final class Subscriptions implements AutoCloseable {
                 }
             }
         }
+        int fairShare = (members + servers - 1) / servers;
         return held > fairShare && newest == s;
+    }
+
+    /** The partitions of one partitioned subscription share a family; single-active ones are the family "". */
+    private static String family(PersistentSubscription s) {
+        int hash = s.name().lastIndexOf('#');
+        if (hash > 0 && PartitionedSubscription.isPartitionOf(s.name(), s.name().substring(0, hash))) {
+            return key(s.streamId(), s.name().substring(0, hash));
+        }
+        return "";
     }
 
     /**
