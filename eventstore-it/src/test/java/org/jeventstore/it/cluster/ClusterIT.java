@@ -65,6 +65,9 @@ import org.junit.jupiter.api.Timeout;
 class ClusterIT {
 
     static final List<String> SUBSCRIPTIONS = List.of("cluster-a", "cluster-b", "cluster-c");
+    /** The partitioned subscription (concurrencyLimit 6): its partitions are "cluster-p#1/6" to "cluster-p#6/6". */
+    static final String PARTITIONED = "cluster-p";
+    static final int PARTITIONS = 6;
     static final Pattern LAST_POSITION = Pattern.compile("\"lastPosition\":(\\d+)");
 
     Path wlp;
@@ -90,7 +93,7 @@ class ClusterIT {
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE cluster_deliveries (id bigserial PRIMARY KEY, subscription text NOT NULL,"
                     + " event_id uuid NOT NULL, event_number bigint NOT NULL, server text NOT NULL,"
-                    + " at timestamptz NOT NULL DEFAULT clock_timestamp())");
+                    + " at timestamptz NOT NULL DEFAULT clock_timestamp(), stream text, stream_version bigint)");
             st.execute("CREATE TABLE cluster_notifications (id bigserial PRIMARY KEY, server text NOT NULL,"
                     + " stream text NOT NULL, to_version bigint NOT NULL, received_at timestamptz NOT NULL)");
         }
@@ -266,6 +269,93 @@ class ClusterIT {
                 + Duration.between(stopping, stopped).toMillis() + " ms, another server active "
                 + Duration.between(stopped, taken).toMillis() + " ms after the stop returned; rolling restart lost"
                 + " nothing");
+    }
+
+    @Test
+    @Order(7)
+    void a_partitioned_subscription_spreads_over_the_servers_keeps_each_stream_in_order_and_survives_kill_9()
+            throws Exception {
+        // each of the 6 partitions active on exactly one server, two on each
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Map<String, List<String>> active = activePartitions();
+            return active.size() == PARTITIONS && active.values().stream().allMatch(l -> l.size() == 1)
+                    && perServer(active).values().stream().allMatch(n -> n == PARTITIONS / servers.size());
+        });
+        Map<String, Long> spread = perServer(activePartitions());
+        String victim = spread.keySet().iterator().next();
+        long takeoverMs;
+        try (Load load = new Load(other(victim))) {
+            load.awaitAppends(load.count() + 30);
+            long pid = Long.parseLong(Files.readString(wlp.resolve("usr/servers/.pid/" + victim + ".pid")).trim());
+            Instant death = Instant.now();
+            new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                Map<String, List<String>> active = activePartitions();
+                return active.size() == PARTITIONS && active.values().stream()
+                        .allMatch(l -> l.size() == 1 && !l.contains(victim));
+            });
+            takeoverMs = Duration.between(death, Instant.now()).toMillis();
+            load.awaitAppends(load.count() + 30);
+        }
+        LibertyServer killed = servers.get(victim);
+        Files.deleteIfExists(wlp.resolve("usr/servers/.pid/" + victim + ".pid"));
+        start(killed);
+
+        // every load event reached the partitioned subscription; per stream, never a version skipped or overtaken
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> deliveredNumbers(PARTITIONED).containsAll(loadPositions()));
+        Map<String, List<Long>> perStream = new HashMap<>();
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT stream, stream_version"
+                + " FROM cluster_deliveries WHERE subscription = ? ORDER BY id")) {
+            ps.setString(1, PARTITIONED);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    perStream.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getLong(2));
+                }
+            }
+        }
+        int redelivered = 0;
+        for (Map.Entry<String, List<Long>> e : perStream.entrySet()) {
+            long last = 0;
+            for (long v : e.getValue()) {
+                assertThat(v).as(e.getKey() + " delivered " + e.getValue()).isLessThanOrEqualTo(last + 1);
+                if (v <= last) {
+                    redelivered++;
+                }
+                last = v;
+            }
+        }
+        assertThat(takeoverMs).isLessThan(15_000);
+        results.put("7 partitioned subscription (6 partitions, 2 ms handler)", "passed; spread " + spread
+                + "; kill -9 of " + victim + " -> all its partitions active elsewhere after " + takeoverMs + " ms;"
+                + " every stream in order across the hand-offs, " + redelivered + " redelivered");
+    }
+
+    /** Which servers report each partition of the partitioned subscription active. */
+    Map<String, List<String>> activePartitions() {
+        Map<String, List<String>> active = new HashMap<>();
+        Pattern partition = Pattern.compile("\\{[^}]*\"name\":\"(" + PARTITIONED + "#\\d+/" + PARTITIONS + ")\"[^}]*}");
+        for (LibertyServer s : servers.values()) {
+            Matcher m = partition.matcher(get(s, "/api/ops/subscriptions"));
+            while (m.find()) {
+                if (m.group().contains("\"localState\":\"active\"")) {
+                    active.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(s.name());
+                }
+            }
+        }
+        return active;
+    }
+
+    static Map<String, Long> perServer(Map<String, List<String>> active) {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        active.values().forEach(l -> l.forEach(server -> counts.merge(server, 1L, Long::sum)));
+        return counts;
+    }
+
+    Set<Long> loadPositions() throws SQLException {
+        return new HashSet<>(longs("SELECT se.stream_version FROM stream_events se JOIN streams s"
+                + " ON s.stream_id = se.original_stream_id WHERE se.stream_id = 0 AND s.stream_uuid LIKE 'load-%'",
+                null));
     }
 
     // ---- checks ----

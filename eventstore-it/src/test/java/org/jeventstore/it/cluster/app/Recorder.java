@@ -33,6 +33,22 @@ public class Recorder {
         }
     }
 
+    public void delivery(String subscription, UUID eventId, long eventNumber, String stream, long version)
+            throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO cluster_deliveries"
+                     + " (subscription, event_id, event_number, server, stream, stream_version)"
+                     + " VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, subscription);
+            ps.setObject(2, eventId);
+            ps.setLong(3, eventNumber);
+            ps.setString(4, server);
+            ps.setString(5, stream);
+            ps.setLong(6, version);
+            ps.executeUpdate();
+        }
+    }
+
     public void notification(String stream, long toVersion) throws SQLException {
         java.time.OffsetDateTime received = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
         try (Connection c = dataSource.getConnection();

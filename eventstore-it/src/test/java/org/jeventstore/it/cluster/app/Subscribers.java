@@ -29,6 +29,13 @@ public class Subscribers {
         recorder.delivery("cluster-c", e.eventId(), e.eventNumber());
     }
 
+    /** Partitioned over the servers (6 partitions by stream); a handler that takes about 2 ms per event. */
+    void p(@Observes @EventSubscription(name = "cluster-p", concurrencyLimit = 6, checkpointThreshold = 1)
+           RecordedEvent e) throws SQLException, InterruptedException {
+        Thread.sleep(2);
+        recorder.delivery("cluster-p", e.eventId(), e.eventNumber(), e.streamId(), e.streamVersion());
+    }
+
     void transientObserver(@Observes EventsAppended appended) throws SQLException {
         if (appended.streamId().startsWith("latency-")) {
             recorder.notification(appended.streamId(), appended.toVersion());
