@@ -18,7 +18,8 @@ import java.lang.annotation.Target;
  * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it.
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
  * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
- * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}).
+ * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}, {@code max-attempts},
+ * {@code on-exhausted}, {@code park-holds-key}).
  */
 @Qualifier
 @Documented
@@ -61,4 +62,19 @@ public @interface EventSubscription {
 
     @Nonbinding
     long retryIntervalMs() default 1000;
+
+    /**
+     * Attempts at a failing event before {@link #onExhausted()} applies; 0 (the default) = unlimited: retried
+     * forever, the subscription does not move past it.
+     */
+    @Nonbinding
+    int maxAttempts() default 0;
+
+    /** {@code PARK} (record it, move on) or {@code STOP} (halt the subscription) after {@link #maxAttempts()}. */
+    @Nonbinding
+    SubscriptionOptions.OnExhausted onExhausted() default SubscriptionOptions.OnExhausted.PARK;
+
+    /** With {@code partitionBy}: a parked event holds back the rest of its key (default) or only itself. */
+    @Nonbinding
+    boolean parkHoldsKey() default true;
 }
