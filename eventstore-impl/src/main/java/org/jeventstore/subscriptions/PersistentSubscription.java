@@ -574,7 +574,12 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                 if (r.key() != null && failedKeys.contains(r.key())) {
                     continue; // held behind a replay that failed again (hold-key-after-replay.sql)
                 }
-                List<RecordedEvent> found = reader.read(streamId, r.eventNumber(), 1, true);
+                List<RecordedEvent> found;
+                try {
+                    found = reader.read(streamId, r.eventNumber(), 1, true);
+                } catch (org.jeventstore.StreamNotFoundException | org.jeventstore.StreamDeletedException gone) {
+                    found = List.of();
+                }
                 if (found.isEmpty() || !found.get(0).eventId().equals(r.eventId())) {
                     LOG.warning("JES0247W subscription " + describe() + ": parked event " + r.eventNumber() + " ("
                             + r.eventId() + ") is no longer stored; dropped from the parked events");
@@ -617,7 +622,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         long ok = replayed;
         long again = parkedAgain;
         LOG.info(() -> "JES0245I subscription " + describe() + " replayed " + ok + " parked events; " + again
-                + " failed again and stay parked");
+                + " failed again and stay parked (with the rest of their keys)");
         refreshParked();
     }
 
