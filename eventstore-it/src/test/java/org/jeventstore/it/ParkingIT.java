@@ -55,10 +55,10 @@ class ParkingIT {
         append("{\"flaky\":false}");
         await().atMost(Duration.ofSeconds(60)).until(() -> parked().contains(poison));
         assertThat(parked()).contains("\"status\":\"parked\"").contains("\"attempts\":2")
-                .contains("java.lang.IllegalStateException").contains("flaky projection fails on event 1");
+                .contains("java.lang.IllegalStateException").contains("flaky projection fails on event ");
+        // (JSON-B writes properties in lexicographic order)
         await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/api/ops/subscriptions",
-                DevUsers.READER.basicAuth()).body().matches("(?s).*\"name\":\"it-parking\".*\"parked\":1.*|"
-                + "(?s).*\"parked\":1.*\"name\":\"it-parking\".*"));
+                DevUsers.READER.basicAuth()).body().contains("\"name\":\"it-parking\",\"parked\":1"));
         assertThat(http.get("/health/ready", null).body()).contains("\"parked-events\":1");
         assertThat(http.get("/api/ops/subscriptions/parked?stream=" + STREAM + "&name=none",
                 DevUsers.READER.basicAuth()).status()).isEqualTo(404);
