@@ -93,6 +93,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         final long since = System.nanoTime();
         volatile boolean draining;
         long lastVerifiedNanos = System.nanoTime();
+        /** Whether the parked events' state has been read in this holding. */
+        boolean parkedRead;
 
         Holding(long number, long generation, FencingToken token, Checkpoints checkpoints) {
             this.number = number;
@@ -287,11 +289,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         dispatcher.reset();
         feed.start(checkpoint);
         haltedBy = null;
-        heldKeys.clear();
+        heldKeys.clear(); // read again by the holding's first step, before it hands out anything
         replaysAsked = 0;
-        if (options.attemptsLimited()) {
-            refreshParked();
-        }
         balancer.holdingStarted();
         backoff = 100;
         holding = new Holding(++holdings, gen, token, checkpoints);
@@ -325,6 +324,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             if (options.attemptsLimited()) {
                 refreshParked(); // skips and replays asked for by an operator, on any server
             }
+        }
+        if (options.attemptsLimited() && !h.parkedRead) {
+            refreshParked();
+            h.parkedRead = true;
         }
         if (replaysAsked > 0) {
             replay(h);
