@@ -30,12 +30,16 @@ final class ParkedEvents {
         this.tx = tx.local();
     }
 
+    /** Where the parking holding stands; {@code parked} false when the event's row was skipped (and stays so). */
+    record Parking(SubscriptionRows.Standing standing, boolean parked) {
+    }
+
     /**
      * Parks {@code event} for the holding with {@code epoch}: with the last failure, or (failure null) held behind
      * the parked event {@code heldBehind} of its key. Refused, with nothing written, when that holding is no
      * longer current.
      */
-    SubscriptionRows.Standing park(long subscriptionId, long epoch, RecordedEvent event, String key, int attempts,
+    Parking park(long subscriptionId, long epoch, RecordedEvent event, String key, int attempts,
                                    Throwable failure, Long heldBehind) {
         return tx.singleStatement("parking event " + event.eventNumber() + " for subscription " + subscriptionId,
                 c -> {
@@ -57,9 +61,9 @@ final class ParkedEvents {
                         ps.setLong(10, subscriptionId);
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
-                            return !rs.getBoolean(2) ? SubscriptionRows.Standing.DELETED
+                            return new Parking(!rs.getBoolean(2) ? SubscriptionRows.Standing.DELETED
                                     : rs.getBoolean(1) ? SubscriptionRows.Standing.CURRENT
-                                    : SubscriptionRows.Standing.FENCED;
+                                    : SubscriptionRows.Standing.FENCED, rs.getBoolean(3));
                         }
                     }
                 });

@@ -530,14 +530,15 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         long backoff = 100;
         while (current(d.holding())) {
             try {
-                SubscriptionRows.Standing standing = parked.park(subscriptionId, d.token().epoch(), d.event(), key,
+                ParkedEvents.Parking parking = parked.park(subscriptionId, d.token().epoch(), d.event(), key,
                         attempts, failure, heldBehind);
-                if (standing != SubscriptionRows.Standing.CURRENT) {
-                    saver.refused(standing);
+                if (parking.standing() != SubscriptionRows.Standing.CURRENT) {
+                    saver.refused(parking.standing());
                     signal.wakeUp();
                     return false;
                 }
-                if (key != null && options.parkHoldsKey()) {
+                // a skipped event stays skipped and holds nothing back
+                if (key != null && options.parkHoldsKey() && parking.parked()) {
                     heldKeys.putIfAbsent(key, heldBehind != null ? heldBehind : d.event().eventNumber());
                 }
                 return true;

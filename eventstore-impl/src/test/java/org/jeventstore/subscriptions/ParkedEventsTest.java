@@ -55,9 +55,9 @@ class ParkedEventsTest {
         long id = rows.createOrGet(EventStore.ALL, "twice", StartFrom.origin());
         long epoch = rows.takeOver(id).orElseThrow().epoch();
         assertThat(parked.park(id, epoch, stored.get(1), null, 3, new IllegalStateException("first"), null))
-                .isEqualTo(SubscriptionRows.Standing.CURRENT);
+                .isEqualTo(new ParkedEvents.Parking(SubscriptionRows.Standing.CURRENT, true));
         assertThat(parked.park(id, epoch, stored.get(1), null, 5, new IllegalArgumentException("second"), null))
-                .isEqualTo(SubscriptionRows.Standing.CURRENT);
+                .isEqualTo(new ParkedEvents.Parking(SubscriptionRows.Standing.CURRENT, true));
         List<ParkedEvent> rowsNow = list("twice");
         assertThat(rowsNow).hasSize(1);
         assertThat(rowsNow.get(0).attempts()).isEqualTo(5);
@@ -71,11 +71,11 @@ class ParkedEventsTest {
         long old = rows.takeOver(id).orElseThrow().epoch();
         rows.takeOver(id); // another server took it
         assertThat(parked.park(id, old, stored.get(0), null, 3, new IllegalStateException("x"), null))
-                .isEqualTo(SubscriptionRows.Standing.FENCED);
+                .extracting(ParkedEvents.Parking::standing).isEqualTo(SubscriptionRows.Standing.FENCED);
         assertThat(list("fenced")).isEmpty();
         rows.delete(EventStore.ALL, "fenced");
         assertThat(parked.park(id, old + 1, stored.get(0), null, 3, new IllegalStateException("x"), null))
-                .isEqualTo(SubscriptionRows.Standing.DELETED);
+                .extracting(ParkedEvents.Parking::standing).isEqualTo(SubscriptionRows.Standing.DELETED);
     }
 
     @Test
@@ -94,5 +94,11 @@ class ParkedEventsTest {
         assertThat(list("doubt")).extracting(ParkedEvent::eventNumber).containsExactly(1L, 2L, 4L);
         assertThat(list("doubt").get(2).status()).isEqualTo("skipped");
         assertThat(parked.state(id).heldKeys()).containsEntry("k", 1L);
+        // event 4 fails again on the new holder: the skip stands (a skip is final), nothing is parked again
+        long newer = rows.takeOver(id).orElseThrow().epoch();
+        assertThat(parked.park(id, newer, stored.get(3), "k", 2, new IllegalStateException("again"), null))
+                .isEqualTo(new ParkedEvents.Parking(SubscriptionRows.Standing.CURRENT, false));
+        assertThat(list("doubt").get(2).status()).isEqualTo("skipped");
+        assertThat(list("doubt").get(2).errorMessage()).isEqualTo("no");
     }
 }

@@ -1,8 +1,8 @@
 -- Parks an event for a subscription: fenced by the holder's epoch like save-checkpoint.sql (a holder that lost the
 -- subscription parks nothing; the new holder decides). Idempotent by (subscription, event): parking an event that
--- has a row again (redelivered after a crash, or failed again in a replay) updates that row and sets it 'parked'
--- (the skip columns of an earlier skip stay as they were). Returns whether the epoch is still current and whether
--- the subscription still exists. Parameters: subscription id, epoch, event id, event number, partition key,
+-- has a row again (redelivered after a crash, or failed again in a replay) updates that row; a skipped row stays
+-- as it is (a skip is final: the event counts as handled). Returns whether the epoch is still current, whether
+-- the subscription still exists, and whether the event is parked now (false: it was skipped). Parameters: subscription id, epoch, event id, event number, partition key,
 -- attempts, error type, error message, held behind, subscription id.
 WITH fence AS (
   UPDATE ${schema}.jes_subscription_holders SET epoch = epoch
@@ -16,6 +16,8 @@ WITH fence AS (
     SET event_number = EXCLUDED.event_number, partition_key = EXCLUDED.partition_key,
         attempts = EXCLUDED.attempts, error_type = EXCLUDED.error_type, error_message = EXCLUDED.error_message,
         held_behind = EXCLUDED.held_behind, parked_at = now(), status = 'parked'
+    WHERE p.status <> 'skipped'
   RETURNING 1
 )
-SELECT EXISTS (SELECT 1 FROM fence), EXISTS (SELECT 1 FROM ${schema}.subscriptions WHERE subscription_id = ?)
+SELECT EXISTS (SELECT 1 FROM fence), EXISTS (SELECT 1 FROM ${schema}.subscriptions WHERE subscription_id = ?),
+       EXISTS (SELECT 1 FROM parked)
