@@ -15,7 +15,8 @@ import java.lang.annotation.Target;
  * void on(&#64;Observes &#64;EventSubscription(name = "billing") InvoiceIssued data) { ... }   // only this type
  * </pre>
  * Every server starts the subscription; only the one holding its lock calls the observers. A normal return
- * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it.
+ * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it (unless
+ * {@link #maxAttempts()} is set).
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
  * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
  * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}, {@code max-attempts},
