@@ -138,13 +138,14 @@
 
   async function subscriptions() {
     const subs = await api('ops/subscriptions');
-    const headers = ['stream', 'name', 'checkpoint', 'head', 'lag (events)', 'lag (time)', 'holder', 'state here'];
+    const headers = ['stream', 'name', 'checkpoint', 'head', 'lag (events)', 'lag (time)', 'holder', 'state here', 'parked'];
     if (isAdmin()) headers.push('');
     return [el('h1', { text: 'Subscriptions' }), table(headers, subs.map(s => el('tr', { class: 'subscription-row' },
       el('td', { text: s.streamId }), el('td', { text: s.name }), el('td', { text: s.checkpoint }),
       el('td', { text: s.head }), el('td', { text: s.lagEvents }),
       el('td', { text: s.lagMillis ? (s.lagMillis / 1000).toFixed(1) + ' s' : '0' }),
       el('td', { text: s.holderPid ? 'session ' + s.holderPid : 'none' }), el('td', { text: s.localState || '–' }),
+      el('td', { text: s.parked || 0 }),
       isAdmin() ? el('td', {}, el('button', { class: 'admin-action reset', onclick: async () => {
         const to = prompt('Reset "' + s.name + '" to position (the last event it counts as handled; 0 = from the start):', '0');
         if (to === null || !/^[0-9]+$/.test(to.trim())) return;

@@ -15,10 +15,12 @@ import java.lang.annotation.Target;
  * void on(&#64;Observes &#64;EventSubscription(name = "billing") InvoiceIssued data) { ... }   // only this type
  * </pre>
  * Every server starts the subscription; only the one holding its lock calls the observers. A normal return
- * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it.
+ * acknowledges the event; an exception makes it retried (with capped backoff) without moving past it (unless
+ * {@link #maxAttempts()} is set).
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
  * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
- * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}).
+ * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}, {@code max-attempts},
+ * {@code on-exhausted}, {@code park-holds-key}).
  */
 @Qualifier
 @Documented
@@ -63,4 +65,19 @@ public @interface EventSubscription {
 
     @Nonbinding
     long retryIntervalMs() default 1000;
+
+    /**
+     * Attempts at a failing event before {@link #onExhausted()} applies; 0 (the default) = unlimited: retried
+     * forever, the subscription does not move past it.
+     */
+    @Nonbinding
+    int maxAttempts() default 0;
+
+    /** {@code PARK} (record it, move on) or {@code STOP} (halt the subscription) after {@link #maxAttempts()}. */
+    @Nonbinding
+    SubscriptionOptions.OnExhausted onExhausted() default SubscriptionOptions.OnExhausted.PARK;
+
+    /** With {@code partitionBy}: a parked event holds back the rest of its key (default) or only itself. */
+    @Nonbinding
+    boolean parkHoldsKey() default true;
 }

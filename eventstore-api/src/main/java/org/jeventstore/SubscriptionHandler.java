@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Receives the events of a persistent subscription, one at a time. Returning normally acknowledges the event; an
  * exception means it was not handled: it is delivered again after a capped backoff, and the subscription does not
- * move past it.
+ * move past it, unless {@link SubscriptionOptions#maxAttempts()} is set (then it is parked, or the subscription
+ * halts, after that many attempts).
  *
  * <p>Two variants: {@link #fenced} also receives the delivery's {@link FencingToken}; {@link #async} returns a
  * {@link CompletionStage} whose completion is the acknowledgement, so that up to {@code bufferSize} events per

@@ -24,11 +24,51 @@ import java.util.function.Predicate;
  * @param safetyPoll          how often an idle subscription reads storage anyway, in case a notification was
  *                            lost (default 5 s)
  * @param maxRetryBackoff     cap of the backoff between attempts at an event whose handler failed (default 30 s)
+ * @param maxAttempts         how many times a failing event is tried before {@code onExhausted} applies; 0 (the
+ *                            default) means unlimited: a failing event is retried forever and the subscription
+ *                            does not move past it (the behaviour before parking existed). Attempts are counted
+ *                            by the server delivering the event; a server that takes the subscription over starts
+ *                            counting again.
+ * @param onExhausted         what happens to an event that failed {@code maxAttempts} times (default
+ *                            {@link OnExhausted#PARK}); ignored while {@code maxAttempts} is 0
+ * @param parkHoldsKey        with {@code partitionBy}: whether a parked event holds back the later events of its
+ *                            partition key (default true: they are parked behind it, unhandled, so they can never
+ *                            overtake it, and a replay delivers them in order; other keys flow). False: only the
+ *                            failed event is parked and the rest of its key is delivered
  */
 public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> selector, int concurrencyLimit,
                                   Function<RecordedEvent, Object> partitionBy, int bufferSize, int maxQueueSize,
                                   int checkpointThreshold, Duration checkpointAfter, Duration retryInterval,
-                                  Duration safetyPoll, Duration maxRetryBackoff) {
+                                  Duration safetyPoll, Duration maxRetryBackoff, int maxAttempts,
+                                  OnExhausted onExhausted, boolean parkHoldsKey) {
+
+    /** What becomes of an event whose handler failed {@code maxAttempts} times. */
+    public enum OnExhausted {
+        /**
+         * Recorded as parked for this subscription, with its last failure, and delivery moves on past it (the
+         * checkpoint may pass it). Operators list, replay or skip parked events ({@code EventStoreOperations},
+         * {@code /api/ops/subscriptions/parked}).
+         */
+        PARK,
+        /**
+         * The subscription stops delivering on the server holding it ({@code SubscriptionState.HALTED}, log
+         * JES0242E): it keeps its lock, so no other server retries the event meanwhile, and its checkpoint stays
+         * before the event. It resumes when it is started again (a restart of the server) or its lock moves.
+         */
+        STOP;
+
+        /** {@code park} or {@code stop} (any case); anything else is refused naming {@code setting}. */
+        public static OnExhausted parse(String setting, String value) {
+            if (value != null) {
+                for (OnExhausted o : values()) {
+                    if (o.name().equalsIgnoreCase(value.trim())) {
+                        return o;
+                    }
+                }
+            }
+            throw new IllegalArgumentException(setting + " must be 'park' or 'stop', was '" + value + "'");
+        }
+    }
 
     public SubscriptionOptions {
         Objects.requireNonNull(startFrom, "startFrom");
@@ -40,56 +80,91 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
         requirePositive("retryInterval", retryInterval);
         requirePositive("safetyPoll", safetyPoll);
         requirePositive("maxRetryBackoff", maxRetryBackoff);
+        if (maxAttempts < 0) {
+            throw new IllegalArgumentException("subscription option maxAttempts must be >= 1, or 0 for unlimited, was "
+                    + maxAttempts);
+        }
+        Objects.requireNonNull(onExhausted, "onExhausted");
     }
 
     public static SubscriptionOptions defaults() {
         return new SubscriptionOptions(StartFrom.origin(), null, 1, null, 1, 1000, 100, Duration.ofSeconds(1),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), 0, OnExhausted.PARK, true);
     }
 
     public SubscriptionOptions startFrom(StartFrom value) {
         return new SubscriptionOptions(value, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions selector(Predicate<RecordedEvent> value) {
         return new SubscriptionOptions(startFrom, value, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions concurrency(int limit, Function<RecordedEvent, Object> partitionKey) {
         return new SubscriptionOptions(startFrom, selector, limit, partitionKey, bufferSize, maxQueueSize,
-                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions bufferSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, value, maxQueueSize,
-                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions maxQueueSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, value,
-                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions checkpoint(int threshold, Duration after) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                threshold, after, retryInterval, safetyPoll, maxRetryBackoff);
+                threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions retryInterval(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                checkpointThreshold, checkpointAfter, value, safetyPoll, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, value, safetyPoll, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions safetyPoll(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                checkpointThreshold, checkpointAfter, retryInterval, value, maxRetryBackoff);
+                checkpointThreshold, checkpointAfter, retryInterval, value, maxRetryBackoff,
+                maxAttempts, onExhausted, parkHoldsKey);
     }
 
     public SubscriptionOptions maxRetryBackoff(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, value);
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, value,
+                maxAttempts, onExhausted, parkHoldsKey);
+    }
+
+    /**
+     * After {@code attempts} failed attempts at one event (at least 1; 0 = unlimited, the default), {@code policy}
+     * applies: {@link OnExhausted#PARK} or {@link OnExhausted#STOP}.
+     */
+    public SubscriptionOptions maxAttempts(int attempts, OnExhausted policy) {
+        return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, attempts, policy,
+                parkHoldsKey);
+    }
+
+    /** See {@code parkHoldsKey} above (default true). */
+    public SubscriptionOptions parkHoldsKey(boolean value) {
+        return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
+                onExhausted, value);
+    }
+
+    /** Whether failing events are given up after {@link #maxAttempts()} attempts. */
+    public boolean attemptsLimited() {
+        return maxAttempts > 0;
     }
 
     private static void requirePositive(String name, int value) {

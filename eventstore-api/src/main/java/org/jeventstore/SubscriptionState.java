@@ -10,6 +10,11 @@ public enum SubscriptionState {
     CATCHING_UP,
     /** Holding the lock, caught up, waiting for new events. */
     SUBSCRIBED,
+    /**
+     * Holding the lock but delivering nothing: an event failed {@code maxAttempts} times under
+     * {@code OnExhausted.STOP} (log JES0242E). Resumes when started again or when its lock moves to another server.
+     */
+    HALTED,
     /** Lost its lock or database connection; delivers nothing until it has the lock again. */
     DISCONNECTED,
     /** Closed. */

@@ -83,6 +83,14 @@ final class AnnotatedSubscriptions {
         if (!partition.isEmpty() && !partition.equals("stream")) {
             throw new ConfigurationException(prefix + "partition-by must be 'stream' or empty, was '" + partition + "'");
         }
+        SubscriptionOptions.OnExhausted onExhausted;
+        try {
+            onExhausted = SubscriptionOptions.OnExhausted.parse(prefix + "on-exhausted", config
+                    .getOptionalValue(prefix + "on-exhausted", String.class).orElse(a.onExhausted().name()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(e.getMessage());
+        }
+        int maxAttempts = attempts(config, prefix + "max-attempts", a.maxAttempts());
         StartFrom startFrom;
         try {
             startFrom = StartFrom.parse(start);
@@ -99,6 +107,33 @@ final class AnnotatedSubscriptions {
                         Duration.ofMillis(EventStoreConfig.integer(config, prefix + "checkpoint-after-ms",
                                 (int) a.checkpointAfterMs())))
                 .retryInterval(Duration.ofMillis(EventStoreConfig.integer(config, prefix + "retry-interval-ms",
-                        (int) a.retryIntervalMs())));
+                        (int) a.retryIntervalMs())))
+                .maxAttempts(maxAttempts, onExhausted)
+                .parkHoldsKey(EventStoreConfig.bool(config, prefix + "park-holds-key", a.parkHoldsKey()));
+    }
+
+    /** A number of attempts: 0 (or {@code unlimited}) for no limit, else at least 1. */
+    private static int attempts(Config config, String key, int fallback) {
+        String value = config.getOptionalValue(key, String.class).orElse(null);
+        if (value == null) {
+            if (fallback < 0) {
+                throw new ConfigurationException(key + " (annotation maxAttempts) must be >= 1, or 0 for unlimited,"
+                        + " was " + fallback);
+            }
+            return fallback;
+        }
+        if (value.trim().equalsIgnoreCase("unlimited")) {
+            return 0;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed < 0) {
+                throw new ConfigurationException(key + " must be >= 1, or 0 or 'unlimited' for no limit, was '"
+                        + value + "'");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(key + " must be a whole number or 'unlimited', was '" + value + "'");
+        }
     }
 }

@@ -138,6 +138,9 @@ public class EventSubscriptionExtension implements Extension {
             return "concurrencyLimit, bufferSize, maxQueueSize, checkpointThreshold, checkpointAfterMs and"
                     + " retryIntervalMs must all be >= 1";
         }
+        if (es.maxAttempts() < 0) {
+            return "maxAttempts must be >= 1, or 0 for unlimited, was " + es.maxAttempts();
+        }
         return null;
     }
 
@@ -146,7 +149,9 @@ public class EventSubscriptionExtension implements Extension {
                 && a.concurrencyLimit() == b.concurrencyLimit() && a.partitionBy().equals(b.partitionBy())
                 && a.bufferSize() == b.bufferSize()
                 && a.maxQueueSize() == b.maxQueueSize() && a.checkpointThreshold() == b.checkpointThreshold()
-                && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs();
+                && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs()
+                && a.maxAttempts() == b.maxAttempts() && a.onExhausted() == b.onExhausted()
+                && a.parkHoldsKey() == b.parkHoldsKey();
     }
 
     private static String describe(ObserverMethod<?> method) {

@@ -64,4 +64,19 @@ final class EventSubscriptionLiteral extends AnnotationLiteral<EventSubscription
     public long retryIntervalMs() {
         return 1000;
     }
+
+    @Override
+    public int maxAttempts() {
+        return 0;
+    }
+
+    @Override
+    public org.jeventstore.SubscriptionOptions.OnExhausted onExhausted() {
+        return org.jeventstore.SubscriptionOptions.OnExhausted.PARK;
+    }
+
+    @Override
+    public boolean parkHoldsKey() {
+        return true;
+    }
 }

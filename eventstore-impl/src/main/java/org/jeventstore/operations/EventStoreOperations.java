@@ -55,10 +55,12 @@ public final class EventStoreOperations {
      * @param holderPid  the session ({@link ServerInfo#sessionPid()}) holding its lock; 0 when none does
      * @param lagEvents  events in its stream after its checkpoint
      * @param lagMillis  how long the oldest of those has waited; 0 when none waits
-     * @param localState its state on this server ({@code null} when it does not run here)
+     * @param localState its state on this server ({@code null} when it does not run here): {@code active},
+     *                   {@code standby}, {@code halted} (an event exhausted its attempts under STOP), ...
+     * @param parked     its parked events waiting for an operator (or being replayed); skipped ones not counted
      */
     public record SubscriptionInfo(long id, String streamId, String name, long checkpoint, long head,
-                                   long lagEvents, long lagMillis, int holderPid, String localState) {
+                                   long lagEvents, long lagMillis, int holderPid, String localState, long parked) {
     }
 
     private final Sql sql;
@@ -196,7 +198,7 @@ public final class EventStoreOperations {
                         Subscription running = local.get(stream + "\u0000" + name);
                         out.add(new SubscriptionInfo(rs.getLong(1), stream, name, checkpoint, head,
                                 Math.max(0, head - checkpoint), lagMillis, rs.getInt(7),
-                                running == null ? null : describe(running.state())));
+                                running == null ? null : describe(running.state()), rs.getLong(8)));
                     }
                 }
             }
@@ -295,6 +297,136 @@ public final class EventStoreOperations {
             }
             return ResetOutcome.RESET;
         });
+    }
+
+    /**
+     * An event parked by a subscription ({@code maxAttempts} with {@code OnExhausted.PARK}).
+     *
+     * @param eventNumber   its number in the subscription's stream (its {@code $all} position for {@code $all})
+     * @param eventType     its type; {@code originalStream}/{@code originalVersion}: where it was appended (null
+     *                      when it is no longer stored)
+     * @param partitionKey  its key under {@code partitionBy} (as text), or null
+     * @param attempts      failed attempts before it was parked (0: held behind {@code heldBehind}, never handled)
+     * @param errorType     the last failure's exception class, and {@code errorMessage} its message
+     * @param status        {@code parked}, {@code replay} (asked for, the holder delivers it) or {@code skipped}
+     *                      (with {@code skipReason}, {@code skippedBy}, {@code skippedAt})
+     */
+    public record ParkedEvent(long eventNumber, java.util.UUID eventId, String eventType, String originalStream,
+                              Long originalVersion, String partitionKey, int attempts, String errorType,
+                              String errorMessage, Long heldBehind, OffsetDateTime parkedAt, String status,
+                              String skipReason, String skippedBy, OffsetDateTime skippedAt) {
+    }
+
+    /** Most parked events one call lists. */
+    public static final int MAX_PARKED_PAGE = 1000;
+
+    /**
+     * A subscription's parked and skipped events in event order, after {@code after} (0 = from the first), at most
+     * {@code limit} (1 to {@link #MAX_PARKED_PAGE}); empty when there is no such subscription (see
+     * {@link #subscriptionExists}).
+     */
+    public List<ParkedEvent> parkedEvents(String streamId, String name, long after, int limit) {
+        if (limit < 1 || limit > MAX_PARKED_PAGE) {
+            throw new org.jeventstore.InvalidRequestException("limit must be between 1 and " + MAX_PARKED_PAGE
+                    + ", was " + limit);
+        }
+        return tx.read("listing the parked events of subscription '" + name + "' on '" + streamId + "'", c -> {
+            List<ParkedEvent> out = new ArrayList<>();
+            Long id = subscriptionId(c, streamId, name);
+            if (id == null) {
+                return out;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("list-parked"))) {
+                ps.setLong(1, id);
+                ps.setLong(2, after);
+                ps.setInt(3, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ParkedEvent(rs.getLong(1), rs.getObject(2, java.util.UUID.class), rs.getString(3),
+                                rs.getString(4), rs.getObject(5, Long.class), rs.getString(6), rs.getInt(7),
+                                rs.getString(8), rs.getString(9), rs.getObject(10, Long.class),
+                                rs.getObject(11, OffsetDateTime.class), rs.getString(12), rs.getString(13),
+                                rs.getString(14), rs.getObject(15, OffsetDateTime.class)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Whether the store has a persistent subscription of that name on that stream. */
+    public boolean subscriptionExists(String streamId, String name) {
+        return tx.read("finding subscription '" + name + "' on '" + streamId + "'",
+                c -> subscriptionId(c, streamId, name) != null);
+    }
+
+    /**
+     * Asks for a subscription's parked events to be delivered again; returns how many, or -1 when there is no
+     * such subscription. The server holding the subscription (with {@code maxAttempts} set) finds the request
+     * within its {@code retryInterval} and replays them in event order before it delivers live events again;
+     * handled ones leave the list; one that fails {@code maxAttempts} times again is parked again with its new
+     * failure (and, with {@code parkHoldsKey}, the rest of its key stays parked behind it).
+     */
+    public long replayParked(String streamId, String name) {
+        return tx.write("asking to replay the parked events of '" + name + "' on '" + streamId + "'", c -> {
+            Long id = subscriptionId(c, streamId, name);
+            if (id == null) {
+                return -1L;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("request-replay"))) {
+                ps.setLong(1, id);
+                return (long) ps.executeUpdate();
+            }
+        });
+    }
+
+    /** What {@link #skipParked} did. */
+    public enum SkipOutcome {
+        SKIPPED,
+        /** No subscription of that name on that stream. */
+        NOT_FOUND,
+        /** The subscription has no parked (or replaying) event with that id: never parked, replayed or skipped. */
+        NOT_PARKED
+    }
+
+    /**
+     * Gives a parked event up for good: its row stays, marked skipped with {@code reason}, {@code user} and the
+     * time, and no longer holds back its key (the holder notices within its {@code retryInterval}).
+     */
+    public SkipOutcome skipParked(String streamId, String name, java.util.UUID eventId, String reason, String user) {
+        if (reason == null || reason.isBlank()) {
+            throw new org.jeventstore.InvalidRequestException("skipping a parked event needs a reason");
+        }
+        if (reason.length() > 1000) {
+            throw new org.jeventstore.InvalidRequestException("a skip reason is at most 1000 characters, was "
+                    + reason.length());
+        }
+        if (eventId == null) {
+            throw new org.jeventstore.InvalidRequestException("skipping a parked event needs its event id");
+        }
+        return tx.write("skipping parked event " + eventId + " of '" + name + "' on '" + streamId + "'", c -> {
+            Long id = subscriptionId(c, streamId, name);
+            if (id == null) {
+                return SkipOutcome.NOT_FOUND;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("skip-parked"))) {
+                ps.setString(1, reason);
+                ps.setString(2, user);
+                ps.setLong(3, id);
+                ps.setObject(4, eventId);
+                return ps.executeUpdate() == 1 ? SkipOutcome.SKIPPED : SkipOutcome.NOT_PARKED;
+            }
+        });
+    }
+
+    private Long subscriptionId(Connection c, String streamId, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription"))) {
+            ps.setString(1, streamId);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
     }
 
     private static String describe(SubscriptionState state) {

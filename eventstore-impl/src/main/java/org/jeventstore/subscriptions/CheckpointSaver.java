@@ -92,6 +92,16 @@ final class CheckpointSaver {
         return standing;
     }
 
+    /** Another fenced write of this holding (parking an event) was refused: the holding stops as for a save. */
+    void refused(SubscriptionRows.Standing result) {
+        if (result != SubscriptionRows.Standing.CURRENT && standing == SubscriptionRows.Standing.CURRENT) {
+            standing = result;
+            LOG.warning("JES0224W subscription " + description + ": a write of holding epoch " + epoch + " was"
+                    + " refused (" + (result == SubscriptionRows.Standing.FENCED ? "another server has taken over"
+                    : "the subscription was deleted") + "); this server stops delivering it");
+        }
+    }
+
     private void apply(long mark, SubscriptionRows.Standing result) {
         if (result == SubscriptionRows.Standing.CURRENT) {
             saved = Math.max(saved, mark);

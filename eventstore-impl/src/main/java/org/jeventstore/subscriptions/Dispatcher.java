@@ -26,7 +26,8 @@ final class Dispatcher {
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
 
     Dispatcher(int concurrency, int bufferSize, Function<RecordedEvent, Object> partitionBy,
-               SubscriptionHandler handler, Executor handlerExecutor, Slot.Owner owner, Duration maxBackoff) {
+               SubscriptionHandler handler, Executor handlerExecutor, Slot.Owner owner, Duration maxBackoff,
+               int maxAttempts) {
         this.bufferSize = bufferSize;
         this.partitionBy = partitionBy;
         // With one subscriber the worker calls the handler itself: no hand-off per event.
@@ -34,7 +35,7 @@ final class Dispatcher {
         this.slots = new Slot[concurrency];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i, executor, handlerExecutor, Objects.requireNonNull(handler, "handler"), owner,
-                    maxBackoff);
+                    maxBackoff, maxAttempts);
         }
     }
 

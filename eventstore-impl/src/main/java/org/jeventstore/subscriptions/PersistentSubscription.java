@@ -1,10 +1,19 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,6 +37,14 @@ import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
  * are refused once a newer holder has taken over, which stops this holding; handlers get it as a
  * {@link FencingToken}. A holding that ends gracefully (closed, handed over) first lets its in-flight events
  * finish, saves, then releases the lock.
+ *
+ * <p>Poison events ({@code maxAttempts}): under {@code PARK} an exhausted event is recorded in {@code jes_parked}
+ * ({@link ParkedEvents}, fenced like a checkpoint save) before it counts as acknowledged, so the checkpoint passes
+ * it only once the row is committed; a new holding forgets the rows above its checkpoint and delivers those events
+ * again (nothing lost, nothing parked twice). With {@code parkHoldsKey}, later events of a parked event's key are
+ * parked behind it, never handled ({@link #heldBack}). Replays asked for by an operator are found when the
+ * holding is verified (every {@code retryInterval}) and run on the worker before live delivery goes on. Under
+ * {@code STOP} the subscription halts: it keeps its lock and delivers nothing more.
  */
 final class PersistentSubscription implements Subscription, Slot.Owner {
 
@@ -39,6 +56,14 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private final String name;
     private final SubscriptionOptions options;
     private final SubscriptionRows rows;
+    private final ParkedEvents parked;
+    private final SubscriptionHandler handler;
+    /** Partition keys with parked events, each with its first parked event: their later events are held back. */
+    private final Map<String, Long> heldKeys = new ConcurrentHashMap<>();
+    /** Replays an operator asked for, as last seen (worker only). */
+    private long replaysAsked;
+    /** Set by a subscriber when an event exhausted its attempts under STOP; cleared when a holding starts. */
+    private volatile String haltedBy;
     private final AdvisoryLocks locks;
     private final Runnable onStopped;
     private final EventFeed feed;
@@ -46,6 +71,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private final CheckpointSaver saver;
     private final Balancer balancer;
     private final SubscriptionFsm fsm = new SubscriptionFsm();
+    private final EventReader reader;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -67,6 +93,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         final long since = System.nanoTime();
         volatile boolean draining;
         long lastVerifiedNanos = System.nanoTime();
+        /** Whether the parked events' state has been read in this holding. */
+        boolean parkedRead;
 
         Holding(long number, long generation, FencingToken token, Checkpoints checkpoints) {
             this.number = number;
@@ -77,9 +105,12 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     }
 
     PersistentSubscription(String streamId, String name, SubscriptionHandler handler, SubscriptionOptions options,
-                           SubscriptionRows rows, EventReader reader, AdvisoryLocks locks, int readBatchSize,
-                           Executor handlerExecutor, long createdId, Predicate<PersistentSubscription> yieldPolicy,
-                           Runnable onStopped) {
+                           SubscriptionRows rows, ParkedEvents parked, EventReader reader, AdvisoryLocks locks,
+                           int readBatchSize, Executor handlerExecutor, long createdId,
+                           Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped) {
+        this.parked = parked;
+        this.handler = handler;
+        this.reader = reader;
         this.subscriptionId = createdId;
         this.streamId = streamId;
         this.name = name;
@@ -91,7 +122,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), signal::wakeUp);
         this.balancer = new Balancer(yieldPolicy, locks);
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
-                handler, handlerExecutor, this, options.maxRetryBackoff());
+                handler, handlerExecutor, this, options.maxRetryBackoff(), options.maxAttempts());
     }
 
     @Override
@@ -193,6 +224,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             case INITIAL -> create();
             case STANDBY -> tryToHold();
             case CATCHING_UP, SUBSCRIBED -> deliver();
+            case HALTED -> halted();
             case DISCONNECTED -> retryAfterBackoff();
             case STOPPED -> throw new IllegalStateException("no step when stopped");
         };
@@ -256,6 +288,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                 options.checkpointAfter().toMillis());
         dispatcher.reset();
         feed.start(checkpoint);
+        haltedBy = null;
+        heldKeys.clear(); // read again by the holding's first step, before it hands out anything
+        replaysAsked = 0;
         balancer.holdingStarted();
         backoff = 100;
         holding = new Holding(++holdings, gen, token, checkpoints);
@@ -276,6 +311,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         if (refused != null) {
             return refused;
         }
+        if (haltedBy != null) {
+            return Trigger.EXHAUSTED;
+        }
         if (System.nanoTime() - h.lastVerifiedNanos >= options.retryInterval().toNanos()) {
             // a deletion (or a newer holder) shows up here even when nothing is saved
             h.lastVerifiedNanos = System.nanoTime();
@@ -283,6 +321,16 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             if (refused != null) {
                 return refused;
             }
+            if (options.attemptsLimited()) {
+                refreshParked(); // skips and replays asked for by an operator, on any server
+            }
+        }
+        if (options.attemptsLimited() && !h.parkedRead) {
+            refreshParked();
+            h.parkedRead = true;
+        }
+        if (replaysAsked > 0) {
+            replay(h);
         }
         if (balancer.shouldYield(this)) {
             LOG.info(() -> "JES0219I subscription " + describe() + " hands its lock to another server (balancing)");
@@ -310,7 +358,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     /** Hands queued events to subscribers with room, while the redelivery bound allows. */
     private void handOut(Holding h) {
         Checkpoints cp = h.checkpoints;
-        while (!feed.isEmpty()) {
+        while (!feed.isEmpty() && haltedBy == null) {
             dispatcher.drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
             if (!cp.mayDeliver()) {
                 cp.saveIfDue(); // too many acknowledged events unsaved: the next one waits for the save
@@ -388,6 +436,227 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         return why;
     }
 
+    // HALTED: holds the lock, delivers nothing; in-flight events of other subscribers finish and are saved
+
+    private Trigger halted() throws InterruptedException {
+        Holding h = holding;
+        if (!locks.holds(subscriptionId, h.generation)) {
+            return Trigger.LOCK_LOST;
+        }
+        Trigger refused = refusal(saver.standing());
+        if (refused != null) {
+            return refused;
+        }
+        if (System.nanoTime() - h.lastVerifiedNanos >= options.retryInterval().toNanos()) {
+            h.lastVerifiedNanos = System.nanoTime();
+            refused = refusal(rows.standing(subscriptionId, h.token.epoch()));
+            if (refused != null) {
+                return refused;
+            }
+        }
+        dispatcher.drainAcks(h.number, h.checkpoints);
+        h.checkpoints.saveIfDue();
+        signal.await(Math.max(1, Math.min(Math.min(1000, options.retryInterval().toMillis()),
+                h.checkpoints.millisUntilSaveDue())));
+        return null;
+    }
+
+    /** Why it halted (the event and its failure), or null. */
+    String haltedBy() {
+        return haltedBy;
+    }
+
+    // parking
+
+    /** Reads what is parked now: the keys to hold back, the replays asked for. Worker only. */
+    private void refreshParked() {
+        // a key added by a subscriber after this snapshot was committed before it was added: never dropped here
+        Set<String> before = Set.copyOf(heldKeys.keySet());
+        ParkedEvents.State state = parked.state(subscriptionId);
+        if (options.parkHoldsKey()) {
+            state.heldKeys().forEach(heldKeys::putIfAbsent);
+            for (String key : before) {
+                if (!state.heldKeys().containsKey(key)) {
+                    heldKeys.remove(key); // skipped or replayed to its end
+                }
+            }
+        }
+        replaysAsked = state.replays();
+    }
+
+    @Override
+    public void exhausted(Slot slot, Slot.Delivery d, int attempts, Throwable failure) throws InterruptedException {
+        RecordedEvent e = d.event();
+        if (options.onExhausted() == SubscriptionOptions.OnExhausted.STOP) {
+            haltedBy = "event " + e.eventNumber() + " (" + e.eventId() + ") failed " + attempts + " times: "
+                    + failure;
+            LOG.log(Level.SEVERE, "JES0242E subscription " + describe() + " halted: " + haltedBy + "; it holds its"
+                    + " lock and delivers nothing until it is started again or its lock moves", failure);
+            signal.wakeUp();
+            return;
+        }
+        if (park(d, attempts, failure, null)) {
+            LOG.log(Level.WARNING, "JES0240W subscription " + describe() + " parked event " + e.eventNumber() + " ("
+                    + e.eventId() + " of stream '" + e.streamId() + "') after " + attempts + " failed attempts;"
+                    + " delivery goes on: " + failure, failure);
+            acked(slot, d);
+        }
+    }
+
+    @Override
+    public boolean heldBack(Slot slot, Slot.Delivery d) throws InterruptedException {
+        if (d.key() == null || heldKeys.isEmpty() || !options.parkHoldsKey()) {
+            return false;
+        }
+        Long behind = heldKeys.get(String.valueOf(d.key()));
+        if (behind == null || behind >= d.event().eventNumber()) {
+            return false;
+        }
+        if (park(d, 0, null, behind)) {
+            LOG.warning(() -> "JES0241W subscription " + describe() + " parked event " + d.event().eventNumber()
+                    + " unhandled behind parked event " + behind + " of its key '" + d.key() + "'");
+            acked(slot, d);
+        }
+        return true;
+    }
+
+    /**
+     * Writes the parked row (retried with backoff while the database fails); true once it is committed, false
+     * when the holding ended first (the event is then delivered again by the next holding).
+     */
+    private boolean park(Slot.Delivery d, int attempts, Throwable failure, Long heldBehind)
+            throws InterruptedException {
+        String key = d.key() == null ? null : String.valueOf(d.key());
+        long backoff = 100;
+        while (current(d.holding())) {
+            try {
+                ParkedEvents.Parking parking = parked.park(subscriptionId, d.token().epoch(), d.event(), key,
+                        attempts, failure, heldBehind);
+                if (parking.standing() != SubscriptionRows.Standing.CURRENT) {
+                    saver.refused(parking.standing());
+                    signal.wakeUp();
+                    return false;
+                }
+                // a skipped event stays skipped and holds nothing back
+                if (key != null && options.parkHoldsKey() && parking.parked()) {
+                    heldKeys.putIfAbsent(key, heldBehind != null ? heldBehind : d.event().eventNumber());
+                }
+                return true;
+            } catch (RuntimeException e) {
+                LOG.warning("JES0243W subscription " + describe() + " could not park event "
+                        + d.event().eventNumber() + " (retrying in " + backoff + " ms): " + e.getMessage());
+                if (!pause(d.holding(), Duration.ofMillis(backoff))) {
+                    return false;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Delivers the parked events an operator asked to replay, in event order, each with up to maxAttempts tries:
+     * handled ones leave {@code jes_parked}; one that fails again is parked again with its new failure (and, with
+     * parkHoldsKey, the rest of its key stays parked behind it), and the replay goes on with the other keys. Runs
+     * on the worker: live delivery waits meanwhile. A replay cut short (lock lost, closed) is picked up by the
+     * next holding.
+     */
+    private void replay(Holding h) throws InterruptedException {
+        LOG.info(() -> "JES0244I subscription " + describe() + " replays " + replaysAsked + " parked events");
+        Set<String> failedKeys = new HashSet<>();
+        long replayed = 0;
+        long parkedAgain = 0;
+        while (current(h.number)) {
+            List<ParkedEvents.Replay> batch = parked.replayBatch(subscriptionId, 100);
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (ParkedEvents.Replay r : batch) {
+                if (!current(h.number)) {
+                    return;
+                }
+                if (r.key() != null && failedKeys.contains(r.key())) {
+                    continue; // held behind a replay that failed again (hold-key-after-replay.sql)
+                }
+                List<RecordedEvent> found;
+                try {
+                    found = reader.read(streamId, r.eventNumber(), 1, true);
+                } catch (org.jeventstore.StreamNotFoundException | org.jeventstore.StreamDeletedException gone) {
+                    found = List.of();
+                }
+                if (found.isEmpty() || !found.get(0).eventId().equals(r.eventId())) {
+                    LOG.warning("JES0247W subscription " + describe() + ": parked event " + r.eventNumber() + " ("
+                            + r.eventId() + ") is no longer stored; dropped from the parked events");
+                    parked.replayed(subscriptionId, r.eventId());
+                    continue;
+                }
+                RecordedEvent e = found.get(0);
+                Slot.Delivery d = new Slot.Delivery(e, h.number, h.token, r.key());
+                int attempt = 0;
+                Throwable failure = null;
+                long backoff = 100;
+                while (attempt < options.maxAttempts()) {
+                    attempt++;
+                    failure = handleNow(h, e);
+                    if (failure == null || attempt >= options.maxAttempts()) {
+                        break;
+                    }
+                    if (!pause(h.number, Duration.ofMillis(backoff))) {
+                        return;
+                    }
+                    backoff = Math.min(backoff * 2, options.maxRetryBackoff().toMillis());
+                }
+                if (failure == null) {
+                    parked.replayed(subscriptionId, r.eventId());
+                    replayed++;
+                    continue;
+                }
+                if (!park(d, attempt, failure, null)) {
+                    return;
+                }
+                parkedAgain++;
+                LOG.log(Level.WARNING, "JES0246W subscription " + describe() + ": replayed event " + e.eventNumber()
+                        + " failed " + attempt + " times again and is parked again: " + failure, failure);
+                if (r.key() != null && options.parkHoldsKey()) {
+                    failedKeys.add(r.key());
+                    parked.holdKeyAfterReplay(subscriptionId, r.key(), r.eventNumber());
+                }
+            }
+        }
+        long ok = replayed;
+        long again = parkedAgain;
+        LOG.info(() -> "JES0245I subscription " + describe() + " replayed " + ok + " parked events; " + again
+                + " failed again and stay parked (with the rest of their keys)");
+        refreshParked();
+    }
+
+    /** One attempt at a replayed event on the worker's thread; the failure, or null when handled. */
+    private Throwable handleNow(Holding h, RecordedEvent e) throws InterruptedException {
+        try {
+            CompletionStage<?> stage = handler.handleAsync(e, h.token);
+            if (stage == null) {
+                return null;
+            }
+            CompletableFuture<?> f = stage.toCompletableFuture();
+            while (true) {
+                try {
+                    f.get(200, TimeUnit.MILLISECONDS);
+                    return null;
+                } catch (TimeoutException t) {
+                    if (!current(h.number)) {
+                        return new IllegalStateException("the holding ended during the replay");
+                    }
+                } catch (ExecutionException x) {
+                    return x.getCause() == null ? x : x.getCause();
+                }
+            }
+        } catch (InterruptedException x) {
+            throw x;
+        } catch (Exception | LinkageError x) {
+            return x;
+        }
+    }
+
     // DISCONNECTED
 
     private Trigger retryAfterBackoff() throws InterruptedException {
@@ -410,7 +679,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     public boolean current(long number) {
         Holding h = holding;
         // Also asks the lock: a handler retrying on the worker's own thread must notice a lost lock at once.
-        return h != null && h.number == number && !h.draining && !stopping
+        return h != null && h.number == number && !h.draining && !stopping && haltedBy == null
                 && locks.holds(subscriptionId, h.generation);
     }
 

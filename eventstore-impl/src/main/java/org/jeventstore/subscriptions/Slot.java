@@ -21,8 +21,10 @@ import org.jeventstore.SubscriptionHandler;
  * One subscriber of a persistent subscription: starts its events one after another, in the order given, and
  * reports each success. A synchronous handler finishes an event before the next starts; an asynchronous one
  * ({@link SubscriptionHandler#async}) has up to {@code bufferSize} in flight, acknowledged as their stages
- * complete. A failing event is retried with capped exponential backoff until it succeeds or the
- * holding ends or drains (lock lost, fenced, handed over, closed): it is never skipped.
+ * complete. A failing event is retried with capped exponential backoff until it succeeds, the holding ends or
+ * drains (lock lost, fenced, handed over, closed), or, with {@code maxAttempts}, it has failed that often: then the
+ * owner parks it (and it counts as acknowledged) or halts the subscription. An event whose partition key has a
+ * parked event is not started: the owner parks it behind that one ({@link Owner#heldBack}).
  */
 final class Slot {
 
@@ -49,6 +51,18 @@ final class Slot {
         void idle(Slot slot);
 
         String describe();
+
+        /**
+         * {@code delivery} failed {@code attempts} times, the last with {@code failure}: park it (then acknowledge
+         * it) or halt. Returns when done; the slot starts its next event.
+         */
+        void exhausted(Slot slot, Delivery delivery, int attempts, Throwable failure) throws InterruptedException;
+
+        /**
+         * Whether {@code delivery} must wait behind a parked event of its key; if so, the owner has parked it (and
+         * acknowledged it) or its holding has ended, and the slot does not start it.
+         */
+        boolean heldBack(Slot slot, Delivery delivery) throws InterruptedException;
     }
 
     final int index;
@@ -64,6 +78,8 @@ final class Slot {
     private final SubscriptionHandler handler;
     private final Owner owner;
     private final Duration maxBackoff;
+    /** Attempts at one event before the owner is told it is exhausted; 0 = unlimited. */
+    private final int maxAttempts;
     /** Asynchronous deliveries started and not yet done (completed, or given up when their holding ended). */
     private final AtomicInteger pending = new AtomicInteger();
 
@@ -72,7 +88,8 @@ final class Slot {
      * {@code retryExecutor} retries a stage that failed, after its backoff.
      */
     Slot(int index, Executor executor, Executor retryExecutor, SubscriptionHandler handler, Owner owner,
-         Duration maxBackoff) {
+         Duration maxBackoff, int maxAttempts) {
+        this.maxAttempts = maxAttempts;
         this.index = index;
         this.executor = executor;
         this.retryExecutor = retryExecutor;
@@ -92,7 +109,7 @@ final class Slot {
         try {
             Delivery d;
             while ((d = inbox.poll()) != null) {
-                if (owner.current(d.holding())) {
+                if (owner.current(d.holding()) && !owner.heldBack(this, d)) {
                     start(d, 1, 100);
                 }
             }
@@ -127,6 +144,10 @@ final class Slot {
                 throw e;
             } catch (Exception | LinkageError e) {
                 failed(d, attempt, backoff, e);
+                if (exhausted(attempt)) {
+                    owner.exhausted(this, d, attempt, e);
+                    return;
+                }
                 if (!owner.pause(d.holding(), Duration.ofMillis(backoff))) {
                     return;
                 }
@@ -152,8 +173,26 @@ final class Slot {
             done();
             return;
         }
-        failed(d, attempt, backoff, failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure);
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        failed(d, attempt, backoff, cause);
+        if (exhausted(attempt)) {
+            try {
+                // parking writes to the database: not on whatever thread completed the stage
+                retryExecutor.execute(() -> {
+                    try {
+                        owner.exhausted(this, d, attempt, cause);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        done();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                done(); // shutting down: the next holder delivers it again
+            }
+            return;
+        }
         try {
             CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS, retryExecutor)
                     .execute(() -> retry(d, attempt + 1, next(backoff)));
@@ -180,10 +219,15 @@ final class Slot {
         }
     }
 
+    private boolean exhausted(int attempt) {
+        return maxAttempts > 0 && attempt >= maxAttempts;
+    }
+
     private void failed(Delivery d, int attempt, long backoff, Throwable e) {
         LOG.log(Level.WARNING, "JES0210W subscription " + owner.describe() + ": handler failed on event "
                 + d.event().eventNumber() + " of stream '" + d.event().streamId() + "' (attempt " + attempt
-                + "); retrying in " + backoff + " ms", e);
+                + (maxAttempts > 0 ? " of " + maxAttempts : "") + ")"
+                + (exhausted(attempt) ? "; attempts exhausted" : "; retrying in " + backoff + " ms"), e);
     }
 
     private long next(long backoff) {

@@ -2,6 +2,7 @@ package org.jeventstore.subscriptions;
 
 import static org.jeventstore.SubscriptionState.CATCHING_UP;
 import static org.jeventstore.SubscriptionState.DISCONNECTED;
+import static org.jeventstore.SubscriptionState.HALTED;
 import static org.jeventstore.SubscriptionState.INITIAL;
 import static org.jeventstore.SubscriptionState.STANDBY;
 import static org.jeventstore.SubscriptionState.STOPPED;
@@ -29,14 +30,18 @@ import org.jeventstore.SubscriptionState;
  *                 LOCK_LOST   DISCONNECTED   the lock session is gone: stop at once
  *                 FENCED      DISCONNECTED   a newer holder took over: a save was refused
  *                 DELETED     STOPPED        deleted by any server: its row or epoch is gone
+ *                 EXHAUSTED   HALTED         an event failed maxAttempts times under OnExhausted.STOP
+ *  HALTED         LOCK_LOST   DISCONNECTED   (holds the lock, delivers nothing; its checkpoint stays before
+ *                 FENCED      DISCONNECTED    the event)
+ *                 DELETED     STOPPED
  *  DISCONNECTED   RETRY       INITIAL        after a backoff
  *  any but STOPPED: FAILED -> DISCONNECTED (database, logged); CLOSED -> STOPPED (holding: drain, save, unlock)
  * </pre>
  */
 final class SubscriptionFsm {
 
-    enum Trigger { CREATED, LOCKED, LOCK_BUSY, BEHIND, CAUGHT_UP, YIELDED, LOCK_LOST, FENCED, DELETED, RETRY, FAILED,
-        CLOSED }
+    enum Trigger { CREATED, LOCKED, LOCK_BUSY, BEHIND, CAUGHT_UP, YIELDED, LOCK_LOST, FENCED, DELETED, EXHAUSTED,
+        RETRY, FAILED, CLOSED }
 
     private static final Map<SubscriptionState, Map<Trigger, SubscriptionState>> TABLE =
             new EnumMap<>(SubscriptionState.class);
@@ -53,7 +58,11 @@ final class SubscriptionFsm {
             on(holding, Trigger.LOCK_LOST, DISCONNECTED);
             on(holding, Trigger.FENCED, DISCONNECTED);
             on(holding, Trigger.DELETED, STOPPED);
+            on(holding, Trigger.EXHAUSTED, HALTED);
         }
+        on(HALTED, Trigger.LOCK_LOST, DISCONNECTED);
+        on(HALTED, Trigger.FENCED, DISCONNECTED);
+        on(HALTED, Trigger.DELETED, STOPPED);
         on(DISCONNECTED, Trigger.RETRY, INITIAL);
         for (SubscriptionState s : SubscriptionState.values()) {
             if (s != STOPPED) {
@@ -67,9 +76,9 @@ final class SubscriptionFsm {
         TABLE.computeIfAbsent(from, k -> new EnumMap<>(Trigger.class)).put(trigger, to);
     }
 
-    /** Whether the subscription holds its lock (and delivers) in {@code state}. */
+    /** Whether the subscription holds its lock in {@code state} (and delivers, unless HALTED). */
     static boolean holding(SubscriptionState state) {
-        return state == CATCHING_UP || state == SUBSCRIBED;
+        return state == CATCHING_UP || state == SUBSCRIBED || state == HALTED;
     }
 
     private volatile SubscriptionState state = INITIAL;

@@ -60,13 +60,23 @@ final class SubscriptionRows {
                 }
             }
             // a statement of its own, so that it sees a save an earlier holder committed while we waited for its row
+            long checkpoint;
             try (PreparedStatement ps = c.prepareStatement(sql.get("read-checkpoint"))) {
                 ps.setLong(1, subscriptionId);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? java.util.Optional.of(new Holding(epoch, rs.getLong(1)))
-                            : java.util.Optional.<Holding>empty();
+                    if (!rs.next()) {
+                        return java.util.Optional.<Holding>empty();
+                    }
+                    checkpoint = rs.getLong(1);
                 }
             }
+            // events parked above the checkpoint are delivered again by this holding: their rows are in doubt
+            try (PreparedStatement ps = c.prepareStatement(sql.get("forget-in-doubt-parked"))) {
+                ps.setLong(1, subscriptionId);
+                ps.setLong(2, checkpoint);
+                ps.executeUpdate();
+            }
+            return java.util.Optional.of(new Holding(epoch, checkpoint));
         });
     }
 

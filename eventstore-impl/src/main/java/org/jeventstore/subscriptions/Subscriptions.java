@@ -35,6 +35,7 @@ public final class Subscriptions implements AutoCloseable {
             java.util.logging.Logger.getLogger(Subscriptions.class.getName());
 
     private final SubscriptionRows rows;
+    private final ParkedEvents parked;
     private final EventReader reader;
     private final Streams streams;
     private final AdvisoryLocks locks;
@@ -52,6 +53,7 @@ public final class Subscriptions implements AutoCloseable {
                          Executor executor, NotificationListener listener, int readBatchSize,
                          Duration networkTimeout) {
         this.rows = new SubscriptionRows(sql, tx);
+        this.parked = new ParkedEvents(sql, tx);
         this.reader = reader;
         this.streams = streams;
         this.locks = new AdvisoryLocks(lockDataSource, sql, executor, networkTimeout);
@@ -136,8 +138,8 @@ public final class Subscriptions implements AutoCloseable {
             id = -1;
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
-        self[0] = new PersistentSubscription(streamId, name, handler, options, rows, reader, locks, readBatchSize,
-                executor, id, this::shouldYield, () -> persistent.remove(key, self[0]));
+        self[0] = new PersistentSubscription(streamId, name, handler, options, rows, parked, reader, locks,
+                readBatchSize, executor, id, this::shouldYield, () -> persistent.remove(key, self[0]));
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
         }

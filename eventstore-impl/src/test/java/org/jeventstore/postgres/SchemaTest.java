@@ -204,6 +204,27 @@ class SchemaTest {
     }
 
     @Test
+    void a_schema_of_an_earlier_jeventstore_gets_the_parked_events_table_and_elixir_can_still_truncate() {
+        String schema = TestStores.newSchemaName();
+        PostgresEventStore s = unmigrated(schema);
+        s.schema().migrate();
+        stores.execute("DROP TABLE \"" + schema + "\".jes_parked"); // made before parking existed
+
+        assertThat(s.schema().status()).isEqualTo(Status.OUTDATED);
+        s.schema().migrate();
+
+        assertThat(s.schema().status()).isEqualTo(Status.CURRENT);
+        assertThat(count(schema, "jes_parked")).isZero();
+        // no foreign key: Elixir's TRUNCATE of its subscriptions table (without CASCADE) still works
+        String q = "\"" + schema + "\".";
+        stores.execute("INSERT INTO " + q + "subscriptions (stream_uuid, subscription_name) VALUES ('$all', 'x')");
+        stores.execute("INSERT INTO " + q + "jes_parked (subscription_id, event_id, event_number, attempts)"
+                + " SELECT subscription_id, '7f0c6a4e-3c1b-4f59-9b51-0d1e2f3a4b5c', 1, 3 FROM " + q + "subscriptions");
+        stores.execute("TRUNCATE \"" + schema + "\".subscriptions");
+        assertThat(count(schema, "subscriptions")).isZero();
+    }
+
+    @Test
     void reset_empties_the_store_and_restarts_positions() {
         String schema = TestStores.newSchemaName();
         PostgresEventStore s = unmigrated(schema);

@@ -67,6 +67,16 @@ class SubscriptionFsmTest {
         assertThatThrownBy(() -> fsm.fire(Trigger.YIELDED)).isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void an_exhausted_event_under_stop_halts_a_holder_which_keeps_its_lock_until_it_loses_it() {
+        SubscriptionFsm fsm = holding();
+        assertThat(fsm.fire(Trigger.EXHAUSTED)).isEqualTo(SubscriptionState.HALTED);
+        assertThat(SubscriptionFsm.holding(fsm.state())).isTrue();
+        assertThatThrownBy(() -> fsm.next(Trigger.CAUGHT_UP)).isInstanceOf(IllegalStateException.class);
+        assertThat(fsm.next(Trigger.DELETED)).isEqualTo(SubscriptionState.STOPPED);
+        assertThat(fsm.fire(Trigger.LOCK_LOST)).isEqualTo(SubscriptionState.DISCONNECTED);
+    }
+
     private static SubscriptionFsm holding() {
         return at(SubscriptionState.SUBSCRIBED);
     }
@@ -84,6 +94,11 @@ class SubscriptionFsmTest {
                 fsm.fire(Trigger.CREATED);
                 fsm.fire(Trigger.LOCKED);
                 fsm.fire(Trigger.CAUGHT_UP);
+            }
+            case HALTED -> {
+                fsm.fire(Trigger.CREATED);
+                fsm.fire(Trigger.LOCKED);
+                fsm.fire(Trigger.EXHAUSTED);
             }
             case DISCONNECTED -> fsm.fire(Trigger.FAILED);
             case STOPPED -> fsm.fire(Trigger.CLOSED);

@@ -74,6 +74,9 @@ class HttpSecurityIT {
         return List.of(new Endpoint("DELETE", "/api/admin/subscriptions?stream=" + stream + "&name=none", null),
                 new Endpoint("DELETE", "/api/admin/streams/" + stream + "-none", null),
                 new Endpoint("POST", "/api/admin/subscriptions/reset?stream=" + stream + "&name=none&position=0", "{}"),
+                new Endpoint("POST", "/api/admin/subscriptions/parked/replay?stream=" + stream + "&name=none", "{}"),
+                new Endpoint("POST", "/api/admin/subscriptions/parked/skip?stream=" + stream + "&name=none&event="
+                        + UUID.randomUUID() + "&reason=r", "{}"),
                 new Endpoint("GET", "/api/admin/anything", null));
     }
 
@@ -83,6 +86,7 @@ class HttpSecurityIT {
         all.addAll(admin());
         all.add(new Endpoint("GET", "/api/live", null));
         all.add(new Endpoint("GET", "/api/ops/events/" + UUID.randomUUID(), null));
+        all.add(new Endpoint("GET", "/api/ops/subscriptions/parked?stream=" + stream + "&name=none", null));
         return all;
     }
 

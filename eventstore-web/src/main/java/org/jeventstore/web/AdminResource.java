@@ -85,6 +85,63 @@ public class AdminResource {
         }
     }
 
+    /** What a replay request did. */
+    public record ReplayRequested(long events) {
+    }
+
+    /**
+     * {@code POST /api/admin/subscriptions/parked/replay?stream=..&name=..}: the subscription's parked events are
+     * delivered again, in order, by the server holding it; answers how many were asked for.
+     */
+    @jakarta.ws.rs.POST
+    @Path("subscriptions/parked/replay")
+    public ReplayRequested replayParked(@QueryParam("stream") String streamId, @QueryParam("name") String name) {
+        if (streamId == null || name == null) {
+            throw new InvalidRequestException("stream and name are required query parameters");
+        }
+        StreamsResource.checkStreamId(streamId);
+        long n = operations.replayParked(streamId, name);
+        if (n < 0) {
+            throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
+                    + AppendBody.clip(streamId) + "'");
+        }
+        LOG.info(() -> "JES0405I " + caller() + " asked to replay " + n + " parked events of subscription '" + name
+                + "' on '" + streamId + "'");
+        return new ReplayRequested(n);
+    }
+
+    /**
+     * {@code POST /api/admin/subscriptions/parked/skip?stream=..&name=..&event=<uuid>&reason=..}: gives a parked
+     * event up; its row stays with the reason, the user and the time.
+     */
+    @jakarta.ws.rs.POST
+    @Path("subscriptions/parked/skip")
+    public Response skipParked(@QueryParam("stream") String streamId, @QueryParam("name") String name,
+                               @QueryParam("event") String event, @QueryParam("reason") String reason) {
+        if (streamId == null || name == null || event == null || reason == null) {
+            throw new InvalidRequestException("stream, name, event and reason are required query parameters");
+        }
+        StreamsResource.checkStreamId(streamId);
+        java.util.UUID eventId;
+        try {
+            eventId = java.util.UUID.fromString(event);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("event must be an event id (UUID), was '" + AppendBody.clip(event) + "'");
+        }
+        switch (operations.skipParked(streamId, name, eventId, reason, caller())) {
+            case NOT_FOUND:
+                throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
+                        + AppendBody.clip(streamId) + "'");
+            case NOT_PARKED:
+                throw new RequestProblem(404, "event " + eventId + " is not parked by subscription '"
+                        + AppendBody.clip(name) + "'");
+            default:
+                LOG.info(() -> "JES0406I " + caller() + " skipped parked event " + eventId + " of subscription '"
+                        + name + "' on '" + streamId + "': " + AppendBody.clip(reason));
+                return Response.noContent().build();
+        }
+    }
+
     /**
      * {@code DELETE /api/admin/streams/{id}?expectedVersion=any}: hard delete (the events are gone), only when
      * {@code eventstore.hard-deletes} is on.

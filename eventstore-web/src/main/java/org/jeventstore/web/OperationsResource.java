@@ -20,7 +20,8 @@ import org.jeventstore.operations.EventStoreOperations;
  * {@code GET /api/ops/subscriptions} (every persistent subscription: checkpoint, head, lag, holder, state here),
  * {@code /api/ops/servers} (the servers up and the subscriptions each holds), {@code /api/ops/backlog} (appends
  * waiting for {@code $all} positions), {@code /api/ops/settings}, {@code /api/ops/events/{eventId}} (where an
- * event was appended: causation and correlation links), {@code /api/ops/me} (the caller and their roles).
+ * event was appended: causation and correlation links), {@code /api/ops/me} (the caller and their roles),
+ * {@code /api/ops/subscriptions/parked?stream=..&name=..} (a subscription's parked events).
  */
 @Path("ops")
 @RequestScoped
@@ -50,6 +51,34 @@ public class OperationsResource {
     @Path("subscriptions")
     public List<EventStoreOperations.SubscriptionInfo> subscriptions() {
         return operations.subscriptions();
+    }
+
+    /**
+     * {@code GET /api/ops/subscriptions/parked?stream=..&name=..[&after=N][&limit=N]}: the subscription's parked
+     * and skipped events in event order (at most {@code limit}, default and most 1000; continue after the last
+     * event number); 404 for an unknown subscription.
+     */
+    @GET
+    @Path("subscriptions/parked")
+    public List<EventStoreOperations.ParkedEvent> parked(@jakarta.ws.rs.QueryParam("stream") String streamId,
+                                                         @jakarta.ws.rs.QueryParam("name") String name,
+                                                         @jakarta.ws.rs.QueryParam("after") String after,
+                                                         @jakarta.ws.rs.QueryParam("limit") String limit) {
+        if (streamId == null || name == null) {
+            throw new InvalidRequestException("stream and name are required query parameters");
+        }
+        StreamsResource.checkStreamId(streamId);
+        long from = after == null ? 0 : StreamsResource.number("after", after, 0);
+        long most = limit == null ? EventStoreOperations.MAX_PARKED_PAGE : StreamsResource.number("limit", limit, 1);
+        if (most > EventStoreOperations.MAX_PARKED_PAGE) {
+            throw new InvalidRequestException("limit must be at most " + EventStoreOperations.MAX_PARKED_PAGE
+                    + ", was " + most);
+        }
+        if (!operations.subscriptionExists(streamId, name)) {
+            throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
+                    + AppendBody.clip(streamId) + "'");
+        }
+        return operations.parkedEvents(streamId, name, from, (int) most);
     }
 
     @GET

@@ -2,4 +2,5 @@
 SELECT to_regclass(s.name || '.jes_unlinked') IS NOT NULL
    AND to_regclass(s.name || '.jes_set_aside') IS NOT NULL
    AND to_regclass(s.name || '.jes_subscription_holders') IS NOT NULL
+   AND to_regclass(s.name || '.jes_parked') IS NOT NULL
 FROM (SELECT ?::text AS name) s

@@ -63,3 +63,32 @@ CREATE TABLE IF NOT EXISTS ${schema}.jes_subscription_holders (
   epoch bigint NOT NULL,
   taken_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Poison events parked by persistent subscriptions (maxAttempts with OnExhausted.PARK, ParkedEvents.java): one row
+-- per (subscription, event), written before the event counts as acknowledged, so the checkpoint passes an event
+-- only once its row is committed. Rows above the checkpoint are in doubt (their holder may have crashed before
+-- saving): the next holder deletes them when it takes over and delivers those events again, so a crash while
+-- parking loses nothing and parks nothing twice. status: 'parked' (waiting for an operator), 'replay' (an
+-- operator asked for redelivery; the holder delivers them in event_number order and deletes each once handled),
+-- 'skipped' (an operator gave it up: the row stays with the reason, who and when). held_behind: the event of the
+-- same partition key it waits behind (it was never delivered: parkHoldsKey). A table of its own without foreign
+-- keys, like jes_subscription_holders: Elixir's statements never see it and its TRUNCATE of subscriptions still
+-- works (a row left behind by Elixir's delete names a subscription id that is never used again).
+CREATE TABLE IF NOT EXISTS ${schema}.jes_parked (
+  subscription_id bigint NOT NULL,
+  event_id uuid NOT NULL,
+  event_number bigint NOT NULL,
+  partition_key text,
+  attempts int NOT NULL,
+  error_type text,
+  error_message text,
+  held_behind bigint,
+  parked_at timestamptz NOT NULL DEFAULT now(),
+  status text NOT NULL DEFAULT 'parked' CHECK (status IN ('parked', 'replay', 'skipped')),
+  skip_reason text,
+  skipped_by text,
+  skipped_at timestamptz,
+  PRIMARY KEY (subscription_id, event_id)
+);
+
+CREATE INDEX IF NOT EXISTS jes_parked_order ON ${schema}.jes_parked (subscription_id, event_number);

@@ -1,0 +1,4 @@
+-- A replayed event failed again and is parked again: the later events of its key that were to be replayed stay
+-- parked behind it. Parameters: subscription id, partition key, event number.
+UPDATE ${schema}.jes_parked SET status = 'parked'
+WHERE subscription_id = ? AND status = 'replay' AND partition_key = ? AND event_number > ?

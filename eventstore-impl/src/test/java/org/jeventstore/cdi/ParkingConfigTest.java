@@ -1,0 +1,67 @@
+package org.jeventstore.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+import org.jeventstore.ConfigurationException;
+import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.SubscriptionOptions.OnExhausted;
+import org.junit.jupiter.api.Test;
+
+/** The parking settings of an annotated subscription, from its annotation and MicroProfile Config. */
+class ParkingConfigTest {
+
+    static final String PREFIX = "eventstore.subscription.billing.";
+
+    /** A Config holding only {@code values} (what AnnotatedSubscriptions asks: optional string values). */
+    static Config config(Map<String, String> values) {
+        return (Config) Proxy.newProxyInstance(ParkingConfigTest.class.getClassLoader(), new Class<?>[] {Config.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getOptionalValue") && args[1] == String.class) {
+                        return Optional.ofNullable(values.get((String) args[0]));
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    static SubscriptionOptions options(Map<String, String> values) {
+        return AnnotatedSubscriptions.options(new EventSubscriptionLiteral("billing", "$all"), PREFIX, config(values));
+    }
+
+    @Test
+    void attempts_are_unlimited_unless_configured() {
+        SubscriptionOptions o = options(Map.of());
+        assertThat(o.maxAttempts()).isZero();
+        assertThat(o.attemptsLimited()).isFalse();
+        assertThat(o.onExhausted()).isEqualTo(OnExhausted.PARK);
+        assertThat(o.parkHoldsKey()).isTrue();
+    }
+
+    @Test
+    void max_attempts_on_exhausted_and_park_holds_key_come_from_config() {
+        SubscriptionOptions o = options(Map.of(PREFIX + "max-attempts", "5", PREFIX + "on-exhausted", "Stop",
+                PREFIX + "park-holds-key", "false"));
+        assertThat(o.maxAttempts()).isEqualTo(5);
+        assertThat(o.onExhausted()).isEqualTo(OnExhausted.STOP);
+        assertThat(o.parkHoldsKey()).isFalse();
+        assertThat(options(Map.of(PREFIX + "max-attempts", "unlimited")).maxAttempts()).isZero();
+    }
+
+    @Test
+    void bad_values_are_refused_naming_the_setting() {
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "max-attempts", "many")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage(PREFIX + "max-attempts must be a whole number or 'unlimited', was 'many'");
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "max-attempts", "-2")))
+                .isInstanceOf(ConfigurationException.class).hasMessageStartingWith(PREFIX + "max-attempts must be");
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "on-exhausted", "retry")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage(PREFIX + "on-exhausted must be 'park' or 'stop', was 'retry'");
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "park-holds-key", "maybe")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining(PREFIX + "park-holds-key");
+    }
+}
