@@ -170,6 +170,22 @@ public final class EventStoreOperations {
         });
     }
 
+    /** A partitioned subscription's row counts the parked events of all its partitions (each row its own too). */
+    private static List<SubscriptionInfo> withPartitionsParked(List<SubscriptionInfo> rows) {
+        List<SubscriptionInfo> out = new ArrayList<>(rows.size());
+        for (SubscriptionInfo r : rows) {
+            long parked = r.parked();
+            for (SubscriptionInfo p : rows) {
+                if (p.streamId().equals(r.streamId()) && Subscriptions.isPartitionOf(p.name(), r.name())) {
+                    parked += p.parked();
+                }
+            }
+            out.add(parked == r.parked() ? r : new SubscriptionInfo(r.id(), r.streamId(), r.name(), r.checkpoint(),
+                    r.head(), r.lagEvents(), r.lagMillis(), r.holderPid(), r.localState(), parked));
+        }
+        return out;
+    }
+
     /** Every persistent subscription in the store (running on any server or none). */
     public List<SubscriptionInfo> subscriptions() {
         Map<String, Subscription> local = new HashMap<>();
@@ -202,7 +218,7 @@ public final class EventStoreOperations {
                     }
                 }
             }
-            return out;
+            return withPartitionsParked(out);
         });
     }
 
@@ -259,24 +275,20 @@ public final class EventStoreOperations {
             throw new org.jeventstore.InvalidRequestException("a subscription's position is >= 0, was " + position);
         }
         return tx.write("resetting subscription '" + name + "' on '" + streamId + "' to " + position, c -> {
-            long id;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription"))) {
-                ps.setString(1, streamId);
-                ps.setString(2, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return ResetOutcome.NOT_FOUND;
-                    }
-                    id = rs.getLong(1);
-                }
+            // a partitioned subscription is reset whole: its row and every partition's
+            List<Long> ids = subscriptionIds(c, streamId, name);
+            if (ids.isEmpty()) {
+                return ResetOutcome.NOT_FOUND;
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-subscription-for-reset"))) {
-                ps.setInt(1, namespace(c));
-                ps.setInt(2, (int) lockKey(id));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        return ResetOutcome.RUNNING;
+            for (long id : ids) {
+                try (PreparedStatement ps = c.prepareStatement(sql.get("lock-subscription-for-reset"))) {
+                    ps.setInt(1, namespace(c));
+                    ps.setInt(2, (int) lockKey(id));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            return ResetOutcome.RUNNING;
+                        }
                     }
                 }
             }
@@ -290,10 +302,12 @@ public final class EventStoreOperations {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
-                ps.setLong(1, position);
-                ps.setLong(2, id);
-                ps.executeUpdate();
+            for (long id : ids) {
+                try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
+                    ps.setLong(1, position);
+                    ps.setLong(2, id);
+                    ps.executeUpdate();
+                }
             }
             return ResetOutcome.RESET;
         });
@@ -332,12 +346,12 @@ public final class EventStoreOperations {
         }
         return tx.read("listing the parked events of subscription '" + name + "' on '" + streamId + "'", c -> {
             List<ParkedEvent> out = new ArrayList<>();
-            Long id = subscriptionId(c, streamId, name);
-            if (id == null) {
+            List<Long> ids = subscriptionIds(c, streamId, name);
+            if (ids.isEmpty()) {
                 return out;
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("list-parked"))) {
-                ps.setLong(1, id);
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
                 ps.setLong(2, after);
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -357,7 +371,7 @@ public final class EventStoreOperations {
     /** Whether the store has a persistent subscription of that name on that stream. */
     public boolean subscriptionExists(String streamId, String name) {
         return tx.read("finding subscription '" + name + "' on '" + streamId + "'",
-                c -> subscriptionId(c, streamId, name) != null);
+                c -> !subscriptionIds(c, streamId, name).isEmpty());
     }
 
     /**
@@ -369,12 +383,12 @@ public final class EventStoreOperations {
      */
     public long replayParked(String streamId, String name) {
         return tx.write("asking to replay the parked events of '" + name + "' on '" + streamId + "'", c -> {
-            Long id = subscriptionId(c, streamId, name);
-            if (id == null) {
+            List<Long> ids = subscriptionIds(c, streamId, name);
+            if (ids.isEmpty()) {
                 return -1L;
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("request-replay"))) {
-                ps.setLong(1, id);
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
                 return (long) ps.executeUpdate();
             }
         });
@@ -405,28 +419,41 @@ public final class EventStoreOperations {
             throw new org.jeventstore.InvalidRequestException("skipping a parked event needs its event id");
         }
         return tx.write("skipping parked event " + eventId + " of '" + name + "' on '" + streamId + "'", c -> {
-            Long id = subscriptionId(c, streamId, name);
-            if (id == null) {
+            List<Long> ids = subscriptionIds(c, streamId, name);
+            if (ids.isEmpty()) {
                 return SkipOutcome.NOT_FOUND;
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("skip-parked"))) {
                 ps.setString(1, reason);
                 ps.setString(2, user);
-                ps.setLong(3, id);
+                ps.setArray(3, c.createArrayOf("bigint", ids.toArray()));
                 ps.setObject(4, eventId);
                 return ps.executeUpdate() == 1 ? SkipOutcome.SKIPPED : SkipOutcome.NOT_PARKED;
             }
         });
     }
 
-    private Long subscriptionId(Connection c, String streamId, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription"))) {
+    /**
+     * The subscription's row id and, for a partitioned subscription, its partitions' ({@code <name>#<k>/<n>}):
+     * an operator names the subscription, its parked events and checkpoints live in all of them. Empty when none.
+     */
+    private List<Long> subscriptionIds(Connection c, String streamId, String name) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription-family"))) {
             ps.setString(1, streamId);
             ps.setString(2, name);
+            ps.setString(3, name);
+            ps.setString(4, name);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : null;
+                while (rs.next()) {
+                    String found = rs.getString(2);
+                    if (found.equals(name) || Subscriptions.isPartitionOf(found, name)) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
             }
         }
+        return ids;
     }
 
     private static String describe(SubscriptionState state) {

@@ -104,7 +104,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll,
                     b.networkTimeout);
             this.subscriptions = new Subscriptions(sql, tx, reader, streams, b.listenDataSource, b.executor, listener,
-                    settings.readBatchSize(), b.networkTimeout);
+                    settings.readBatchSize(), b.networkTimeout, b.telemetry);
         } else {
             this.listener = null;
             this.subscriptions = null;

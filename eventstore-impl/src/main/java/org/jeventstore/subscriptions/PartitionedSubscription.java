@@ -83,7 +83,7 @@ final class PartitionedSubscription {
                 String part = partitionName(name, k, partitions);
                 partNames.add(part);
                 parts.add(starter.start(part, router(k),
-                        options.concurrency(1, null).selector(mine).startFrom(start)));
+                        options.concurrency(1, key).selector(mine).startFrom(start)));
             }
             executor.execute(this::keepLowWaterMark);
         } catch (RuntimeException e) {

@@ -104,10 +104,19 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         }
     }
 
+    private final org.jeventstore.telemetry.Telemetry telemetry;
+    private final String metricName;
+
     PersistentSubscription(String streamId, String name, SubscriptionHandler handler, SubscriptionOptions options,
                            SubscriptionRows rows, ParkedEvents parked, EventReader reader, AdvisoryLocks locks,
                            int readBatchSize, Executor handlerExecutor, long createdId,
-                           Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped) {
+                           Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped,
+                           org.jeventstore.telemetry.Telemetry telemetry) {
+        this.telemetry = telemetry;
+        // metrics name a partition by its subscription (the family), as the handler's metrics do
+        int hash = name.lastIndexOf('#');
+        this.metricName = hash > 0 && PartitionedSubscription.isPartitionOf(name, name.substring(0, hash))
+                ? name.substring(0, hash) : name;
         this.parked = parked;
         this.handler = handler;
         this.reader = reader;
@@ -119,7 +128,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         this.locks = locks;
         this.onStopped = onStopped;
         this.feed = new EventFeed(reader, streamId, describe(), readBatchSize, options);
-        this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), signal::wakeUp);
+        this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), () -> {
+            telemetry.checkpointSaved(streamId, metricName);
+            signal.wakeUp();
+        });
         this.balancer = new Balancer(yieldPolicy, locks);
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
                 handler, handlerExecutor, this, options.maxRetryBackoff(), options.maxAttempts());
@@ -496,6 +508,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             return;
         }
         if (park(d, attempts, failure, null)) {
+            telemetry.parked(streamId, metricName);
             LOG.log(Level.WARNING, "JES0240W subscription " + describe() + " parked event " + e.eventNumber() + " ("
                     + e.eventId() + " of stream '" + e.streamId() + "') after " + attempts + " failed attempts;"
                     + " delivery goes on: " + failure, failure);

@@ -41,6 +41,7 @@ public final class Subscriptions implements AutoCloseable {
     private final AdvisoryLocks locks;
     private final Executor executor;
     private final int readBatchSize;
+    private final org.jeventstore.telemetry.Telemetry telemetry;
     private final Map<String, PersistentSubscription> persistent = new ConcurrentHashMap<>();
     private final Set<TransientSubscription> transients = ConcurrentHashMap.newKeySet();
     /** This server's partitioned subscriptions (concurrencyLimit above 1), by key; guarded by itself. */
@@ -51,7 +52,8 @@ public final class Subscriptions implements AutoCloseable {
      */
     public Subscriptions(Sql sql, Transactions tx, EventReader reader, Streams streams, DataSource lockDataSource,
                          Executor executor, NotificationListener listener, int readBatchSize,
-                         Duration networkTimeout) {
+                         Duration networkTimeout, org.jeventstore.telemetry.Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.rows = new SubscriptionRows(sql, tx);
         this.parked = new ParkedEvents(sql, tx);
         this.reader = reader;
@@ -139,7 +141,7 @@ public final class Subscriptions implements AutoCloseable {
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
         self[0] = new PersistentSubscription(streamId, name, handler, options, rows, parked, reader, locks,
-                readBatchSize, executor, id, this::shouldYield, () -> persistent.remove(key, self[0]));
+                readBatchSize, executor, id, this::shouldYield, () -> persistent.remove(key, self[0]), telemetry);
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
         }
@@ -212,6 +214,11 @@ public final class Subscriptions implements AutoCloseable {
         }
         int fairShare = (members + servers - 1) / servers;
         return held > fairShare && newest == s;
+    }
+
+    /** Whether {@code candidate} names a partition row of the partitioned subscription {@code name}. */
+    public static boolean isPartitionOf(String candidate, String name) {
+        return PartitionedSubscription.isPartitionOf(candidate, name);
     }
 
     /** The partitions of one partitioned subscription share a family; single-active ones are the family "". */

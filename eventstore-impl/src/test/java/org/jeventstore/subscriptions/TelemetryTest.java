@@ -206,6 +206,24 @@ class TelemetryTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> sum("jeventstore.listener.reconnects", null) >= 1);
     }
 
+    @Test
+    void parked_events_and_checkpoint_saves_are_counted_under_the_subscriptions_name() {
+        PostgresEventStore store = server("parking", true);
+        store.subscribeToAll("poisoned", e -> {
+            if (e.streamId().equals("poison-1")) {
+                throw new IllegalStateException("cannot handle this one");
+            }
+        }, SubscriptionOptions.defaults().maxAttempts(2, SubscriptionOptions.OnExhausted.PARK)
+                .maxRetryBackoff(Duration.ofMillis(100)).checkpoint(1, Duration.ofMillis(100)));
+        store.appendToStream("poison-1", ExpectedVersion.any(), List.of(event(1)));
+        store.appendToStream("fine-1", ExpectedVersion.any(), List.of(event(2)));
+        Attributes sub = Attributes.of(AttributeKey.stringKey("subscription"), "poisoned",
+                AttributeKey.stringKey("stream"), "$all");
+        await().atMost(Duration.ofSeconds(30)).until(() -> sum("jeventstore.subscription.parked", sub) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sum("jeventstore.subscription.checkpoint.saves", sub) >= 1);
+        assertThat(sum("jeventstore.subscription.failures", sub)).isEqualTo(2);
+    }
+
     // ------------------------------------------------------------------------------------------- helpers
 
     SpanData span(String name) {
