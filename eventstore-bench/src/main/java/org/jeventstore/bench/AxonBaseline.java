@@ -125,14 +125,22 @@ final class AxonBaseline implements AutoCloseable {
         }
     }
 
-    /** Reads every event of one aggregate, deserializing each payload and its metadata; returns how many. */
-    int readAggregate(String aggregateId) {
+    /**
+     * Reads every event of one aggregate; {@code touch}: deserializing each payload and its metadata (otherwise
+     * Axon leaves them serialized); returns how many.
+     */
+    int readAggregate(String aggregateId, boolean touch) {
         DomainEventStream stream = engine.readEvents(aggregateId);
         List<Object> last = new ArrayList<>(1);
         int n = 0;
         while (stream.hasNext()) {
             DomainEventMessage<?> e = stream.next();
-            touch(e.getPayload(), e.getMetaData(), last);
+            if (touch) {
+                touch(e.getPayload(), e.getMetaData(), last);
+            } else {
+                last.clear();
+                last.add(e);
+            }
             n++;
         }
         Workload.consume(last);
@@ -141,16 +149,21 @@ final class AxonBaseline implements AutoCloseable {
 
     /**
      * Reads the whole log from its start with a tracking token, as an event processor does (without waiting for
-     * more at the end), deserializing each payload and its metadata; returns how many.
+     * more at the end); {@code touch}: deserializing each payload and its metadata; returns how many.
      */
-    int readAll() {
+    int readAll(boolean touch) {
         List<Object> last = new ArrayList<>(1);
         int n = 0;
         try (Stream<? extends TrackedEventMessage<?>> all = engine.readEvents(null, false)) {
             Iterator<? extends TrackedEventMessage<?>> it = all.iterator();
             while (it.hasNext()) {
                 TrackedEventMessage<?> e = it.next();
-                touch(e.getPayload(), e.getMetaData(), last);
+                if (touch) {
+                    touch(e.getPayload(), e.getMetaData(), last);
+                } else {
+                    last.clear();
+                    last.add(e);
+                }
                 n++;
             }
         }

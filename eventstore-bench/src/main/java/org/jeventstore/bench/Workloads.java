@@ -69,6 +69,24 @@ final class Workloads {
                 new FsyncBound());
     }
 
+    /** The store's trial name for reads that never ask for data or metadata (W4, W5; W6's handler). */
+    static final String STORE_UNTOUCHED = Workload.STORE + ", payload untouched";
+    static final String AXON_UNTOUCHED = Workload.AXON + ", payload untouched";
+
+    private static volatile int touched;
+
+    /**
+     * Asks an event for its data and metadata (parsing them, since reads defer it), as Axon's read trials ask
+     * its messages; a payload of the wrong class would be a broken comparison.
+     */
+    static void touch(RecordedEvent e) {
+        if (!(e.data() instanceof Payload p) || e.metadata().isEmpty()) {
+            throw new IllegalStateException("read back " + e + " where a " + Payload.class.getSimpleName()
+                    + " with metadata was appended");
+        }
+        touched += p.hashCode() & 1;
+    }
+
     /** Base for workloads on one store schema and one baseline table (and, for W1-W5, Axon's tables). */
     abstract static class OnStoreAndTable extends Workload {
         PostgresEventStore store;
@@ -265,30 +283,42 @@ final class Workloads {
             store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
             return List.of(
-                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
-                        int total = 0;
-                        long next = 1;
-                        List<RecordedEvent> page;
-                        do {
-                            page = store.readStreamForward(STREAM, next, PAGE);
-                            Workload.consume(page);
-                            total += page.size();
-                            next += page.size();
-                        } while (page.size() == PAGE);
-                        return expect(EVENTS, total);
-                    }))),
+                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readStream(true))))),
+                    trial(STORE_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readStream(false))))),
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, false))))),
                     trial(AXON, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM))))));
+                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM, true))))),
+                    trial(AXON_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM, false))))));
+        }
+
+        /** The stream page by page; {@code touch}: asks every event for its data and metadata, as Axon's trial. */
+        private int readStream(boolean touch) {
+            int total = 0;
+            long next = 1;
+            List<RecordedEvent> page;
+            do {
+                page = store.readStreamForward(STREAM, next, PAGE);
+                if (touch) {
+                    page.forEach(Workloads::touch);
+                }
+                Workload.consume(page);
+                total += page.size();
+                next += page.size();
+            } while (page.size() == PAGE);
+            return total;
         }
 
         @Override
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
-                    Goal.info(EVENTS_PER_S, AXON));
+                    Goal.info(EVENTS_PER_S, AXON), Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON_UNTOUCHED),
+                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON));
         }
     }
 
@@ -326,18 +356,26 @@ final class Workloads {
             store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
             return List.of(
-                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
-                        try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
-                            return expect(EVENTS, (int) all.count());
-                        }
-                    }))),
+                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readAll(true))))),
+                    trial(STORE_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readAll(false))))),
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, false))))),
                     trial(AXON, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, axon.readAll())))),
+                            (w, seq) -> expect(EVENTS, axon.readAll(true))))),
+                    trial(AXON_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, axon.readAll(false))))),
                     trial(STORE + " heap", seconds -> heapWhileReading()));
+        }
+
+        /** All of {@code $all} through the lazy stream; {@code touch}: asks every event for data and metadata. */
+        private int readAll(boolean touch) {
+            try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
+                return (int) (touch ? all.peek(Workloads::touch) : all).count();
+            }
         }
 
         /** Heap used after a full GC, sampled every 10,000 events while one lazy read of $all is open. */
@@ -364,7 +402,8 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
-                    Goal.info(EVENTS_PER_S, AXON), Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
+                    Goal.info(EVENTS_PER_S, AXON), Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON_UNTOUCHED),
+                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON), Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
         }
     }
 
