@@ -459,6 +459,9 @@ final class Workloads {
         static final String READ = "streamAllForward";
         static final String FIRST_EVENT_MS = "first event ms";
         static final String CHECKPOINT_1000 = STORE + ", checkpoint every 1,000";
+        static final String TOUCHED = STORE + ", payload touched";
+        static final String QUEUE_2000 = STORE + ", maxQueueSize 2,000";
+        static final String QUEUE_2000_TOUCHED = STORE + ", maxQueueSize 2,000, payload touched";
         private final AtomicInteger runs = new AtomicInteger();
 
         CatchUp() {
@@ -478,19 +481,28 @@ final class Workloads {
             store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name());
             return List.of(
-                    trial(STORE, seconds -> catchUp(false, SubscriptionOptions.defaults())),
-                    trial(CHECKPOINT_1000, seconds -> catchUp(false,
+                    trial(STORE, seconds -> catchUp(false, false, SubscriptionOptions.defaults())),
+                    trial(TOUCHED, seconds -> catchUp(false, true, SubscriptionOptions.defaults())),
+                    trial(QUEUE_2000, seconds -> catchUp(false, false,
+                            SubscriptionOptions.defaults().maxQueueSize(2_000))),
+                    trial(QUEUE_2000_TOUCHED, seconds -> catchUp(false, true,
+                            SubscriptionOptions.defaults().maxQueueSize(2_000))),
+                    trial(CHECKPOINT_1000, seconds -> catchUp(false, false,
                             SubscriptionOptions.defaults().checkpoint(1_000, Duration.ofSeconds(1)))),
                     trial(READ, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
                         try (Stream<RecordedEvent> all = store.streamAllForward(1, AllRead.PAGE)) {
                             return expect(EVENTS, (int) all.count());
                         }
                     }))),
-                    trial(STORE + " heap", seconds -> catchUp(true, SubscriptionOptions.defaults())));
+                    trial(STORE + " heap", seconds -> catchUp(true, false, SubscriptionOptions.defaults())));
         }
 
-        /** One catch-up of a new subscription from the origin to the last event. */
-        private Map<String, Double> catchUp(boolean heap, SubscriptionOptions options) throws Exception {
+        /**
+         * One catch-up of a new subscription from the origin to the last event; {@code touch}: the handler asks
+         * every event for its data and metadata (parsing them), otherwise only for its number.
+         */
+        private Map<String, Double> catchUp(boolean heap, boolean touch, SubscriptionOptions options)
+                throws Exception {
             String name = "bench-w6-" + runs.incrementAndGet();
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             List<Double> samples = new ArrayList<>();
@@ -506,6 +518,9 @@ final class Workloads {
                 if (e.eventNumber() != n && error.compareAndSet(null, "event " + e.eventNumber()
                         + " handed over as the " + n + "th")) {
                     done.countDown();
+                }
+                if (touch) {
+                    touch(e);
                 }
                 if (heap && n % 10_000 == 0) {
                     System.gc();
@@ -542,6 +557,8 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.info(EVENTS_PER_S, READ),
+                    Goal.atLeast(EVENTS_PER_S, TOUCHED, 200_000), Goal.info(EVENTS_PER_S, TOUCHED, READ),
+                    Goal.info(EVENTS_PER_S, QUEUE_2000, READ), Goal.info(EVENTS_PER_S, QUEUE_2000_TOUCHED, READ),
                     Goal.info(EVENTS_PER_S, CHECKPOINT_1000, READ),
                     Goal.below(AllRead.HEAP_GROWTH, STORE + " heap", 8.0));
         }
