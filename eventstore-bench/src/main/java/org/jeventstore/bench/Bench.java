@@ -237,7 +237,7 @@ public final class Bench {
         }
     }
 
-    private void execute(String sql) throws SQLException {
+    void execute(String sql) throws SQLException {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             st.execute(sql);
         }

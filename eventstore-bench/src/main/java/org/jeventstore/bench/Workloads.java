@@ -155,12 +155,41 @@ final class Workloads {
             committed = bench.store("bench_" + id.toLowerCase() + "_committed",
                     LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
             AtomicInteger runs = new AtomicInteger();
-            return List.of(
+            List<Trial> trials = new ArrayList<>(List.of(
                     storeTrial(STORE, store, runs),
                     storeTrial(STORE_COMMITTED, committed, runs),
                     jdbcTrial(JDBC, false, runs),
                     jdbcTrial(JDBC_NOTIFY, true, runs),
-                    axonTrial(runs));
+                    axonTrial(runs)));
+            if (System.getProperty("bench.ablate", "").contains("fk")) {
+                // The foreign-key ablation of issue 15: the same store on a schema with the two keys of
+                // stream_events on streams that Elixir's layout has and ours no longer creates (each check
+                // share-locks the streams row, stream 0 for every $all row), and on one without the key on events
+                // either.
+                withStreamKeys = bench.store("bench_" + id.toLowerCase() + "_streamfk");
+                alter(bench, withStreamKeys, "ADD CONSTRAINT stream_events_stream_id_fkey FOREIGN KEY (stream_id)"
+                        + " REFERENCES %s.streams (stream_id)", "ADD CONSTRAINT stream_events_original_stream_id_fkey"
+                        + " FOREIGN KEY (original_stream_id) REFERENCES %s.streams (stream_id)");
+                noKeys = bench.store("bench_" + id.toLowerCase() + "_nofk");
+                alter(bench, noKeys, "DROP CONSTRAINT stream_events_event_id_fkey");
+                trials.add(storeTrial(WITH_STREAM_FKS, withStreamKeys, runs));
+                trials.add(storeTrial(NO_FKS, noKeys, runs));
+            }
+            return trials;
+        }
+
+        static final String WITH_STREAM_FKS = STORE + ", with Elixir's stream FKs";
+        static final String NO_FKS = STORE + ", no FKs";
+        private PostgresEventStore withStreamKeys;
+        private PostgresEventStore noKeys;
+
+        /** Alters the store's stream_events table ({@code %s} in a clause: the schema). */
+        private static void alter(Bench bench, PostgresEventStore s, String... clauses) throws Exception {
+            s.streamInfo(EventStore.ALL); // the schema exists once the store has been used
+            String schema = s.settings().schema().name();
+            for (String clause : clauses) {
+                bench.execute("ALTER TABLE " + schema + ".stream_events " + clause.replace("%s", schema));
+            }
         }
 
         /**
@@ -221,11 +250,27 @@ final class Workloads {
 
         @Override
         public void close() throws Exception {
-            if (committed != null) {
-                committed.close();
-                committed.schema().drop();
+            for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys}) {
+                if (s != null) {
+                    s.close();
+                    s.schema().drop();
+                }
             }
             super.close();
+        }
+
+        @Override
+        public List<Goal> goals() {
+            if (noKeys == null) {
+                return goals;
+            }
+            List<Goal> all = new ArrayList<>(goals);
+            for (String subject : List.of(WITH_STREAM_FKS, NO_FKS)) {
+                all.add(Goal.info(EVENTS_PER_S, subject, STORE));
+                all.add(Goal.info(EVENTS_PER_S, subject, JDBC));
+                all.add(Goal.info(EVENTS_PER_S, subject, AXON));
+            }
+            return all;
         }
 
         private Trial jdbcTrial(String subject, boolean notify, AtomicInteger runs) {
@@ -251,10 +296,6 @@ final class Workloads {
             });
         }
 
-        @Override
-        public List<Goal> goals() {
-            return goals;
-        }
     }
 
     /** W4: one 10,000-event stream read forward with {@code readStreamForward} in pages of 1,000. */
