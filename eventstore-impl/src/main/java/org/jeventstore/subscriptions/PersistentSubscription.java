@@ -87,8 +87,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         this.rows = rows;
         this.locks = locks;
         this.onStopped = onStopped;
-        this.feed = new EventFeed(reader, streamId, describe(), readBatchSize, options, handlerExecutor,
-                signal::wakeUp);
+        this.feed = new EventFeed(reader, streamId, describe(), readBatchSize, options);
         this.saver = new CheckpointSaver(rows, handlerExecutor, describe(), signal::wakeUp);
         this.balancer = new Balancer(yieldPolicy, locks);
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
@@ -293,9 +292,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         Trigger outcome = feed.readIfWanted() ? Trigger.BEHIND : null;
         handOut(h);
         cp.saveIfDue();
-        // A page read ahead into an empty queue is taken at once (readIfWanted waits for it); otherwise its end
-        // wakes the worker.
-        boolean busy = dispatcher.hasAcks() || feed.wantsToRead() || (feed.readingAhead() && feed.isEmpty())
+        boolean busy = dispatcher.hasAcks() || feed.wantsToRead()
                 || (!feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
         if (!busy) {
             if (feed.isEmpty() && cp.inFlight() == 0 && outcome == null) {

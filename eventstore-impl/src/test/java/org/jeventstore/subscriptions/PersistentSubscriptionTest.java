@@ -75,65 +75,6 @@ class PersistentSubscriptionTest {
     }
 
     @Test
-    void catching_up_the_next_page_is_read_while_the_handler_works_on_this_one_and_order_is_kept() throws Exception {
-        servers.start("a").appendToStream("ahead", ExpectedVersion.any(), events(9, "x"));
-        // A second store on the schema whose page reads are counted (statements that read stream_events forward).
-        AtomicInteger pageReads = new AtomicInteger();
-        javax.sql.DataSource db = servers.db.dataSource();
-        javax.sql.DataSource counting = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class},
-                (proxy, method, args) -> {
-                    Object result = invoke(method, db, args);
-                    if (!method.getName().equals("getConnection")) {
-                        return result;
-                    }
-                    java.sql.Connection c = (java.sql.Connection) result;
-                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                            new Class<?>[] {java.sql.Connection.class}, (cp, m, a) -> {
-                                if (m.getName().equals("prepareStatement") && a[0] instanceof String sql
-                                        && sql.contains("ORDER BY se.stream_version ASC")) {
-                                    pageReads.incrementAndGet();
-                                }
-                                return invoke(m, c, a);
-                            });
-                });
-        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newCachedThreadPool();
-        PostgresEventStore store = PostgresEventStore.builder(counting)
-                .settings(org.jeventstore.config.EventStoreSettings.defaults().withSchema(servers.schema))
-                .notifications(db, executor).build();
-        try {
-            java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
-            store.subscribeToAll("read-ahead", e -> {
-                if (e.eventNumber() == 1) {
-                    holding.countDown();
-                    release.await();
-                }
-                seen.add(e);
-            }, SubscriptionOptions.defaults().maxQueueSize(4).retryInterval(Duration.ofMinutes(5)));
-            holding.await();
-            // Pages of 2 (half the queue): events 3 and 4 are read while the handler still holds event 1. Without
-            // reading ahead the worker reads again only once it has handed out events 1 and 2.
-            await().atMost(Duration.ofSeconds(30)).until(() -> pageReads.get() >= 2);
-            release.countDown();
-            await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 9);
-            assertThat(numbers(seen)).isEqualTo(range(1, 9));
-        } finally {
-            store.close();
-            executor.shutdownNow();
-        }
-    }
-
-    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
-
-    @Test
     void a_stream_subscription_receives_only_that_stream_in_version_order() {
         PostgresEventStore store = servers.start("a");
         store.appendToStream("other", ExpectedVersion.any(), events(3, "x"));
