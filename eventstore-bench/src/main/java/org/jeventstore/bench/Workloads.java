@@ -503,27 +503,45 @@ final class Workloads {
         static final String FIRST_EVENT_MS = "first event ms";
         static final String CHECKPOINT_1000 = STORE + ", checkpoint every 1,000";
         static final String TOUCHED = STORE + ", payload touched";
+        static final String AXON_TOUCHED = AXON + ", payload touched";
         private final AtomicInteger runs = new AtomicInteger();
 
         CatchUp() {
             super("W6", "persistent subscription catching up over 100,000 events, acking each");
         }
 
+        private AxonBaseline axon;
+
+        @Override
+        public void close() throws Exception {
+            if (axon != null) {
+                axon.close();
+            }
+            super.close();
+        }
+
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            axon = new AxonBaseline(bench.pool(), "bench_w6_axon");
             List<EventData> batch = Payload.batch(0, 1_000);
+            var axonBatch = AxonBaseline.contents(batch.size());
             for (int s = 0; s < EVENTS / batch.size(); s++) {
                 store.appendToStream("w6-" + s, ExpectedVersion.noStream(), batch);
+                axon.append("w6-" + s, 0, axonBatch);
                 if (s % 20 == 19) {
                     bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name());
+            bench.vacuumAnalyze(store.settings().schema().name(), axon.schema());
             return List.of(
                     trial(STORE, seconds -> catchUp(false, false, SubscriptionOptions.defaults())),
                     trial(TOUCHED, seconds -> catchUp(false, true, SubscriptionOptions.defaults())),
+                    trial(AXON, seconds -> figures(EVENTS_PER_S,
+                            axon.catchUp("bench-w6-axon-" + runs.incrementAndGet(), EVENTS, 100, false))),
+                    trial(AXON_TOUCHED, seconds -> figures(EVENTS_PER_S,
+                            axon.catchUp("bench-w6-axon-" + runs.incrementAndGet(), EVENTS, 100, true))),
                     trial(CHECKPOINT_1000, seconds -> catchUp(false, false,
                             SubscriptionOptions.defaults().checkpoint(1_000, Duration.ofSeconds(1)))),
                     trial(READ, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
@@ -594,7 +612,9 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.info(EVENTS_PER_S, READ),
+                    Goal.info(EVENTS_PER_S, AXON),
                     Goal.atLeast(EVENTS_PER_S, TOUCHED, 200_000), Goal.info(EVENTS_PER_S, TOUCHED, READ),
+                    Goal.info(EVENTS_PER_S, TOUCHED, AXON_TOUCHED),
                     Goal.info(EVENTS_PER_S, CHECKPOINT_1000, READ),
                     Goal.below(AllRead.HEAP_GROWTH, STORE + " heap", 8.0));
         }
