@@ -175,8 +175,23 @@ final class Workloads {
                 trials.add(storeTrial(WITH_STREAM_FKS, withStreamKeys, runs));
                 trials.add(storeTrial(NO_FKS, noKeys, runs));
             }
+            if (System.getProperty("bench.ablate", "").contains("plan")) {
+                // The append statement's plan (issue 15): the same store on pools whose sessions force PostgreSQL
+                // to plan each execution anew, or to keep one generic plan per prepared statement.
+                customPlans = bench.store("bench_" + id.toLowerCase() + "_custom", "custom-plans",
+                        "SET plan_cache_mode = force_custom_plan");
+                genericPlans = bench.store("bench_" + id.toLowerCase() + "_generic", "generic-plans",
+                        "SET plan_cache_mode = force_generic_plan");
+                trials.add(storeTrial(CUSTOM_PLANS, customPlans, runs));
+                trials.add(storeTrial(GENERIC_PLANS, genericPlans, runs));
+            }
             return trials;
         }
+
+        static final String CUSTOM_PLANS = STORE + ", custom plans";
+        static final String GENERIC_PLANS = STORE + ", generic plans";
+        private PostgresEventStore customPlans;
+        private PostgresEventStore genericPlans;
 
         static final String WITH_STREAM_FKS = STORE + ", with Elixir's stream FKs";
         static final String NO_FKS = STORE + ", no FKs";
@@ -250,7 +265,8 @@ final class Workloads {
 
         @Override
         public void close() throws Exception {
-            for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys}) {
+            for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys, customPlans,
+                    genericPlans}) {
                 if (s != null) {
                     s.close();
                     s.schema().drop();
@@ -261,11 +277,15 @@ final class Workloads {
 
         @Override
         public List<Goal> goals() {
-            if (noKeys == null) {
-                return goals;
+            List<String> variants = new ArrayList<>();
+            if (noKeys != null) {
+                variants.addAll(List.of(WITH_STREAM_FKS, NO_FKS));
+            }
+            if (customPlans != null) {
+                variants.addAll(List.of(CUSTOM_PLANS, GENERIC_PLANS));
             }
             List<Goal> all = new ArrayList<>(goals);
-            for (String subject : List.of(WITH_STREAM_FKS, NO_FKS)) {
+            for (String subject : variants) {
                 all.add(Goal.info(EVENTS_PER_S, subject, STORE));
                 all.add(Goal.info(EVENTS_PER_S, subject, JDBC));
                 all.add(Goal.info(EVENTS_PER_S, subject, AXON));
