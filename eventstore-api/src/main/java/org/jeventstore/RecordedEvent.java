@@ -1,11 +1,20 @@
 package org.jeventstore;
 
 import java.time.OffsetDateTime;
+import java.util.AbstractMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * An event as read back from the store.
+ *
+ * <p>The store's reads hand out events whose data and metadata are parsed from their stored JSON only when
+ * {@link #data()}, {@link #data(Class)} or {@link #metadata()} is first called (once; the result is kept), so a
+ * reader that looks only at numbers, ids, streams or types pays nothing for the payloads it skips. Which class
+ * the data is read into is settled when the event is read, as before; only the parsing waits.
  *
  * @param eventNumber   its position in what was read: the stream version, the {@code $all} position,
  *                      or the position of a link in the stream that links it
@@ -22,12 +31,105 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
                             String eventType, Object data, Map<String, Object> metadata,
                             UUID causationId, UUID correlationId, OffsetDateTime createdAt) {
 
+    /*
+     * Laziness inside a record: the data and metadata components of a deferred event hold a private placeholder
+     * that parses on first use, and the two accessors (and equals, hashCode, toString) go through it. The record
+     * stays a record for its callers (JSON-B and Jackson serialize it through its accessors, as before), and
+     * the placeholder never leaves this class.
+     */
+
+    /**
+     * An event whose data and metadata are produced by {@code data} and {@code metadata} when first asked for.
+     * Each supplier is called at most once when it succeeds (its result is kept and the supplier dropped); one
+     * that throws is called again at the next access, and its exception reaches the caller of the accessor.
+     */
+    public static RecordedEvent deferred(long eventNumber, UUID eventId, String streamId, long streamVersion,
+                                         String eventType, Supplier<?> data,
+                                         Supplier<? extends Map<String, Object>> metadata,
+                                         UUID causationId, UUID correlationId, OffsetDateTime createdAt) {
+        return new RecordedEvent(eventNumber, eventId, streamId, streamVersion, eventType,
+                new Deferred<>(Objects.requireNonNull(data, "data")),
+                new DeferredMetadata(Objects.requireNonNull(metadata, "metadata")),
+                causationId, correlationId, createdAt);
+    }
+
+    /** The payload (parsed now if this event was read and nobody has asked for it yet). */
+    @Override
+    public Object data() {
+        return data instanceof Deferred<?> d ? d.get() : data;
+    }
+
+    /** The metadata (parsed now if this event was read and nobody has asked for it yet); empty when none. */
+    @Override
+    public Map<String, Object> metadata() {
+        return metadata instanceof DeferredMetadata d ? d.value.get() : metadata;
+    }
+
     /** The data cast to {@code type}; fails with a clear message when it is of another type. */
     public <T> T data(Class<T> type) {
-        if (!type.isInstance(data)) {
+        Object value = data();
+        if (!type.isInstance(value)) {
             throw new ClassCastException("event " + eventId + " of type '" + eventType + "' has data of "
-                    + (data == null ? "null" : data.getClass().getName()) + ", not " + type.getName());
+                    + (value == null ? "null" : value.getClass().getName()) + ", not " + type.getName());
         }
-        return type.cast(data);
+        return type.cast(value);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RecordedEvent e && eventNumber == e.eventNumber && streamVersion == e.streamVersion
+                && Objects.equals(eventId, e.eventId) && Objects.equals(streamId, e.streamId)
+                && Objects.equals(eventType, e.eventType) && Objects.equals(data(), e.data())
+                && Objects.equals(metadata(), e.metadata()) && Objects.equals(causationId, e.causationId)
+                && Objects.equals(correlationId, e.correlationId) && Objects.equals(createdAt, e.createdAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(eventNumber, eventId, streamId, streamVersion, eventType, data(), metadata(),
+                causationId, correlationId, createdAt);
+    }
+
+    @Override
+    public String toString() {
+        return "RecordedEvent[eventNumber=" + eventNumber + ", eventId=" + eventId + ", streamId=" + streamId
+                + ", streamVersion=" + streamVersion + ", eventType=" + eventType + ", data=" + data()
+                + ", metadata=" + metadata() + ", causationId=" + causationId + ", correlationId=" + correlationId
+                + ", createdAt=" + createdAt + "]";
+    }
+
+    /** A value computed once on first use; the events of a read page may be handed to other threads. */
+    private static final class Deferred<T> {
+        private Supplier<? extends T> source;
+        private T value;
+
+        Deferred(Supplier<? extends T> source) {
+            this.source = source;
+        }
+
+        synchronized T get() {
+            if (source != null) {
+                value = source.get();
+                source = null; // lets the stored JSON go
+            }
+            return value;
+        }
+    }
+
+    /**
+     * The metadata component's placeholder: it must be a {@code Map} to sit in the component, but the accessor
+     * hands out the parsed map itself; these methods only serve code that reaches the field reflectively.
+     */
+    private static final class DeferredMetadata extends AbstractMap<String, Object> {
+        final Deferred<Map<String, Object>> value;
+
+        DeferredMetadata(Supplier<? extends Map<String, Object>> source) {
+            this.value = new Deferred<>(source);
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return value.get().entrySet();
+        }
     }
 }

@@ -125,14 +125,22 @@ final class AxonBaseline implements AutoCloseable {
         }
     }
 
-    /** Reads every event of one aggregate, deserializing each payload and its metadata; returns how many. */
-    int readAggregate(String aggregateId) {
+    /**
+     * Reads every event of one aggregate; {@code touch}: deserializing each payload and its metadata (otherwise
+     * Axon leaves them serialized); returns how many.
+     */
+    int readAggregate(String aggregateId, boolean touch) {
         DomainEventStream stream = engine.readEvents(aggregateId);
         List<Object> last = new ArrayList<>(1);
         int n = 0;
         while (stream.hasNext()) {
             DomainEventMessage<?> e = stream.next();
-            touch(e.getPayload(), e.getMetaData(), last);
+            if (touch) {
+                touch(e.getPayload(), e.getMetaData(), last);
+            } else {
+                last.clear();
+                last.add(e);
+            }
             n++;
         }
         Workload.consume(last);
@@ -141,22 +149,111 @@ final class AxonBaseline implements AutoCloseable {
 
     /**
      * Reads the whole log from its start with a tracking token, as an event processor does (without waiting for
-     * more at the end), deserializing each payload and its metadata; returns how many.
+     * more at the end); {@code touch}: deserializing each payload and its metadata; returns how many.
      */
-    int readAll() {
+    int readAll(boolean touch) {
         List<Object> last = new ArrayList<>(1);
         int n = 0;
         try (Stream<? extends TrackedEventMessage<?>> all = engine.readEvents(null, false)) {
             Iterator<? extends TrackedEventMessage<?>> it = all.iterator();
             while (it.hasNext()) {
                 TrackedEventMessage<?> e = it.next();
-                touch(e.getPayload(), e.getMetaData(), last);
+                if (touch) {
+                    touch(e.getPayload(), e.getMetaData(), last);
+                } else {
+                    last.clear();
+                    last.add(e);
+                }
                 n++;
             }
         }
         Workload.consume(last);
         return n;
     }
+
+    /**
+     * W6's counterpart: a {@code TrackingEventProcessor} (one thread, one segment) over an
+     * {@code EmbeddedEventStore} on the engine, catching up from the start of the log over {@code events} events;
+     * its token is kept by a {@code JdbcTokenStore} in this schema and saved once per batch of
+     * {@code tokenBatch} events, in the transaction that handled the batch (the store's default is a checkpoint
+     * every 100 events). The handler checks it gets the events in order; {@code touch}: it also deserializes each
+     * payload and its metadata. Returns events/s from the handler's first call to its last.
+     */
+    double catchUp(String name, int events, int tokenBatch, boolean touch) throws Exception {
+        org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore tokens =
+                org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore.builder()
+                        .connectionProvider(transactions)
+                        .serializer(JacksonSerializer.defaultSerializer())
+                        .schema(org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema.builder()
+                                .setTokenTable(schema + ".token_entry").build())
+                        .build();
+        if (!tokenTable) {
+            Transaction t = transactions.startTransaction();
+            tokens.createSchema(org.axonframework.eventhandling.tokenstore.jdbc.PostgresTokenTableFactory.INSTANCE);
+            t.commit();
+            tokenTable = true;
+        }
+        org.axonframework.eventsourcing.eventstore.EmbeddedEventStore store =
+                org.axonframework.eventsourcing.eventstore.EmbeddedEventStore.builder().storageEngine(engine).build();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<String> error = new java.util.concurrent.atomic.AtomicReference<>();
+        long[] times = new long[2];
+        long[] handled = new long[1];
+        List<Object> last = new ArrayList<>(1);
+        org.axonframework.eventhandling.EventMessageHandler handler =
+                new org.axonframework.eventhandling.EventMessageHandler() {
+                    private long previous = -1;
+
+                    @Override
+                    public Object handle(org.axonframework.eventhandling.EventMessage<?> event) {
+                        long n = ++handled[0];
+                        if (n == 1) {
+                            times[0] = System.nanoTime();
+                        }
+                        long index = ((TrackedEventMessage<?>) event).trackingToken().position().orElse(-1);
+                        if (index <= previous && error.compareAndSet(null, "index " + index + " after " + previous)) {
+                            done.countDown();
+                        }
+                        previous = index;
+                        if (touch) {
+                            touch(event.getPayload(), event.getMetaData(), last);
+                        }
+                        if (n == events) {
+                            times[1] = System.nanoTime();
+                            done.countDown();
+                        }
+                        return null;
+                    }
+                };
+        org.axonframework.eventhandling.TrackingEventProcessor processor =
+                org.axonframework.eventhandling.TrackingEventProcessor.builder()
+                        .name(name)
+                        .eventHandlerInvoker(org.axonframework.eventhandling.SimpleEventHandlerInvoker.builder()
+                                .eventHandlers(handler).build())
+                        .messageSource(store)
+                        .tokenStore(tokens)
+                        .transactionManager(transactions)
+                        .trackingEventProcessorConfiguration(org.axonframework.eventhandling
+                                .TrackingEventProcessorConfiguration.forSingleThreadedProcessing()
+                                .andBatchSize(tokenBatch))
+                        .build();
+        processor.start();
+        try {
+            if (!done.await(300, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("Axon's catch-up not done in 300 s: " + handled[0] + " handled");
+            }
+        } finally {
+            processor.shutDown();
+            store.shutDown();
+        }
+        if (error.get() != null) {
+            throw new IllegalStateException("Axon delivered out of order: " + error.get());
+        }
+        Workload.consume(last);
+        return (events - 1) / ((times[1] - times[0]) / 1e9);
+    }
+
+    private boolean tokenTable;
 
     /** Keeps the deserialized payload reachable; a payload of the wrong class would be a broken comparison. */
     private static void touch(Object payload, Map<String, ?> metadata, List<Object> last) {

@@ -126,6 +126,9 @@ public final class Bench {
             report.fact("duration_s", Math.round(elapsed()));
             report.write(options.out());
             pool.close();
+            for (HikariDataSource extra : extraPools) {
+                extra.close();
+            }
             linkers.shutdownNow();
         }
         progress("done in %.0f s; results in %s", elapsed(), options.out().toAbsolutePath());
@@ -237,7 +240,7 @@ public final class Bench {
         }
     }
 
-    private void execute(String sql) throws SQLException {
+    void execute(String sql) throws SQLException {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             st.execute(sql);
         }
@@ -268,12 +271,34 @@ public final class Bench {
     }
 
     private static HikariDataSource pool(DataSource direct) {
+        return pool(direct, "bench", null);
+    }
+
+    private static HikariDataSource pool(DataSource direct, String name, String initSql) {
         HikariConfig config = new HikariConfig();
         config.setDataSource(direct);
-        config.setPoolName("bench");
+        config.setPoolName(name);
         config.setMaximumPoolSize(12);
         config.setMinimumIdle(12);
+        if (initSql != null) {
+            config.setConnectionInitSql(initSql);
+        }
         return new HikariDataSource(config);
+    }
+
+    private final List<HikariDataSource> extraPools = new java.util.ArrayList<>();
+
+    /**
+     * As {@link #store(String)}, on a pool of its own whose connections run {@code initSql} when opened (a
+     * session setting to measure, e.g. {@code SET plan_cache_mode = force_generic_plan}).
+     */
+    PostgresEventStore store(String schema, String poolName, String initSql) throws SQLException {
+        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        HikariDataSource own = pool(direct, poolName, initSql);
+        extraPools.add(own);
+        return PostgresEventStore.builder(own).schema(schema)
+                .serializer(new JsonbEventSerializer().register(Payload.class))
+                .linkInBackground(linkers).build();
     }
 
     private static double loadAverage() {

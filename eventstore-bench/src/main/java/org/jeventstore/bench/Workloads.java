@@ -69,6 +69,24 @@ final class Workloads {
                 new FsyncBound());
     }
 
+    /** The store's trial name for reads that never ask for data or metadata (W4, W5; W6's handler). */
+    static final String STORE_UNTOUCHED = Workload.STORE + ", payload untouched";
+    static final String AXON_UNTOUCHED = Workload.AXON + ", payload untouched";
+
+    private static volatile int touched;
+
+    /**
+     * Asks an event for its data and metadata (parsing them, since reads defer it), as Axon's read trials ask
+     * its messages; a payload of the wrong class would be a broken comparison.
+     */
+    static void touch(RecordedEvent e) {
+        if (!(e.data() instanceof Payload p) || e.metadata().isEmpty()) {
+            throw new IllegalStateException("read back " + e + " where a " + Payload.class.getSimpleName()
+                    + " with metadata was appended");
+        }
+        touched += p.hashCode() & 1;
+    }
+
     /** Base for workloads on one store schema and one baseline table (and, for W1-W5, Axon's tables). */
     abstract static class OnStoreAndTable extends Workload {
         PostgresEventStore store;
@@ -137,12 +155,56 @@ final class Workloads {
             committed = bench.store("bench_" + id.toLowerCase() + "_committed",
                     LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
             AtomicInteger runs = new AtomicInteger();
-            return List.of(
+            List<Trial> trials = new ArrayList<>(List.of(
                     storeTrial(STORE, store, runs),
                     storeTrial(STORE_COMMITTED, committed, runs),
                     jdbcTrial(JDBC, false, runs),
                     jdbcTrial(JDBC_NOTIFY, true, runs),
-                    axonTrial(runs));
+                    axonTrial(runs)));
+            if (System.getProperty("bench.ablate", "").contains("fk")) {
+                // The foreign-key ablation of issue 15: the same store on a schema with the two keys of
+                // stream_events on streams that Elixir's layout has and ours no longer creates (each check
+                // share-locks the streams row, stream 0 for every $all row), and on one without the key on events
+                // either.
+                withStreamKeys = bench.store("bench_" + id.toLowerCase() + "_streamfk");
+                alter(bench, withStreamKeys, "ADD CONSTRAINT stream_events_stream_id_fkey FOREIGN KEY (stream_id)"
+                        + " REFERENCES %s.streams (stream_id)", "ADD CONSTRAINT stream_events_original_stream_id_fkey"
+                        + " FOREIGN KEY (original_stream_id) REFERENCES %s.streams (stream_id)");
+                noKeys = bench.store("bench_" + id.toLowerCase() + "_nofk");
+                alter(bench, noKeys, "DROP CONSTRAINT stream_events_event_id_fkey");
+                trials.add(storeTrial(WITH_STREAM_FKS, withStreamKeys, runs));
+                trials.add(storeTrial(NO_FKS, noKeys, runs));
+            }
+            if (System.getProperty("bench.ablate", "").contains("plan")) {
+                // The append statement's plan (issue 15): the same store on pools whose sessions force PostgreSQL
+                // to plan each execution anew, or to keep one generic plan per prepared statement.
+                customPlans = bench.store("bench_" + id.toLowerCase() + "_custom", "custom-plans",
+                        "SET plan_cache_mode = force_custom_plan");
+                genericPlans = bench.store("bench_" + id.toLowerCase() + "_generic", "generic-plans",
+                        "SET plan_cache_mode = force_generic_plan");
+                trials.add(storeTrial(CUSTOM_PLANS, customPlans, runs));
+                trials.add(storeTrial(GENERIC_PLANS, genericPlans, runs));
+            }
+            return trials;
+        }
+
+        static final String CUSTOM_PLANS = STORE + ", custom plans";
+        static final String GENERIC_PLANS = STORE + ", generic plans";
+        private PostgresEventStore customPlans;
+        private PostgresEventStore genericPlans;
+
+        static final String WITH_STREAM_FKS = STORE + ", with Elixir's stream FKs";
+        static final String NO_FKS = STORE + ", no FKs";
+        private PostgresEventStore withStreamKeys;
+        private PostgresEventStore noKeys;
+
+        /** Alters the store's stream_events table ({@code %s} in a clause: the schema). */
+        private static void alter(Bench bench, PostgresEventStore s, String... clauses) throws Exception {
+            s.streamInfo(EventStore.ALL); // the schema exists once the store has been used
+            String schema = s.settings().schema().name();
+            for (String clause : clauses) {
+                bench.execute("ALTER TABLE " + schema + ".stream_events " + clause.replace("%s", schema));
+            }
         }
 
         /**
@@ -203,11 +265,32 @@ final class Workloads {
 
         @Override
         public void close() throws Exception {
-            if (committed != null) {
-                committed.close();
-                committed.schema().drop();
+            for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys, customPlans,
+                    genericPlans}) {
+                if (s != null) {
+                    s.close();
+                    s.schema().drop();
+                }
             }
             super.close();
+        }
+
+        @Override
+        public List<Goal> goals() {
+            List<String> variants = new ArrayList<>();
+            if (noKeys != null) {
+                variants.addAll(List.of(WITH_STREAM_FKS, NO_FKS));
+            }
+            if (customPlans != null) {
+                variants.addAll(List.of(CUSTOM_PLANS, GENERIC_PLANS));
+            }
+            List<Goal> all = new ArrayList<>(goals);
+            for (String subject : variants) {
+                all.add(Goal.info(EVENTS_PER_S, subject, STORE));
+                all.add(Goal.info(EVENTS_PER_S, subject, JDBC));
+                all.add(Goal.info(EVENTS_PER_S, subject, AXON));
+            }
+            return all;
         }
 
         private Trial jdbcTrial(String subject, boolean notify, AtomicInteger runs) {
@@ -233,10 +316,6 @@ final class Workloads {
             });
         }
 
-        @Override
-        public List<Goal> goals() {
-            return goals;
-        }
     }
 
     /** W4: one 10,000-event stream read forward with {@code readStreamForward} in pages of 1,000. */
@@ -265,30 +344,42 @@ final class Workloads {
             store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
             return List.of(
-                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
-                        int total = 0;
-                        long next = 1;
-                        List<RecordedEvent> page;
-                        do {
-                            page = store.readStreamForward(STREAM, next, PAGE);
-                            Workload.consume(page);
-                            total += page.size();
-                            next += page.size();
-                        } while (page.size() == PAGE);
-                        return expect(EVENTS, total);
-                    }))),
+                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readStream(true))))),
+                    trial(STORE_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readStream(false))))),
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, false))))),
                     trial(AXON, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM))))));
+                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM, true))))),
+                    trial(AXON_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, axon.readAggregate(STREAM, false))))));
+        }
+
+        /** The stream page by page; {@code touch}: asks every event for its data and metadata, as Axon's trial. */
+        private int readStream(boolean touch) {
+            int total = 0;
+            long next = 1;
+            List<RecordedEvent> page;
+            do {
+                page = store.readStreamForward(STREAM, next, PAGE);
+                if (touch) {
+                    page.forEach(Workloads::touch);
+                }
+                Workload.consume(page);
+                total += page.size();
+                next += page.size();
+            } while (page.size() == PAGE);
+            return total;
         }
 
         @Override
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
-                    Goal.info(EVENTS_PER_S, AXON));
+                    Goal.info(EVENTS_PER_S, AXON), Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON_UNTOUCHED),
+                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON));
         }
     }
 
@@ -326,18 +417,26 @@ final class Workloads {
             store.linkNow();
             bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
             return List.of(
-                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
-                        try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
-                            return expect(EVENTS, (int) all.count());
-                        }
-                    }))),
+                    trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readAll(true))))),
+                    trial(STORE_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readAll(false))))),
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, false))))),
                     trial(AXON, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, axon.readAll())))),
+                            (w, seq) -> expect(EVENTS, axon.readAll(true))))),
+                    trial(AXON_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, axon.readAll(false))))),
                     trial(STORE + " heap", seconds -> heapWhileReading()));
+        }
+
+        /** All of {@code $all} through the lazy stream; {@code touch}: asks every event for data and metadata. */
+        private int readAll(boolean touch) {
+            try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
+                return (int) (touch ? all.peek(Workloads::touch) : all).count();
+            }
         }
 
         /** Heap used after a full GC, sampled every 10,000 events while one lazy read of $all is open. */
@@ -364,7 +463,8 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
-                    Goal.info(EVENTS_PER_S, AXON), Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
+                    Goal.info(EVENTS_PER_S, AXON), Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON_UNTOUCHED),
+                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON), Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
         }
     }
 
@@ -413,45 +513,71 @@ final class Workloads {
      * {@code subscribeToAll} to the first call. The reference is the lazy read of the same {@code $all} with
      * {@code streamAllForward} (the read path W5 measures), so the ratio is what the subscription machinery adds.
      * The heap trial samples heap used after a full GC every 10,000 events, in the handler, during a catch-up.
-     * One more trial saves the checkpoint every 1,000 events instead of every 100, to show what the saves cost.
+     * One more trial saves the checkpoint every 1,000 events instead of every 100, to show what the saves cost, and
+     * one has a handler that asks every event for its data and metadata (reads parse them only then), as a
+     * projector would; the reference reads without touching them.
      */
     static final class CatchUp extends OnSubscribingStore {
         static final int EVENTS = 100_000;
         static final String READ = "streamAllForward";
         static final String FIRST_EVENT_MS = "first event ms";
         static final String CHECKPOINT_1000 = STORE + ", checkpoint every 1,000";
+        static final String TOUCHED = STORE + ", payload touched";
+        static final String AXON_TOUCHED = AXON + ", payload touched";
         private final AtomicInteger runs = new AtomicInteger();
 
         CatchUp() {
             super("W6", "persistent subscription catching up over 100,000 events, acking each");
         }
 
+        private AxonBaseline axon;
+
+        @Override
+        public void close() throws Exception {
+            if (axon != null) {
+                axon.close();
+            }
+            super.close();
+        }
+
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            axon = new AxonBaseline(bench.pool(), "bench_w6_axon");
             List<EventData> batch = Payload.batch(0, 1_000);
+            var axonBatch = AxonBaseline.contents(batch.size());
             for (int s = 0; s < EVENTS / batch.size(); s++) {
                 store.appendToStream("w6-" + s, ExpectedVersion.noStream(), batch);
+                axon.append("w6-" + s, 0, axonBatch);
                 if (s % 20 == 19) {
                     bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name());
+            bench.vacuumAnalyze(store.settings().schema().name(), axon.schema());
             return List.of(
-                    trial(STORE, seconds -> catchUp(false, SubscriptionOptions.defaults())),
-                    trial(CHECKPOINT_1000, seconds -> catchUp(false,
+                    trial(STORE, seconds -> catchUp(false, false, SubscriptionOptions.defaults())),
+                    trial(TOUCHED, seconds -> catchUp(false, true, SubscriptionOptions.defaults())),
+                    trial(AXON, seconds -> figures(EVENTS_PER_S,
+                            axon.catchUp("bench-w6-axon-" + runs.incrementAndGet(), EVENTS, 100, false))),
+                    trial(AXON_TOUCHED, seconds -> figures(EVENTS_PER_S,
+                            axon.catchUp("bench-w6-axon-" + runs.incrementAndGet(), EVENTS, 100, true))),
+                    trial(CHECKPOINT_1000, seconds -> catchUp(false, false,
                             SubscriptionOptions.defaults().checkpoint(1_000, Duration.ofSeconds(1)))),
                     trial(READ, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
                         try (Stream<RecordedEvent> all = store.streamAllForward(1, AllRead.PAGE)) {
                             return expect(EVENTS, (int) all.count());
                         }
                     }))),
-                    trial(STORE + " heap", seconds -> catchUp(true, SubscriptionOptions.defaults())));
+                    trial(STORE + " heap", seconds -> catchUp(true, false, SubscriptionOptions.defaults())));
         }
 
-        /** One catch-up of a new subscription from the origin to the last event. */
-        private Map<String, Double> catchUp(boolean heap, SubscriptionOptions options) throws Exception {
+        /**
+         * One catch-up of a new subscription from the origin to the last event; {@code touch}: the handler asks
+         * every event for its data and metadata (parsing them), otherwise only for its number.
+         */
+        private Map<String, Double> catchUp(boolean heap, boolean touch, SubscriptionOptions options)
+                throws Exception {
             String name = "bench-w6-" + runs.incrementAndGet();
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             List<Double> samples = new ArrayList<>();
@@ -467,6 +593,9 @@ final class Workloads {
                 if (e.eventNumber() != n && error.compareAndSet(null, "event " + e.eventNumber()
                         + " handed over as the " + n + "th")) {
                     done.countDown();
+                }
+                if (touch) {
+                    touch(e);
                 }
                 if (heap && n % 10_000 == 0) {
                     System.gc();
@@ -503,6 +632,9 @@ final class Workloads {
         @Override
         public List<Goal> goals() {
             return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.info(EVENTS_PER_S, READ),
+                    Goal.info(EVENTS_PER_S, AXON),
+                    Goal.atLeast(EVENTS_PER_S, TOUCHED, 200_000), Goal.info(EVENTS_PER_S, TOUCHED, READ),
+                    Goal.info(EVENTS_PER_S, TOUCHED, AXON_TOUCHED),
                     Goal.info(EVENTS_PER_S, CHECKPOINT_1000, READ),
                     Goal.below(AllRead.HEAP_GROWTH, STORE + " heap", 8.0));
         }

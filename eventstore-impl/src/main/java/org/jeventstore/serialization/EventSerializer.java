@@ -1,6 +1,7 @@
 package org.jeventstore.serialization;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Turns event data and metadata into JSON text and back, and maps Java classes to stored type names. */
 public interface EventSerializer {
@@ -40,4 +41,20 @@ public interface EventSerializer {
 
     /** Metadata as a map; empty for {@code null}. */
     Map<String, Object> metadataFromJson(String json);
+
+    /**
+     * {@link #fromJson} for a read whose caller may never look at the data: the class is chosen now, the parsing
+     * may wait until the supplier is called (reads hand events out with their data unparsed). By default it
+     * parses now, so a serializer of the application's keeps failing where it failed before: at the read.
+     */
+    default Supplier<Object> deferredFromJson(String typeName, String json) {
+        Object value = fromJson(typeName, json);
+        return () -> value;
+    }
+
+    /** {@link #metadataFromJson} whose parsing may wait until the supplier is called; parses now by default. */
+    default Supplier<Map<String, Object>> deferredMetadataFromJson(String json) {
+        Map<String, Object> value = metadataFromJson(json);
+        return () -> value;
+    }
 }

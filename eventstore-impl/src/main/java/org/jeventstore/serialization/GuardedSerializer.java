@@ -1,6 +1,7 @@
 package org.jeventstore.serialization;
 
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jeventstore.EventStoreException;
 import org.jeventstore.SerializationException;
 
@@ -48,6 +49,48 @@ public final class GuardedSerializer implements EventSerializer {
         } catch (RuntimeException e) {
             throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
         }
+    }
+
+    @Override
+    public Supplier<Object> deferredFromJson(String typeName, String json) {
+        Supplier<Object> parse;
+        try {
+            parse = serializer.deferredFromJson(typeName, json);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
+        }
+        return () -> {
+            try {
+                return parse.get();
+            } catch (EventStoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
+            }
+        };
+    }
+
+    @Override
+    public Supplier<Map<String, Object>> deferredMetadataFromJson(String json) {
+        Supplier<Map<String, Object>> parse;
+        try {
+            parse = serializer.deferredMetadataFromJson(json);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
+        }
+        return () -> {
+            try {
+                return parse.get();
+            } catch (EventStoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
+            }
+        };
     }
 
     @Override

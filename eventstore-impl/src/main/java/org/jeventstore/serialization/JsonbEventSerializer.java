@@ -120,7 +120,25 @@ public final class JsonbEventSerializer implements EventSerializer {
 
     @Override
     public Object fromJson(String typeName, String json) {
+        return fromJson(resolve(typeName), typeName, json);
+    }
+
+    /** The class is resolved now, with this thread's class loader, as {@link #fromJson} would; JSON-B runs later. */
+    @Override
+    public java.util.function.Supplier<Object> deferredFromJson(String typeName, String json) {
         Class<?> type = resolve(typeName);
+        return () -> fromJson(type, typeName, json);
+    }
+
+    @Override
+    public java.util.function.Supplier<Map<String, Object>> deferredMetadataFromJson(String json) {
+        if (json == null || json.isEmpty()) {
+            return Map::of;
+        }
+        return () -> metadataFromJson(json);
+    }
+
+    private Object fromJson(Class<?> type, String typeName, String json) {
         if (type != null) {
             try {
                 return jsonb.fromJson(json, type);

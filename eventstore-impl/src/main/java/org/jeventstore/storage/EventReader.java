@@ -13,6 +13,7 @@ import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.jeventstore.EventStore;
@@ -150,22 +151,51 @@ public final class EventReader {
         }
     }
 
+    /**
+     * The event of the current row. Its data and metadata are parsed when first asked for: a jsonb column holds
+     * JSON PostgreSQL has checked, so waiting moves no error of ours (only an application's serializer that parses
+     * at once, which {@link EventSerializer#deferredFromJson} keeps by default, could fail, and it still fails
+     * here). A bytea column holds bytes nobody checked as JSON, so its events are parsed now and a broken one
+     * fails the read, as before.
+     */
     private RecordedEvent recorded(ResultSet rs, DataFormat format) throws SQLException {
         String type = rs.getString(EVENT + 4);
         UUID id = rs.getObject(EVENT + 1, UUID.class);
         String stream = rs.getString(EVENT + 2);
         long version = rs.getLong(EVENT + 3);
-        Object data;
-        Map<String, Object> metadata;
+        long number = rs.getLong(EVENT);
+        UUID causation = rs.getObject(EVENT + 5, UUID.class);
+        UUID correlation = rs.getObject(EVENT + 6, UUID.class);
+        OffsetDateTime created = rs.getObject(EVENT + 9, OffsetDateTime.class);
         try {
-            data = serializer.fromJson(type, columns.json(rs, EVENT + 7, format));
-            metadata = serializer.metadataFromJson(columns.json(rs, EVENT + 8, format));
+            String dataJson = columns.json(rs, EVENT + 7, format);
+            String metadataJson = columns.json(rs, EVENT + 8, format);
+            if (format == DataFormat.BYTEA) {
+                return new RecordedEvent(number, id, stream, version, type, serializer.fromJson(type, dataJson),
+                        serializer.metadataFromJson(metadataJson), causation, correlation, created);
+            }
+            Supplier<Object> data = serializer.deferredFromJson(type, dataJson);
+            Supplier<Map<String, Object>> metadata = serializer.deferredMetadataFromJson(metadataJson);
+            return RecordedEvent.deferred(number, id, stream, version, type,
+                    () -> parsed(data, id, stream, version, type),
+                    () -> parsed(metadata, id, stream, version, type),
+                    causation, correlation, created);
         } catch (SerializationException e) {
-            throw new SerializationException("reading event " + id + " (stream '" + stream + "', version " + version
-                    + ", type '" + type + "') failed: " + e.getMessage(), e);
+            throw failed(e, id, stream, version, type);
         }
-        return new RecordedEvent(rs.getLong(EVENT), id, stream, version, type, data, metadata,
-                rs.getObject(EVENT + 5, UUID.class), rs.getObject(EVENT + 6, UUID.class),
-                rs.getObject(EVENT + 9, OffsetDateTime.class));
+    }
+
+    private static <T> T parsed(Supplier<T> parse, UUID id, String stream, long version, String type) {
+        try {
+            return parse.get();
+        } catch (SerializationException e) {
+            throw failed(e, id, stream, version, type);
+        }
+    }
+
+    private static SerializationException failed(SerializationException e, UUID id, String stream, long version,
+                                                 String type) {
+        return new SerializationException("reading event " + id + " (stream '" + stream + "', version " + version
+                + ", type '" + type + "') failed: " + e.getMessage(), e);
     }
 }

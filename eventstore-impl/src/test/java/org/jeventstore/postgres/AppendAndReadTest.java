@@ -25,6 +25,15 @@ class AppendAndReadTest extends StoreTest {
     public record Deposited(long amount) {
     }
 
+    /** Counts how often JSON-B builds one, i.e. how often a stored payload is parsed. */
+    public record Counted(String text) {
+        static final java.util.concurrent.atomic.AtomicInteger PARSED = new java.util.concurrent.atomic.AtomicInteger();
+
+        public Counted {
+            PARSED.incrementAndGet();
+        }
+    }
+
 
     @Test
     void appended_events_read_back_forward_and_backward_with_their_data_and_metadata() {
@@ -55,6 +64,38 @@ class AppendAndReadTest extends StoreTest {
                 .containsExactly(2L, 1L);
         assertThat(store.readAllForward(result.firstPosition(), 2)).extracting(RecordedEvent::eventId)
                 .first().isEqualTo(id);
+    }
+
+    @Test
+    void a_read_parses_data_and_metadata_only_when_asked_for_and_only_once() throws Exception {
+        store.appendToStream("lazy-1", ExpectedVersion.noStream(), List.of(
+                EventData.of(new Counted("a")).withMetadata(Map.of("user", "u1")), EventData.of(new Counted("b"))));
+        Counted.PARSED.set(0);
+
+        List<RecordedEvent> read = store.readStreamForward("lazy-1", 1, 10);
+        assertThat(read).extracting(RecordedEvent::eventType).containsOnly(Counted.class.getName());
+        assertThat(Counted.PARSED).hasValue(0);
+
+        assertThat(read.get(0).data()).isEqualTo(new Counted("a"));
+        assertThat(read.get(0).data(Counted.class).text()).isEqualTo("a");
+        assertThat(read.get(0).data()).isSameAs(read.get(0).data());
+        assertThat(read.get(0).metadata()).isEqualTo(Map.of("user", "u1"));
+        assertThat(read.get(1).metadata()).isEmpty();
+        assertThat(Counted.PARSED).as("one parse of the first event's data (plus the expected value's constructor)")
+                .hasValue(2);
+
+        // A read event is still the record it was: equal to one built from parsed values, serialized the same by
+        // JSON-B (the web module's output), whether or not its payload was parsed before.
+        RecordedEvent first = read.get(0);
+        RecordedEvent eager = new RecordedEvent(first.eventNumber(), first.eventId(), first.streamId(),
+                first.streamVersion(), first.eventType(), first.data(), first.metadata(), first.causationId(),
+                first.correlationId(), first.createdAt());
+        assertThat(first).isEqualTo(eager).hasSameHashCodeAs(eager).hasToString(eager.toString());
+        RecordedEvent untouched = store.readStreamForward("lazy-1", 1, 1).get(0);
+        try (jakarta.json.bind.Jsonb jsonb = jakarta.json.bind.JsonbBuilder.create()) {
+            assertThat(jsonb.toJson(untouched)).isEqualTo(jsonb.toJson(eager)).contains("\"text\":\"a\"")
+                    .contains("\"user\":\"u1\"");
+        }
     }
 
     @Test

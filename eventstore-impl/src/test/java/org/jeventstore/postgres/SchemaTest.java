@@ -185,6 +185,42 @@ class SchemaTest {
     }
 
     @Test
+    void a_new_schema_has_no_stream_keys_on_stream_events_and_an_elixir_schema_keeps_all_its_keys() {
+        String ours = TestStores.newSchemaName();
+        PostgresEventStore s = unmigrated(ours);
+        s.schema().migrate();
+        s.appendToStream("k", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
+        assertThat(foreignKeys(ours)).containsExactly("stream_events_event_id_fkey");
+
+        String elixirs = TestStores.newSchemaName();
+        unmigrated(elixirs);
+        ElixirSchema.create(stores, elixirs, "jsonb");
+        PostgresEventStore e = PostgresEventStore.builder(stores.dataSource).schema(elixirs).build();
+        e.schema().migrate();
+        e.appendToStream("k", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
+        assertThat(e.readStreamForward("k", 1, 10)).hasSize(1);
+        assertThat(foreignKeys(elixirs)).containsExactly("stream_events_event_id_fkey",
+                "stream_events_original_stream_id_fkey", "stream_events_stream_id_fkey");
+    }
+
+    private static List<String> foreignKeys(String schema) {
+        List<String> names = new java.util.ArrayList<>();
+        try (java.sql.Connection c = stores.dataSource.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("SELECT conname FROM pg_constraint WHERE contype = 'f'"
+                     + " AND conrelid = to_regclass(quote_ident(?) || '.stream_events') ORDER BY conname")) {
+            ps.setString(1, schema);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        } catch (java.sql.SQLException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return names;
+    }
+
+    @Test
     void a_schema_made_by_elixir_eventstore_gets_our_additions_and_keeps_its_events() {
         String schema = TestStores.newSchemaName();
         PostgresEventStore s = unmigrated(schema);
