@@ -185,6 +185,75 @@ public final class Bench {
     }
 
     /**
+     * As {@link #store(String)}, recording metrics and traces (with the trace context stored in each event's
+     * metadata) through an OpenTelemetry SDK that batches spans and collects metrics every 10 s, exporting to
+     * nothing: the cost of telemetry on the appending side, without a collector's network.
+     */
+    PostgresEventStore tracedStore(String schema) throws SQLException {
+        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        return PostgresEventStore.builder(pool).schema(schema)
+                .serializer(new JsonbEventSerializer().register(Payload.class))
+                .linkInBackground(linkers).telemetry(telemetry(), true).build();
+    }
+
+    private io.opentelemetry.sdk.OpenTelemetrySdk telemetry;
+
+    private synchronized io.opentelemetry.sdk.OpenTelemetrySdk telemetry() {
+        if (telemetry == null) {
+            var spans = new io.opentelemetry.sdk.trace.export.SpanExporter() {
+                @Override
+                public io.opentelemetry.sdk.common.CompletableResultCode export(
+                        java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> batch) {
+                    return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+                    return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+                    return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+                }
+            };
+            var metrics = new io.opentelemetry.sdk.metrics.export.MetricExporter() {
+                @Override
+                public io.opentelemetry.sdk.metrics.data.AggregationTemporality getAggregationTemporality(
+                        io.opentelemetry.sdk.metrics.InstrumentType type) {
+                    return io.opentelemetry.sdk.metrics.data.AggregationTemporality.CUMULATIVE;
+                }
+
+                @Override
+                public io.opentelemetry.sdk.common.CompletableResultCode export(
+                        java.util.Collection<io.opentelemetry.sdk.metrics.data.MetricData> batch) {
+                    return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+                    return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+                    return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+                }
+            };
+            telemetry = io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+                    .setTracerProvider(io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                            .addSpanProcessor(io.opentelemetry.sdk.trace.export.BatchSpanProcessor.builder(spans).build())
+                            .build())
+                    .setMeterProvider(io.opentelemetry.sdk.metrics.SdkMeterProvider.builder()
+                            .registerMetricReader(io.opentelemetry.sdk.metrics.export.PeriodicMetricReader
+                                    .builder(metrics).setInterval(Duration.ofSeconds(10)).build())
+                            .build())
+                    .build();
+        }
+        return telemetry;
+    }
+
+    /**
      * A store in a fresh schema with notifications and subscriptions: its listener and subscription locks take
      * unpooled connections (as a server's non-transactional DataSource), their loops run on {@code executor}.
      * The listener waits up to 500 ms per {@code getNotifications} call, as W7's bare-NOTIFY baseline does.

@@ -175,6 +175,11 @@ final class Workloads {
                 trials.add(storeTrial(WITH_STREAM_FKS, withStreamKeys, runs));
                 trials.add(storeTrial(NO_FKS, noKeys, runs));
             }
+            if (System.getProperty("bench.ablate", "").contains("telemetry")) {
+                // issue 14: the same appends with metrics and traces on (trace context written into the metadata)
+                traced = bench.tracedStore("bench_" + id.toLowerCase() + "_traced");
+                trials.add(storeTrial(WITH_TELEMETRY, traced, runs));
+            }
             if (System.getProperty("bench.ablate", "").contains("plan")) {
                 // The append statement's plan (issue 15): the same store on pools whose sessions force PostgreSQL
                 // to plan each execution anew, or to keep one generic plan per prepared statement.
@@ -188,6 +193,8 @@ final class Workloads {
             return trials;
         }
 
+        static final String WITH_TELEMETRY = STORE + ", telemetry on";
+        private PostgresEventStore traced;
         static final String CUSTOM_PLANS = STORE + ", custom plans";
         static final String GENERIC_PLANS = STORE + ", generic plans";
         private PostgresEventStore customPlans;
@@ -266,7 +273,7 @@ final class Workloads {
         @Override
         public void close() throws Exception {
             for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys, customPlans,
-                    genericPlans}) {
+                    genericPlans, traced}) {
                 if (s != null) {
                     s.close();
                     s.schema().drop();
@@ -766,7 +773,18 @@ final class Workloads {
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
             AtomicInteger runs = new AtomicInteger();
-            return List.of(
+            List<Trial> trials = new ArrayList<>();
+            if (System.getProperty("bench.ablate", "").contains("telemetry")) {
+                traced = bench.tracedStore("bench_w8_traced");
+                trials.add(trial(Appends.WITH_TELEMETRY, seconds -> {
+                    String prefix = id + "-t" + runs.incrementAndGet() + "-";
+                    return percentiles(latencies(seconds, (w, seq) -> {
+                        traced.appendToStream(prefix + seq, ExpectedVersion.noStream(), event);
+                        return 1;
+                    }));
+                }));
+            }
+            trials.addAll(List.of(
                     trial(STORE, seconds -> {
                         String prefix = id + "-s" + runs.incrementAndGet() + "-";
                         return percentiles(latencies(seconds, (w, seq) -> {
@@ -779,7 +797,19 @@ final class Workloads {
                         try (Baselines.Table.Writer writer = table.writer(true)) {
                             return percentiles(latencies(seconds, (w, seq) -> writer.append(prefix + seq, 1, event)));
                         }
-                    }));
+                    })));
+            return trials;
+        }
+
+        private PostgresEventStore traced;
+
+        @Override
+        public void close() throws Exception {
+            if (traced != null) {
+                traced.close();
+                traced.schema().drop();
+            }
+            super.close();
         }
 
         @Override
