@@ -115,6 +115,15 @@ class ClusterIT {
     void stopCluster() {
         servers.values().parallelStream().forEach(s -> {
             try {
+                Path log = s.directory().resolve("logs/messages.log");
+                if (Files.exists(log)) { // kept for a failed run's diagnosis
+                    Files.copy(log, work.resolve(s.name() + "-messages.log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                System.err.println("could not keep the log of " + s.name() + ": " + e.getMessage());
+            }
+            try {
                 s.destroy();
             } catch (RuntimeException e) {
                 System.err.println("could not stop " + s.name() + ": " + e.getMessage());
