@@ -20,7 +20,7 @@ import java.lang.annotation.Target;
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
  * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
  * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}, {@code max-attempts},
- * {@code on-exhausted}, {@code park-holds-key}).
+ * {@code on-exhausted}, {@code park-holds-key}, {@code server-concurrency}).
  */
 @Qualifier
 @Documented
@@ -80,4 +80,12 @@ public @interface EventSubscription {
     /** With {@code partitionBy}: a parked event holds back the rest of its key (default) or only itself. */
     @Nonbinding
     boolean parkHoldsKey() default true;
+
+    /**
+     * With {@code concurrencyLimit} above 1: at most this many observer calls of this subscription at once on one
+     * server, whatever number of partitions it holds; 0 (the default) = one per partition held
+     * ({@link SubscriptionOptions#serverConcurrency()}).
+     */
+    @Nonbinding
+    int serverConcurrency() default 0;
 }

@@ -35,12 +35,17 @@ import java.util.function.Predicate;
  *                            partition key (default true: they are parked behind it, unhandled, so they can never
  *                            overtake it, and a replay delivers them in order; other keys flow). False: only the
  *                            failed event is parked and the rest of its key is delivered
+ * @param serverConcurrency   partitioned subscriptions only: at most this many handler calls of the subscription
+ *                            run at once on one server, whatever number of partitions it holds; 0 (the default)
+ *                            means one per partition held. It stands for what one server can take (a downstream
+ *                            pool, its cores): the partitions it holds beyond it wait their turn (fairly), and the
+ *                            balancer spreads partitions evenly, so adding servers adds throughput
  */
 public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> selector, int concurrencyLimit,
                                   Function<RecordedEvent, Object> partitionBy, int bufferSize, int maxQueueSize,
                                   int checkpointThreshold, Duration checkpointAfter, Duration retryInterval,
                                   Duration safetyPoll, Duration maxRetryBackoff, int maxAttempts,
-                                  OnExhausted onExhausted, boolean parkHoldsKey) {
+                                  OnExhausted onExhausted, boolean parkHoldsKey, int serverConcurrency) {
 
     /** What becomes of an event whose handler failed {@code maxAttempts} times. */
     public enum OnExhausted {
@@ -85,64 +90,68 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
                     + maxAttempts);
         }
         Objects.requireNonNull(onExhausted, "onExhausted");
+        if (serverConcurrency < 0) {
+            throw new IllegalArgumentException("subscription option serverConcurrency must be >= 1, or 0 for one per"
+                    + " partition, was " + serverConcurrency);
+        }
     }
 
     public static SubscriptionOptions defaults() {
         return new SubscriptionOptions(StartFrom.origin(), null, 1, null, 1, 1000, 100, Duration.ofSeconds(1),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), 0, OnExhausted.PARK, true);
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), 0, OnExhausted.PARK, true, 0);
     }
 
     public SubscriptionOptions startFrom(StartFrom value) {
         return new SubscriptionOptions(value, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions selector(Predicate<RecordedEvent> value) {
         return new SubscriptionOptions(startFrom, value, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions concurrency(int limit, Function<RecordedEvent, Object> partitionKey) {
         return new SubscriptionOptions(startFrom, selector, limit, partitionKey, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions bufferSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, value, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions maxQueueSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, value,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions checkpoint(int threshold, Duration after) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey);
+                threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions retryInterval(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, value, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions safetyPoll(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, value, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     public SubscriptionOptions maxRetryBackoff(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, value,
-                maxAttempts, onExhausted, parkHoldsKey);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
     }
 
     /**
@@ -152,14 +161,21 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
     public SubscriptionOptions maxAttempts(int attempts, OnExhausted policy) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, attempts, policy,
-                parkHoldsKey);
+                parkHoldsKey, serverConcurrency);
     }
 
     /** See {@code parkHoldsKey} above (default true). */
     public SubscriptionOptions parkHoldsKey(boolean value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
-                onExhausted, value);
+                onExhausted, value, serverConcurrency);
+    }
+
+    /** See {@code serverConcurrency} above (0, the default: one handler call per partition held). */
+    public SubscriptionOptions serverConcurrency(int value) {
+        return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
+                onExhausted, parkHoldsKey, value);
     }
 
     /** Whether failing events are given up after {@link #maxAttempts()} attempts. */

@@ -109,7 +109,24 @@ final class AnnotatedSubscriptions {
                 .retryInterval(Duration.ofMillis(EventStoreConfig.integer(config, prefix + "retry-interval-ms",
                         (int) a.retryIntervalMs())))
                 .maxAttempts(maxAttempts, onExhausted)
-                .parkHoldsKey(EventStoreConfig.bool(config, prefix + "park-holds-key", a.parkHoldsKey()));
+                .parkHoldsKey(EventStoreConfig.bool(config, prefix + "park-holds-key", a.parkHoldsKey()))
+                .serverConcurrency(serverConcurrency(config, prefix + "server-concurrency", a.serverConcurrency()));
+    }
+
+    /** At least 1, or 0 for one per partition held. */
+    private static int serverConcurrency(Config config, String key, int fallback) {
+        String text = config.getOptionalValue(key, String.class).orElse(null);
+        int value;
+        try {
+            value = text == null ? fallback : Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            value = -1;
+        }
+        if (value < 0) {
+            throw new ConfigurationException(key + " must be >= 1, or 0 for one per partition held, was '"
+                    + (text == null ? fallback : text) + "'");
+        }
+        return value;
     }
 
     /** A number of attempts: 0 (or {@code unlimited}) for no limit, else at least 1. */

@@ -138,6 +138,9 @@ public class EventSubscriptionExtension implements Extension {
             return "concurrencyLimit, bufferSize, maxQueueSize, checkpointThreshold, checkpointAfterMs and"
                     + " retryIntervalMs must all be >= 1";
         }
+        if (es.serverConcurrency() < 0) {
+            return "serverConcurrency must be >= 1, or 0 for one per partition, was " + es.serverConcurrency();
+        }
         if (es.maxAttempts() < 0) {
             return "maxAttempts must be >= 1, or 0 for unlimited, was " + es.maxAttempts();
         }
@@ -151,7 +154,7 @@ public class EventSubscriptionExtension implements Extension {
                 && a.maxQueueSize() == b.maxQueueSize() && a.checkpointThreshold() == b.checkpointThreshold()
                 && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs()
                 && a.maxAttempts() == b.maxAttempts() && a.onExhausted() == b.onExhausted()
-                && a.parkHoldsKey() == b.parkHoldsKey();
+                && a.parkHoldsKey() == b.parkHoldsKey() && a.serverConcurrency() == b.serverConcurrency();
     }
 
     private static String describe(ObserverMethod<?> method) {

@@ -79,4 +79,9 @@ final class EventSubscriptionLiteral extends AnnotationLiteral<EventSubscription
     public boolean parkHoldsKey() {
         return true;
     }
+
+    @Override
+    public int serverConcurrency() {
+        return 0;
+    }
 }

@@ -27,7 +27,7 @@ final class Dispatcher {
 
     Dispatcher(int concurrency, int bufferSize, Function<RecordedEvent, Object> partitionBy,
                SubscriptionHandler handler, Executor handlerExecutor, Slot.Owner owner, Duration maxBackoff,
-               int maxAttempts) {
+               int maxAttempts, java.util.concurrent.Semaphore gate) {
         this.bufferSize = bufferSize;
         this.partitionBy = partitionBy;
         // With one subscriber the worker calls the handler itself: no hand-off per event.
@@ -35,7 +35,7 @@ final class Dispatcher {
         this.slots = new Slot[concurrency];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new Slot(i, executor, handlerExecutor, Objects.requireNonNull(handler, "handler"), owner,
-                    maxBackoff, maxAttempts);
+                    maxBackoff, maxAttempts, gate);
         }
     }
 

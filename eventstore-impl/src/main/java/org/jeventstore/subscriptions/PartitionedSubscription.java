@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -46,9 +47,12 @@ final class PartitionedSubscription {
     private static final Logger LOG = Logger.getLogger(PartitionedSubscription.class.getName());
     private static final Pattern PARTITION_SUFFIX = Pattern.compile("#[0-9]+/[0-9]+");
 
-    /** Starts a partition's single-active subscription (the normal path of {@link Subscriptions}). */
+    /**
+     * Starts a partition's single-active subscription (the normal path of {@link Subscriptions}); {@code gate}, when
+     * not null, limits the handler calls of all partitions here together ({@code serverConcurrency}).
+     */
     interface Starter {
-        Subscription start(String name, SubscriptionHandler handler, SubscriptionOptions options);
+        Subscription start(String name, SubscriptionHandler handler, SubscriptionOptions options, Semaphore gate);
     }
 
     private final String streamId;
@@ -75,6 +79,8 @@ final class PartitionedSubscription {
         Function<RecordedEvent, Object> key = options.partitionBy() != null ? options.partitionBy()
                 : RecordedEvent::streamId;
         Predicate<RecordedEvent> selector = options.selector();
+        // fair, so that no partition held here waits while the others take every turn
+        Semaphore gate = options.serverConcurrency() > 0 ? new Semaphore(options.serverConcurrency(), true) : null;
         try {
             for (int k = 0; k < partitions; k++) {
                 int partition = k;
@@ -83,7 +89,7 @@ final class PartitionedSubscription {
                 String part = partitionName(name, k, partitions);
                 partNames.add(part);
                 parts.add(starter.start(part, router(k),
-                        options.concurrency(1, key).selector(mine).startFrom(start)));
+                        options.concurrency(1, key).selector(mine).startFrom(start), gate));
             }
             executor.execute(this::keepLowWaterMark);
         } catch (RuntimeException e) {

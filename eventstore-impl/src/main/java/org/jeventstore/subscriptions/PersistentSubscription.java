@@ -111,7 +111,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                            SubscriptionRows rows, ParkedEvents parked, EventReader reader, AdvisoryLocks locks,
                            int readBatchSize, Executor handlerExecutor, long createdId,
                            Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped,
-                           org.jeventstore.telemetry.Telemetry telemetry) {
+                           org.jeventstore.telemetry.Telemetry telemetry, java.util.concurrent.Semaphore gate) {
         this.telemetry = telemetry;
         // metrics name a partition by its subscription (the family), as the handler's metrics do
         int hash = name.lastIndexOf('#');
@@ -134,7 +134,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         });
         this.balancer = new Balancer(yieldPolicy, locks);
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
-                handler, handlerExecutor, this, options.maxRetryBackoff(), options.maxAttempts());
+                handler, handlerExecutor, this, options.maxRetryBackoff(), options.maxAttempts(), gate);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,6 +81,11 @@ final class Slot {
     private final Duration maxBackoff;
     /** Attempts at one event before the owner is told it is exhausted; 0 = unlimited. */
     private final int maxAttempts;
+    /**
+     * Shared by the partitions of one partitioned subscription on this server when its {@code serverConcurrency}
+     * is set: a handler call holds a permit until it returns or its stage completes. Null: no such limit.
+     */
+    private final Semaphore gate;
     /** Asynchronous deliveries started and not yet done (completed, or given up when their holding ended). */
     private final AtomicInteger pending = new AtomicInteger();
 
@@ -88,8 +94,9 @@ final class Slot {
      * {@code retryExecutor} retries a stage that failed, after its backoff.
      */
     Slot(int index, Executor executor, Executor retryExecutor, SubscriptionHandler handler, Owner owner,
-         Duration maxBackoff, int maxAttempts) {
+         Duration maxBackoff, int maxAttempts, Semaphore gate) {
         this.maxAttempts = maxAttempts;
+        this.gate = gate;
         this.index = index;
         this.executor = executor;
         this.retryExecutor = retryExecutor;
@@ -137,12 +144,17 @@ final class Slot {
      */
     private void start(Delivery d, int attempt, long backoff) throws InterruptedException {
         for (; ; attempt++) {
+            if (!enter(d)) {
+                return; // the holding ended while this waited for its turn: the next holder delivers it
+            }
             CompletionStage<?> stage;
             try {
                 stage = handler.handleAsync(d.event(), d.token());
             } catch (InterruptedException e) {
+                leave();
                 throw e;
             } catch (Exception | LinkageError e) {
+                leave(); // not held through the backoff: the other partitions go on meanwhile
                 failed(d, attempt, backoff, e);
                 if (exhausted(attempt)) {
                     owner.exhausted(this, d, attempt, e);
@@ -155,14 +167,37 @@ final class Slot {
                 continue;
             }
             if (stage == null) {
+                leave();
                 owner.acked(this, d);
                 return;
             }
             pending.incrementAndGet();
             int tried = attempt;
             long waited = backoff;
-            stage.whenComplete((result, failure) -> completed(d, tried, waited, failure));
+            stage.whenComplete((result, failure) -> {
+                leave();
+                completed(d, tried, waited, failure);
+            });
             return;
+        }
+    }
+
+    /** Waits for a permit of the server-wide limit, if any, while the delivery's holding lasts. */
+    private boolean enter(Delivery d) throws InterruptedException {
+        if (gate == null) {
+            return true;
+        }
+        while (!gate.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+            if (!owner.current(d.holding())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void leave() {
+        if (gate != null) {
+            gate.release();
         }
     }
 

@@ -93,7 +93,7 @@ public final class Subscriptions implements AutoCloseable {
                 throw new SubscriptionExistsException(streamId, name);
             }
         }
-        return subscribeSingle(streamId, name, handler, options);
+        return subscribeSingle(streamId, name, handler, options, null);
     }
 
     private Subscription subscribePartitioned(String streamId, String name, SubscriptionHandler handler,
@@ -107,7 +107,7 @@ public final class Subscriptions implements AutoCloseable {
             if (group == null) {
                 PartitionedSubscription[] self = new PartitionedSubscription[1];
                 self[0] = new PartitionedSubscription(streamId, name, options, rows, executor,
-                        (part, h, o) -> subscribeSingle(streamId, part, h, o), () -> {
+                        (part, h, o, gate) -> subscribeSingle(streamId, part, h, o, gate), () -> {
                             synchronized (partitioned) {
                                 partitioned.remove(key, self[0]);
                             }
@@ -124,7 +124,7 @@ public final class Subscriptions implements AutoCloseable {
     }
 
     private Subscription subscribeSingle(String streamId, String name, SubscriptionHandler handler,
-                                         SubscriptionOptions options) {
+                                         SubscriptionOptions options, java.util.concurrent.Semaphore gate) {
         String key = key(streamId, name);
         if (persistent.containsKey(key)) {
             throw new SubscriptionExistsException(streamId, name);
@@ -141,7 +141,7 @@ public final class Subscriptions implements AutoCloseable {
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
         self[0] = new PersistentSubscription(streamId, name, handler, options, rows, parked, reader, locks,
-                readBatchSize, executor, id, this::shouldYield, () -> persistent.remove(key, self[0]), telemetry);
+                readBatchSize, executor, id, this::shouldYield, () -> persistent.remove(key, self[0]), telemetry, gate);
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
         }

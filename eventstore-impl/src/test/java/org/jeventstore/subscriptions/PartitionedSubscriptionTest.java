@@ -222,6 +222,53 @@ class PartitionedSubscriptionTest {
     }
 
     @Test
+    void server_concurrency_bounds_the_handler_calls_of_all_partitions_one_server_holds() {
+        PostgresEventStore a = servers.start("a");
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        Set<String> distinct = ConcurrentHashMap.newKeySet();
+        SubscriptionHandler slow = e -> {
+            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(5);
+                distinct.add(e.streamId() + "@" + e.streamVersion());
+            } finally {
+                running.decrementAndGet();
+            }
+        };
+        for (int k = 0; k < 24; k++) { // ten events per append: this test is about delivery, not appends
+            List<EventData> ten = new ArrayList<>();
+            for (int r = 0; r < 10; r++) {
+                ten.add(EventData.of("t", Map.of("r", r)));
+            }
+            a.appendToStream("key-" + k, ExpectedVersion.any(), ten);
+        }
+        SubscriptionOptions six = SubscriptionOptions.defaults().concurrency(6, null);
+        // six partitions held by one server, at most two handler calls at once there
+        a.subscribeToAll("capped", slow, six.serverConcurrency(2));
+        await().atMost(Duration.ofSeconds(60)).until(() -> distinct.size() == 240);
+        assertThat(peak.get()).as("handler calls at once on the server").isEqualTo(2);
+
+        // without the limit the same server runs its partitions side by side (what the limit holds back)
+        AtomicInteger running2 = new AtomicInteger();
+        AtomicInteger peak2 = new AtomicInteger();
+        Set<String> distinct2 = ConcurrentHashMap.newKeySet();
+        a.subscribeToAll("uncapped", e -> {
+            peak2.accumulateAndGet(running2.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(5);
+                distinct2.add(e.streamId() + "@" + e.streamVersion());
+            } finally {
+                running2.decrementAndGet();
+            }
+        }, six);
+        await().atMost(Duration.ofSeconds(60)).until(() -> distinct2.size() == 240);
+        assertThat(peak2.get()).isGreaterThan(2);
+        assertThatThrownBy(() -> SubscriptionOptions.defaults().serverConcurrency(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("serverConcurrency");
+    }
+
+    @Test
     void the_partition_of_a_key_is_the_same_on_every_server() {
         // CRC-32 of the key's string form: fixed values, so that a JVM or version change cannot move a key
         assertThat(PartitionedSubscription.partitionOf("key-0", 4)).isEqualTo((int) (crc("key-0") % 4));
