@@ -340,10 +340,102 @@ class ClusterIT {
                 + " every stream in order across the hand-offs, " + redelivered + " redelivered");
     }
 
-    /** Which servers report each partition of the partitioned subscription active. */
+    @Test
+    @Order(8)
+    void a_partitioned_subscription_on_three_servers_handles_about_three_times_what_one_server_does()
+            throws Exception {
+        // Each server can run two handler calls at once (serverConcurrency 2), each taking 2 ms: one server alone
+        // holds all six partitions and handles about 1,000 events/s; three servers hold two each.
+        int events = 9_000;
+        double one = drain("cluster-tp1", List.of(servers.keySet().iterator().next()), events);
+        double three = drain("cluster-tp3", List.copyOf(servers.keySet()), events);
+        double ratio = three / one;
+        results.put("8 partitioned throughput (6 partitions, 2 ms handler, serverConcurrency 2, " + events
+                + " events)", String.format("1 server %,.0f events/s; 3 servers %,.0f events/s: %.2fx (target"
+                + " >= 2.5x)", one, three, ratio));
+        // a spread that failed (everything on one server) gives about 1x
+        assertThat(ratio).as("3 servers against 1").isGreaterThanOrEqualTo(2.0);
+    }
+
+    /**
+     * Starts the probe subscription {@code name} on {@code targets}, waits until its partitions are spread evenly
+     * over them, appends {@code events} events (60 streams) while its handlers wait at their gate, then opens the
+     * gates and measures until every event has been handled: events per second from the opening to the last one.
+     */
+    double drain(String name, List<String> targets, int events) throws Exception {
+        long head = allPositions().stream().mapToLong(Long::longValue).max().orElse(0);
+        for (String t : targets) {
+            String[] r = post(servers.get(t), "/cluster/throughput?action=start&cap=2&name=" + name + "&after=" + head,
+                    "");
+            assertThat(r[0]).as(t + ": " + r[1]).isEqualTo("204");
+        }
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Map<String, List<String>> active = activePartitions(name);
+            return active.size() == PARTITIONS && active.values().stream().allMatch(l -> l.size() == 1)
+                    && perServer(active).size() == targets.size()
+                    && perServer(active).values().stream().allMatch(n -> n == PARTITIONS / targets.size());
+        });
+        StringBuilder batch = new StringBuilder("[");
+        for (int i = 0; i < 50; i++) {
+            batch.append(i == 0 ? "" : ",").append("{\"eventType\":\"tp\",\"data\":{\"n\":").append(i).append("}}");
+        }
+        String fifty = batch.append(']').toString();
+        List<String> all = List.copyOf(servers.keySet());
+        List<String> streams = evenlyPartitioned(name, events / 50);
+        for (int i = 0; i < streams.size(); i++) {
+            String[] r = post(servers.get(all.get(i % all.size())), "/api/streams/" + streams.get(i), fifty);
+            assertThat(r[0]).as(r[1]).isEqualTo("200");
+        }
+        long opened = System.currentTimeMillis();
+        for (String t : targets) {
+            assertThat(post(servers.get(t), "/cluster/throughput?action=open&name=" + name, "")[0]).isEqualTo("204");
+        }
+        long[] last = new long[1];
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            long handled = 0;
+            long latest = 0;
+            for (String t : targets) {
+                String[] parts = get(servers.get(t), "/cluster/throughput?name=" + name).trim().split(" ");
+                handled += Long.parseLong(parts[0]);
+                latest = Math.max(latest, Long.parseLong(parts[1]));
+            }
+            last[0] = latest;
+            return handled >= events;
+        });
+        for (String t : targets) {
+            post(servers.get(t), "/cluster/throughput?action=stop&name=" + name, "");
+        }
+        return events * 1000.0 / Math.max(1, last[0] - opened);
+    }
+
     Map<String, List<String>> activePartitions() {
+        return activePartitions(PARTITIONED);
+    }
+
+    /**
+     * {@code count} stream names, as many in each of the 6 partitions (the store's placement: CRC-32 of the stream
+     * id modulo the partition count), so that the figure measures the servers and not how a hash fell.
+     */
+    static List<String> evenlyPartitioned(String prefix, int count) {
+        int[] taken = new int[PARTITIONS];
+        List<String> names = new ArrayList<>();
+        for (int i = 0; names.size() < count; i++) {
+            String candidate = prefix + "-" + i;
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(candidate.getBytes(StandardCharsets.UTF_8));
+            int partition = (int) (crc.getValue() % PARTITIONS);
+            if (taken[partition] < count / PARTITIONS) {
+                taken[partition]++;
+                names.add(candidate);
+            }
+        }
+        return names;
+    }
+
+    /** Which servers report each partition of {@code subscription} (6 partitions) active. */
+    Map<String, List<String>> activePartitions(String subscription) {
         Map<String, List<String>> active = new HashMap<>();
-        Pattern partition = Pattern.compile("\\{[^}]*\"name\":\"(" + PARTITIONED + "#\\d+/" + PARTITIONS + ")\"[^}]*}");
+        Pattern partition = Pattern.compile("\\{[^}]*\"name\":\"(" + subscription + "#\\d+/" + PARTITIONS + ")\"[^}]*}");
         for (LibertyServer s : servers.values()) {
             Matcher m = partition.matcher(get(s, "/api/ops/subscriptions"));
             while (m.find()) {
