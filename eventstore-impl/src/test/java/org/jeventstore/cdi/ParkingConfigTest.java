@@ -64,4 +64,16 @@ class ParkingConfigTest {
         assertThatThrownBy(() -> options(Map.of(PREFIX + "park-holds-key", "maybe")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining(PREFIX + "park-holds-key");
     }
+
+    @Test
+    void server_concurrency_comes_from_config_and_a_bad_value_names_the_key() {
+        assertThat(options(Map.of()).serverConcurrency()).isZero();
+        assertThat(options(Map.of(PREFIX + "server-concurrency", " 3 ")).serverConcurrency()).isEqualTo(3);
+        assertThat(options(Map.of(PREFIX + "server-concurrency", "0")).serverConcurrency()).isZero();
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "server-concurrency", "-1")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage(PREFIX + "server-concurrency must be >= 1, or 0 for one per partition held, was '-1'");
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "server-concurrency", "lots")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("was 'lots'");
+    }
 }
