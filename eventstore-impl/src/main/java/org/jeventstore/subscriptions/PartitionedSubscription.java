@@ -35,8 +35,8 @@ import org.jeventstore.SubscriptionState;
  *
  * <p>Several consumers of one server join the same group (Elixir's competing subscribers): partition k is
  * delivered to consumer {@code k mod consumers}, chosen again at every delivery (so a consumer that leaves gets
- * nothing more, and a retried event goes to whoever serves its partition now). The last one to leave stops the
- * group.
+ * nothing more, and a retried event goes to whoever serves its partition now); leaving returns once the consumer's
+ * running calls have finished. The last one to leave stops the group.
  *
  * <p>The subscription's own row ({@code <name>}) holds the low-water mark: the lowest checkpoint of its
  * partitions, moved forward every {@code checkpointAfter} while a partition is active here. It is what Elixir,
@@ -61,7 +61,7 @@ final class PartitionedSubscription {
     private final SubscriptionRows rows;
     private final List<Subscription> parts = new ArrayList<>();
     private final List<String> partNames = new ArrayList<>();
-    private final List<SubscriptionHandler> consumers = new CopyOnWriteArrayList<>();
+    private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long lowWaterEveryMillis;
     private final Runnable onClose;
@@ -145,20 +145,89 @@ final class PartitionedSubscription {
 
             @Override
             public CompletionStage<?> handleAsync(RecordedEvent event, FencingToken token) throws Exception {
-                List<SubscriptionHandler> now = consumers;
-                int size = now.size();
-                if (size == 0) {
-                    throw new IllegalStateException("partitioned subscription '" + name + "' has no consumer on this"
-                            + " server any more");
+                Consumer consumer;
+                do {
+                    List<Consumer> now = consumers;
+                    int size = now.size();
+                    if (size == 0) {
+                        throw new IllegalStateException("partitioned subscription '" + name + "' has no consumer on"
+                                + " this server any more");
+                    }
+                    consumer = now.get(k % size);
+                } while (!consumer.enter()); // it left meanwhile: ask again who serves partition k now
+                Consumer called = consumer;
+                CompletionStage<?> stage;
+                Consumer.CALLING.set(called);
+                try {
+                    stage = called.handler.handleAsync(event, token);
+                } catch (Exception | Error e) {
+                    called.exit();
+                    throw e;
+                } finally {
+                    Consumer.CALLING.remove();
                 }
-                return now.get(k % size).handleAsync(event, token);
+                if (stage == null) {
+                    called.exit();
+                    return null;
+                }
+                return stage.whenComplete((result, failure) -> called.exit());
             }
         };
     }
 
+    /**
+     * A consumer of this server and the calls it has running: one that leaves gets no new call, and its leaving
+     * returns once those running have finished (its in-flight events are done before it is gone).
+     */
+    static final class Consumer {
+        /** The consumer whose handler this thread is in (its synchronous part), if any. */
+        static final ThreadLocal<Consumer> CALLING = new ThreadLocal<>();
+
+        final SubscriptionHandler handler;
+        private int running;
+        private boolean left;
+
+        Consumer(SubscriptionHandler handler) {
+            this.handler = handler;
+        }
+
+        synchronized boolean enter() {
+            if (left) {
+                return false;
+            }
+            running++;
+            return true;
+        }
+
+        synchronized void exit() {
+            if (--running == 0) {
+                notifyAll();
+            }
+        }
+
+        /**
+         * Takes no more calls; waits up to {@code millis} for the running ones (not for the call it is made from,
+         * when a handler closes its own subscription). False if some still run.
+         */
+        synchronized boolean leave(long millis) throws InterruptedException {
+            left = true;
+            int own = CALLING.get() == this ? 1 : 0;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            while (running > own) {
+                long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (remaining <= 0) {
+                    return false;
+                }
+                wait(remaining);
+            }
+            return true;
+        }
+    }
+
     /** A consumer joins: from now on it serves its share of the partitions this server delivers. */
     Subscription join(SubscriptionHandler handler) {
-        consumers.add(handler);
+        Consumer consumer = new Consumer(handler);
+        consumers.add(consumer);
         return new Subscription() {
             private volatile boolean left;
 
@@ -186,7 +255,7 @@ final class PartitionedSubscription {
             public void close() {
                 if (!left) {
                     left = true;
-                    leave(handler);
+                    leave(consumer);
                 }
             }
         };
@@ -196,14 +265,27 @@ final class PartitionedSubscription {
         return partitions;
     }
 
-    private void leave(SubscriptionHandler handler) {
+    /**
+     * A consumer leaves: its partitions' next events go to the others at once, and this returns once its running
+     * calls have finished (up to 20 s, as a drain). The last consumer to leave stops the partitions here.
+     */
+    private void leave(Consumer consumer) {
         boolean last;
         synchronized (this) {
-            consumers.remove(handler);
+            consumers.remove(consumer);
             last = consumers.isEmpty() && !closed;
             if (last) {
                 closed = true;
             }
+        }
+        try {
+            if (!consumer.leave(20_000)) {
+                LOG.warning("JES0272W partitioned subscription '" + name + "': a consumer left while its handler"
+                        + " was still running after 20 s; that event is retried by whoever serves its partition"
+                        + " if the call fails");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (last) {
             close();

@@ -186,6 +186,45 @@ class PartitionedSubscriptionTest {
     }
 
     @Test
+    void a_consumer_leaving_returns_once_its_running_call_has_finished_and_the_others_take_over()
+            throws Exception {
+        PostgresEventStore a = servers.start("a");
+        java.util.concurrent.CountDownLatch inCall = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean callDone = new java.util.concurrent.atomic.AtomicBoolean();
+        Set<String> byFirst = ConcurrentHashMap.newKeySet();
+        Set<String> bySecond = ConcurrentHashMap.newKeySet();
+        Subscription first = a.subscribeToAll("leaving", e -> byFirst.add(e.streamId() + "@" + e.streamVersion()),
+                FOUR);
+        Subscription second = a.subscribeToAll("leaving", e -> {
+            inCall.countDown();
+            release.await();
+            bySecond.add(e.streamId() + "@" + e.streamVersion());
+            callDone.set(true);
+        }, FOUR);
+        append(a, 16, 1);
+        assertThat(inCall.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        java.util.concurrent.CompletableFuture<Boolean> left = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            second.close();
+            return callDone.get(); // what close() found when it returned
+        });
+        try {
+            // close() waits for the call in progress ...
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !left.isDone());
+        } finally {
+            release.countDown();
+        }
+        // ... and returns once it has finished
+        assertThat(left.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the call had finished").isTrue();
+        // the first consumer now serves every partition, the held one included
+        append(a, 16, 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> byFirst.size() + bySecond.size() >= 32
+                && byFirst.stream().filter(k -> k.endsWith("@2")).count() == 16);
+        first.close();
+    }
+
+    @Test
     void a_new_partition_count_starts_at_the_low_water_mark_and_the_old_rows_can_be_deleted() throws Exception {
         PostgresEventStore a = servers.start("a");
         append(a, 8, 5);
