@@ -37,10 +37,13 @@ final class Checkpoints {
         tracker.sent(eventNumber);
     }
 
-    /** Filtered out: counts as acknowledged, but no handler saw it, so it never holds up delivery. */
+    /**
+     * Filtered out: counts as acknowledged, but no handler saw it, so it never holds up delivery, nor does it call
+     * for a save by count (a crash only makes it read and skip again): what it moves is saved with the next
+     * acknowledgements' save or after {@code checkpointAfter}. A partition skips most of what it reads.
+     */
     void skipped(long eventNumber) {
         tracker.skipped(eventNumber);
-        progressSinceRequest++;
     }
 
     void acked(long eventNumber) {
