@@ -107,6 +107,9 @@ public class EventStoreRuntime {
                         : io.opentelemetry.api.OpenTelemetry.noop(),
                         EventStoreConfig.bool(config, "eventstore.telemetry.trace-context", true))
                 .build();
+        LOG.info(store.telemetry() == org.jeventstore.telemetry.Telemetry.noop()
+                ? "JES0502I telemetry off: no OpenTelemetry SDK is enabled for this application"
+                : "JES0502I telemetry on: metrics and traces go to this application's OpenTelemetry SDK");
         NotificationListener listener = store.listener();
         SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
             appended.fire(e);

@@ -173,8 +173,20 @@ public final class Telemetry {
      */
     public static Telemetry of(OpenTelemetry otel, boolean storeTraceContext, String server) {
         Objects.requireNonNull(otel, "otel");
+        if (isNoop(otel)) {
+            return NOOP; // no SDK behind it (Liberty's default): appends and deliveries skip the telemetry path
+        }
         return new Telemetry(otel, storeTraceContext,
                 server == null || server.isBlank() ? ManagementFactory.getRuntimeMXBean().getName() : server);
+    }
+
+    /**
+     * Whether {@code otel} records nothing: both its tracer and meter providers are the API's no-op ones (what
+     * {@link OpenTelemetry#noop()} and a container with its SDK switched off hand out).
+     */
+    public static boolean isNoop(OpenTelemetry otel) {
+        return otel.getTracerProvider() == io.opentelemetry.api.trace.TracerProvider.noop()
+                && otel.getMeterProvider() == io.opentelemetry.api.metrics.MeterProvider.noop();
     }
 
     /** Whether spans are recorded at all (false without an SDK): callers skip work only traces need. */

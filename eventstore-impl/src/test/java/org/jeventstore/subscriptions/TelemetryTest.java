@@ -139,6 +139,11 @@ class TelemetryTest {
         }
         assertThat(plain.readStreamForward("quiet-1", 0, 1).get(0).metadata()).isEqualTo(Map.of("user", "ada"));
         assertThat(plain.telemetry().tracing()).isFalse();
+        // an OpenTelemetry without an SDK (a container's, switched off) is the same: nothing on the hot paths
+        PostgresEventStore off = servers.start("off", 1000,
+                b -> b.telemetry(io.opentelemetry.api.OpenTelemetry.noop(), true));
+        assertThat(off.telemetry()).isSameAs(org.jeventstore.telemetry.Telemetry.noop());
+        assertThat(org.jeventstore.telemetry.Telemetry.isNoop(sdk)).isFalse();
     }
 
     @Test
