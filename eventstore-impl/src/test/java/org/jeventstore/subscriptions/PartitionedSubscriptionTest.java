@@ -104,6 +104,13 @@ class PartitionedSubscriptionTest {
         }
     }
 
+    /** The names of the partitions of {@code name} active on {@code store} right now. */
+    static Set<String> activeSet(PostgresEventStore store, String name) {
+        return store.operations().subscriptions().stream()
+                .filter(s -> s.name().startsWith(name + "#") && "active".equals(s.localState()))
+                .map(s -> s.name()).collect(java.util.stream.Collectors.toSet());
+    }
+
     /** The partitions of {@code name} active on {@code store} right now. */
     static long activeHere(PostgresEventStore store, String name) {
         return store.operations().subscriptions().stream()
@@ -124,6 +131,11 @@ class PartitionedSubscriptionTest {
         b.subscribeToAll("billing", seen.handler("b"), FOUR);
         // the balancer hands partitions to the server holding fewer (checks every 5 s)
         await().atMost(Duration.ofSeconds(60)).until(() -> activeHere(a, "billing") == 2 && activeHere(b, "billing") == 2);
+        // and it stays so: no partition changes hands over two more balancing rounds (no flapping)
+        Set<String> onA = activeSet(a, "billing");
+        Set<String> onB = activeSet(b, "billing");
+        await().during(Duration.ofSeconds(11)).atMost(Duration.ofSeconds(20))
+                .until(() -> activeSet(a, "billing").equals(onA) && activeSet(b, "billing").equals(onB));
 
         append(a, 16, 10);
         await().atMost(Duration.ofSeconds(60)).until(() -> seen.distinct.size() == 160);

@@ -17,23 +17,40 @@ public class Subscribers {
 
     void a(@Observes @EventSubscription(name = "cluster-a", checkpointThreshold = 1) RecordedEvent e)
             throws SQLException {
-        recorder.delivery("cluster-a", e.eventId(), e.eventNumber());
+        if (!probe(e)) {
+            recorder.delivery("cluster-a", e.eventId(), e.eventNumber());
+        }
     }
 
     void b(@Observes @EventSubscription(name = "cluster-b", checkpointThreshold = 10) RecordedEvent e)
             throws SQLException {
-        recorder.delivery("cluster-b", e.eventId(), e.eventNumber());
+        if (!probe(e)) {
+            recorder.delivery("cluster-b", e.eventId(), e.eventNumber());
+        }
     }
 
     void c(@Observes @EventSubscription(name = "cluster-c") RecordedEvent e) throws SQLException {
-        recorder.delivery("cluster-c", e.eventId(), e.eventNumber());
+        if (!probe(e)) {
+            recorder.delivery("cluster-c", e.eventId(), e.eventNumber());
+        }
     }
 
     /** Partitioned over the servers (6 partitions by stream); a handler that takes about 2 ms per event. */
     void p(@Observes @EventSubscription(name = "cluster-p", concurrencyLimit = 6, checkpointThreshold = 1)
            RecordedEvent e) throws SQLException, InterruptedException {
+        if (probe(e)) {
+            return;
+        }
         Thread.sleep(2);
         recorder.delivery("cluster-p", e.eventId(), e.eventNumber(), e.streamId(), e.streamVersion());
+    }
+
+    /**
+     * The throughput scenario's events (the last scenario; nothing checks them here): acknowledged without a
+     * recording, so that the other subscriptions do not compete with the measured one for the database.
+     */
+    static boolean probe(RecordedEvent e) {
+        return e.streamId().startsWith("cluster-tp");
     }
 
     void transientObserver(@Observes EventsAppended appended) throws SQLException {
