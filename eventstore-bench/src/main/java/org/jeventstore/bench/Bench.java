@@ -66,6 +66,7 @@ public final class Bench {
         t.setDaemon(true);
         return t;
     });
+    private PostgresServer server;
     private DataSource direct;
     private HikariDataSource pool;
     private boolean checkpoints = true;
@@ -90,7 +91,7 @@ public final class Bench {
         mode.put("warmup_seconds_per_trial", options.warmupSeconds());
         report.fact("mode", mode);
         progress("jeventstore benchmarks, %s", mode);
-        PostgresServer server = Postgres.sharedWithoutContainers(null);
+        server = Postgres.sharedWithoutContainers(null);
         progress("PostgreSQL: %s", server);
         direct = server.dataSource();
         pool = pool(direct);
@@ -150,14 +151,15 @@ public final class Bench {
                 Map<String, Double> values = t.run(options.warmupSeconds());
                 progress("%s warm-up   %-22s %s", w.id, t.subject(), Report.summary(values));
             }
-            for (int round = 1; round <= options.rounds(); round++) {
+            int rounds = Math.min(options.rounds(), w.maxRounds());
+            for (int round = 1; round <= rounds; round++) {
                 // Each round starts with another trial, so no trial always runs right after the same one.
                 for (int k = 0; k < trials.size(); k++) {
                     Workload.Trial t = trials.get((round - 1 + k) % trials.size());
                     checkpoint();
                     Map<String, Double> values = t.run(options.seconds());
                     report.add(w, t.subject(), values);
-                    progress("%s round %d/%d %-22s %s", w.id, round, options.rounds(), t.subject(),
+                    progress("%s round %d/%d %-22s %s", w.id, round, rounds, t.subject(),
                             Report.summary(values));
                 }
             }
@@ -271,6 +273,43 @@ public final class Bench {
      */
     DataSource pool() {
         return pool;
+    }
+
+    /**
+     * Another server's store on an existing schema (W9's consumers): a pool of its own ({@code poolSize}
+     * connections) and unpooled connections of its own for its listener and subscription locks, all with
+     * application_name {@code name}, its loops on {@code executor}. The caller closes the store, then the pool.
+     */
+    record Server(PostgresEventStore store, HikariDataSource pool) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                store.close();
+            } finally {
+                pool.close();
+            }
+        }
+    }
+
+    Server otherServer(String schema, String name, int poolSize, Executor executor) {
+        DataSource own = server.dataSource();
+        if (own instanceof org.postgresql.ds.PGSimpleDataSource pg) {
+            pg.setApplicationName(name);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(own);
+        config.setPoolName(name);
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(poolSize);
+        HikariDataSource ownPool = new HikariDataSource(config);
+        try {
+            return new Server(PostgresEventStore.builder(ownPool).schema(schema)
+                    .serializer(new JsonbEventSerializer().register(Payload.class))
+                    .notifications(own, executor).listenerPoll(Duration.ofMillis(500)).build(), ownPool);
+        } catch (RuntimeException e) {
+            ownPool.close();
+            throw e;
+        }
     }
 
     /** Unpooled connections, for LISTEN (which must not stay on a pooled connection). */

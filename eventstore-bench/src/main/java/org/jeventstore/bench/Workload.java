@@ -72,6 +72,11 @@ public abstract class Workload implements AutoCloseable {
         return null;
     }
 
+    /** At most this many measured rounds, whatever {@code bench.rounds} says (for workloads whose trials are long). */
+    public int maxRounds() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Drops this workload's schemas. */
     @Override
     public abstract void close() throws Exception;
