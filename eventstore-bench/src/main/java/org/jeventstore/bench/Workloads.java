@@ -74,7 +74,10 @@ final class Workloads {
                 new CatchUp(),
                 new LiveDelivery(),
                 new AppendLatency(),
-                new PartitionedCatchUp(),
+                new PartitionedCatchUp("W9", "partitioned catch-up over 100,000 events, 4 partitions, 1, 2 and 4"
+                        + " consumers", 1_000, 0),
+                new PartitionedCatchUp("W9s", "partitioned catch-up over 4,000 events, handler sleeping 1 ms,"
+                        + " serverConcurrency 1, 4 partitions, 1, 2 and 4 consumers", 40, 1),
                 new FsyncBound());
     }
 
@@ -796,12 +799,17 @@ final class Workloads {
      * Besides events/s: the same from the first event handed over (W6's figure), the partitions served per
      * consumer (the spread reached), how many partitions were served by more than one consumer (moved while
      * running), and events handled more than once.
+     *
+     * <p>W9s is the scale-out case: a handler that sleeps 1 ms per event (waiting, as on a remote call, not
+     * computing) with {@code serverConcurrency(1)}, so each consumer handles one event at a time whatever it holds;
+     * settled only, over 4,000 events (the first 40 of each of the 100 streams, so about 4 s for one consumer).
      */
     static final class PartitionedCatchUp extends OnSubscribingStore {
         static final int STREAMS = 100;
-        static final int PER_STREAM = 1_000;
-        static final int EVENTS = STREAMS * PER_STREAM;
         static final int PARTITIONS = 4;
+        private final int perStream;
+        private final int events;
+        private final long sleepMillis;
         static final String AFTER_FIRST = "events/s after first event";
         static final String FIRST_EVENT_MS = "first event ms";
         static final String MOST_PARTITIONS = "partitions on busiest consumer";
@@ -813,8 +821,16 @@ final class Workloads {
         private final List<UUID> all = new ArrayList<>();
         private Bench bench;
 
-        PartitionedCatchUp() {
-            super("W9", "partitioned catch-up over 100,000 events, 4 partitions, 1, 2 and 4 consumers");
+        /**
+         * @param perStream   events in each of the 100 streams
+         * @param sleepMillis how long the handler sleeps per event; above 0 also {@code serverConcurrency(1)} and
+         *                    only the settled start
+         */
+        PartitionedCatchUp(String id, String title, int perStream, long sleepMillis) {
+            super(id, title);
+            this.perStream = perStream;
+            this.events = STREAMS * perStream;
+            this.sleepMillis = sleepMillis;
         }
 
         static String subject(int consumers, boolean settled) {
@@ -825,21 +841,21 @@ final class Workloads {
         public List<Trial> setUp(Bench b) throws Exception {
             this.bench = b;
             open(b);
-            List<EventData> batch = Payload.batch(0, PER_STREAM);
+            List<EventData> batch = Payload.batch(0, perStream);
             for (int s = 0; s < STREAMS; s++) {
                 store.appendToStream("w9-" + s, ExpectedVersion.noStream(), batch);
                 if (s % 20 == 19) {
-                    b.progress("%s: loaded %,d of %,d events", id, (s + 1) * PER_STREAM, EVENTS);
+                    b.progress("%s: loaded %,d of %,d events", id, (s + 1) * perStream, events);
                 }
             }
             store.linkNow();
             try (Stream<RecordedEvent> events = store.streamAllForward(1, AllRead.PAGE)) {
                 events.forEach(e -> all.add(e.eventId()));
             }
-            expect(EVENTS, all.size());
+            expect(events, all.size());
             b.vacuumAnalyze(store.settings().schema().name());
             List<Trial> trials = new ArrayList<>();
-            for (boolean settled : new boolean[] {false, true}) {
+            for (boolean settled : sleepMillis > 0 ? new boolean[] {true} : new boolean[] {false, true}) {
                 for (int consumers : new int[] {1, 2, 4}) {
                     trials.add(trial(subject(consumers, settled), seconds -> catchUp(consumers, settled)));
                 }
@@ -854,8 +870,8 @@ final class Workloads {
         }
 
         /** What the consumers of one trial handled, checked as it comes. */
-        private static final class Tally {
-            final AtomicIntegerArray times = new AtomicIntegerArray(EVENTS);
+        private final class Tally {
+            final AtomicIntegerArray times = new AtomicIntegerArray(events);
             final AtomicLongArray lastVersion = new AtomicLongArray(STREAMS);
             /** Events handled by consumer c of stream s, at {@code c * STREAMS + s}. */
             final AtomicIntegerArray byConsumer;
@@ -876,7 +892,7 @@ final class Workloads {
                     String streamId = e.streamId();
                     int s = streamId.startsWith("w9-") ? parse(streamId.substring(3)) : -1;
                     long v = e.streamVersion();
-                    if (s < 0 || s >= STREAMS || v < 1 || v > PER_STREAM) {
+                    if (s < 0 || s >= STREAMS || v < 1 || v > perStream) {
                         fail("unexpected event " + streamId + "@" + v);
                         return;
                     }
@@ -887,8 +903,11 @@ final class Workloads {
                         fail(streamId + "@" + v + " handled right after @" + before + " (skipped)");
                     }
                     byConsumer.incrementAndGet(consumer * STREAMS + s);
-                    if (times.getAndIncrement(s * PER_STREAM + (int) (v - 1)) == 0) {
-                        if (distinct.incrementAndGet() == EVENTS) {
+                    if (sleepMillis > 0) {
+                        Thread.sleep(sleepMillis);
+                    }
+                    if (times.getAndIncrement(s * perStream + (int) (v - 1)) == 0) {
+                        if (distinct.incrementAndGet() == events) {
                             last = System.nanoTime();
                             done.countDown();
                         }
@@ -898,7 +917,7 @@ final class Workloads {
                 };
             }
 
-            private static int parse(String digits) {
+            private int parse(String digits) {
                 try {
                     return Integer.parseInt(digits);
                 } catch (NumberFormatException e) {
@@ -941,10 +960,14 @@ final class Workloads {
 
         private Map<String, Double> catchUp(int consumers, boolean settled) throws Exception {
             int run = runs.incrementAndGet();
-            String name = "bench-w9-" + run;
-            String feed = settled ? "w9-feed-" + run : EventStore.ALL;
+            String name = "bench-" + id.toLowerCase() + "-" + run;
+            String feed = settled ? id.toLowerCase() + "-feed-" + run : EventStore.ALL;
             String schema = store.settings().schema().name();
             SubscriptionOptions options = SubscriptionOptions.defaults().concurrency(PARTITIONS, null);
+            if (sleepMillis > 0) {
+                options = options.serverConcurrency(1);
+            }
+            SubscriptionOptions chosen = options;
             Tally tally = new Tally(consumers);
             List<Bench.Server> servers = new ArrayList<>();
             List<ExecutorService> executors = new ArrayList<>();
@@ -952,10 +975,11 @@ final class Workloads {
             ExecutorService starters = Executors.newFixedThreadPool(consumers);
             try {
                 for (int c = 0; c < consumers; c++) {
-                    ExecutorService executor = Executors.newCachedThreadPool(daemons("bench-w9-c" + c));
+                    String server = "bench-" + id.toLowerCase() + "-c" + c;
+                    ExecutorService executor = Executors.newCachedThreadPool(daemons(server));
                     executors.add(executor);
                     // 6 connections: reads and checkpoint saves of up to 4 partitions at once
-                    servers.add(bench.otherServer(schema, "bench-w9-c" + c, 6, executor));
+                    servers.add(bench.otherServer(schema, server, 6, executor));
                 }
                 // every consumer subscribes at the same moment, each from a thread of its own
                 CountDownLatch go = new CountDownLatch(1);
@@ -965,7 +989,7 @@ final class Workloads {
                     subscribed.add(starters.submit(() -> {
                         go.await();
                         subscriptions.add(servers.get(consumer).store().subscribeToStream(feed, name,
-                                tally.handler(consumer), options));
+                                tally.handler(consumer), chosen));
                         return null;
                     }));
                 }
@@ -984,17 +1008,17 @@ final class Workloads {
                     t0 = System.nanoTime();
                 }
                 if (!tally.done.await(300, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("W9 " + subject(consumers, settled) + ": catch-up not done in"
-                            + " 300 s: " + tally.distinct.get() + " of " + EVENTS + " events handled");
+                    throw new IllegalStateException(id + " " + subject(consumers, settled) + ": catch-up not done in"
+                            + " 300 s: " + tally.distinct.get() + " of " + events + " events handled");
                 }
                 if (tally.error.get() != null) {
-                    throw new IllegalStateException("W9 " + subject(consumers, settled) + ": " + tally.error.get());
+                    throw new IllegalStateException(id + " " + subject(consumers, settled) + ": " + tally.error.get());
                 }
                 long end = tally.last;
                 long first = tally.first.get();
                 return report(consumers, settled, tally, Map.of(
-                        EVENTS_PER_S, EVENTS / ((end - Math.min(t0, first)) / 1e9),
-                        AFTER_FIRST, (EVENTS - 1) / ((end - first) / 1e9),
+                        EVENTS_PER_S, events / ((end - Math.min(t0, first)) / 1e9),
+                        AFTER_FIRST, (events - 1) / ((end - first) / 1e9),
                         FIRST_EVENT_MS, Math.max(0, first - t0) / 1e6,
                         SETTLE_S, settling));
             } finally {
@@ -1028,7 +1052,7 @@ final class Workloads {
                     return seconds;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("W9: the partitions of " + name + " did not settle at " + share
+                    throw new IllegalStateException(id + ": the partitions of " + name + " did not settle at " + share
                             + " per consumer in 90 s: " + active);
                 }
                 Thread.sleep(200);
@@ -1079,7 +1103,9 @@ final class Workloads {
         public List<Goal> goals() {
             List<Goal> goals = new ArrayList<>();
             for (int consumers : new int[] {2, 4}) {
-                goals.add(Goal.info(EVENTS_PER_S, subject(consumers, false), subject(1, false)));
+                if (sleepMillis == 0) {
+                    goals.add(Goal.info(EVENTS_PER_S, subject(consumers, false), subject(1, false)));
+                }
                 goals.add(Goal.info(EVENTS_PER_S, subject(consumers, true), subject(1, true)));
             }
             return goals;
