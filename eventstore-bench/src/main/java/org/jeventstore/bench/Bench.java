@@ -348,6 +348,25 @@ public final class Bench {
         }
     }
 
+    /** The database's other sessions, one a line: what each runs and waits for (to explain a stall). */
+    String sessions() {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = direct.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pid, application_name, state, wait_event_type, wait_event,"
+                     + " pg_blocking_pids(pid), round(extract(epoch FROM now() - query_start)::numeric, 1),"
+                     + " left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_activity"
+                     + " WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY query_start")) {
+            while (rs.next()) {
+                out.append(String.format("  pid %s %s %s wait %s/%s blocked by %s, %s s: %s%n", rs.getInt(1),
+                        rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                        rs.getString(7), rs.getString(8)));
+            }
+        } catch (SQLException e) {
+            out.append("  (could not list them: ").append(e.getMessage()).append(')');
+        }
+        return out.toString();
+    }
+
     void execute(String sql) throws SQLException {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             st.execute(sql);
