@@ -34,7 +34,8 @@ import org.jeventstore.testkit.PostgresServer;
  * turns), prints progress, and writes {@code results.md} and {@code results.json}.
  *
  * <p>System properties: {@code bench.quick} (1 round of 1 s per trial), {@code bench.rounds}, {@code bench.seconds},
- * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}).
+ * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}; W9s runs
+ * only when named).
  */
 public final class Bench {
 
@@ -116,7 +117,7 @@ public final class Bench {
         report.fact("machine", machine);
         try {
             for (Workload w : Workloads.all()) {
-                if (!options.only().isEmpty() && !options.only().contains(w.id)) {
+                if (options.only().isEmpty() ? w.onlyWhenNamed() : !options.only().contains(w.id)) {
                     continue;
                 }
                 report.workload(w);

@@ -77,6 +77,11 @@ public abstract class Workload implements AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /** Whether this workload runs only when {@code bench.only} names it (not in the default run). */
+    public boolean onlyWhenNamed() {
+        return false;
+    }
+
     /** Drops this workload's schemas. */
     @Override
     public abstract void close() throws Exception;

@@ -865,6 +865,12 @@ final class Workloads {
             return trials;
         }
 
+        /** W9s (about 4 minutes) runs when named: {@code -Dbench.only=W9s}. */
+        @Override
+        public boolean onlyWhenNamed() {
+            return sleepMillis > 0;
+        }
+
         /** Trials are one whole catch-up each, up to 20 s with the settling; 3 rounds are enough to see the spread. */
         @Override
         public int maxRounds() {
