@@ -34,7 +34,8 @@ import org.jeventstore.testkit.PostgresServer;
  * turns), prints progress, and writes {@code results.md} and {@code results.json}.
  *
  * <p>System properties: {@code bench.quick} (1 round of 1 s per trial), {@code bench.rounds}, {@code bench.seconds},
- * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}).
+ * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}; W9s runs
+ * only when named).
  */
 public final class Bench {
 
@@ -66,6 +67,7 @@ public final class Bench {
         t.setDaemon(true);
         return t;
     });
+    private PostgresServer server;
     private DataSource direct;
     private HikariDataSource pool;
     private boolean checkpoints = true;
@@ -90,7 +92,7 @@ public final class Bench {
         mode.put("warmup_seconds_per_trial", options.warmupSeconds());
         report.fact("mode", mode);
         progress("jeventstore benchmarks, %s", mode);
-        PostgresServer server = Postgres.sharedWithoutContainers(null);
+        server = Postgres.sharedWithoutContainers(null);
         progress("PostgreSQL: %s", server);
         direct = server.dataSource();
         pool = pool(direct);
@@ -115,7 +117,7 @@ public final class Bench {
         report.fact("machine", machine);
         try {
             for (Workload w : Workloads.all()) {
-                if (!options.only().isEmpty() && !options.only().contains(w.id)) {
+                if (options.only().isEmpty() ? w.onlyWhenNamed() : !options.only().contains(w.id)) {
                     continue;
                 }
                 report.workload(w);
@@ -150,14 +152,15 @@ public final class Bench {
                 Map<String, Double> values = t.run(options.warmupSeconds());
                 progress("%s warm-up   %-22s %s", w.id, t.subject(), Report.summary(values));
             }
-            for (int round = 1; round <= options.rounds(); round++) {
+            int rounds = Math.min(options.rounds(), w.maxRounds());
+            for (int round = 1; round <= rounds; round++) {
                 // Each round starts with another trial, so no trial always runs right after the same one.
                 for (int k = 0; k < trials.size(); k++) {
                     Workload.Trial t = trials.get((round - 1 + k) % trials.size());
                     checkpoint();
                     Map<String, Double> values = t.run(options.seconds());
                     report.add(w, t.subject(), values);
-                    progress("%s round %d/%d %-22s %s", w.id, round, options.rounds(), t.subject(),
+                    progress("%s round %d/%d %-22s %s", w.id, round, rounds, t.subject(),
                             Report.summary(values));
                 }
             }
@@ -273,6 +276,43 @@ public final class Bench {
         return pool;
     }
 
+    /**
+     * Another server's store on an existing schema (W9's consumers): a pool of its own ({@code poolSize}
+     * connections) and unpooled connections of its own for its listener and subscription locks, all with
+     * application_name {@code name}, its loops on {@code executor}. The caller closes the store, then the pool.
+     */
+    record Server(PostgresEventStore store, HikariDataSource pool) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                store.close();
+            } finally {
+                pool.close();
+            }
+        }
+    }
+
+    Server otherServer(String schema, String name, int poolSize, Executor executor) {
+        DataSource own = server.dataSource();
+        if (own instanceof org.postgresql.ds.PGSimpleDataSource pg) {
+            pg.setApplicationName(name);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(own);
+        config.setPoolName(name);
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(poolSize);
+        HikariDataSource ownPool = new HikariDataSource(config);
+        try {
+            return new Server(PostgresEventStore.builder(ownPool).schema(schema)
+                    .serializer(new JsonbEventSerializer().register(Payload.class))
+                    .notifications(own, executor).listenerPoll(Duration.ofMillis(500)).build(), ownPool);
+        } catch (RuntimeException e) {
+            ownPool.close();
+            throw e;
+        }
+    }
+
     /** Unpooled connections, for LISTEN (which must not stay on a pooled connection). */
     DataSource direct() {
         return direct;
@@ -307,6 +347,25 @@ public final class Bench {
             checkpoints = false;
             progress("no CHECKPOINT between trials (%s)", e.getMessage());
         }
+    }
+
+    /** The database's other sessions, one a line: what each runs and waits for (to explain a stall). */
+    String sessions() {
+        StringBuilder out = new StringBuilder();
+        try (Connection c = direct.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pid, application_name, state, wait_event_type, wait_event,"
+                     + " pg_blocking_pids(pid), round(extract(epoch FROM now() - query_start)::numeric, 1),"
+                     + " left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_activity"
+                     + " WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY query_start")) {
+            while (rs.next()) {
+                out.append(String.format("  pid %s %s %s wait %s/%s blocked by %s, %s s: %s%n", rs.getInt(1),
+                        rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                        rs.getString(7), rs.getString(8)));
+            }
+        } catch (SQLException e) {
+            out.append("  (could not list them: ").append(e.getMessage()).append(')');
+        }
+        return out.toString();
     }
 
     void execute(String sql) throws SQLException {

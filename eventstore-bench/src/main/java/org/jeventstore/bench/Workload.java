@@ -72,6 +72,16 @@ public abstract class Workload implements AutoCloseable {
         return null;
     }
 
+    /** At most this many measured rounds, whatever {@code bench.rounds} says (for workloads whose trials are long). */
+    public int maxRounds() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Whether this workload runs only when {@code bench.only} names it (not in the default run). */
+    public boolean onlyWhenNamed() {
+        return false;
+    }
+
     /** Drops this workload's schemas. */
     @Override
     public abstract void close() throws Exception;

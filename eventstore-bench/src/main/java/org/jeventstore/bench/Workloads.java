@@ -10,14 +10,22 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jeventstore.EventData;
@@ -33,7 +41,7 @@ import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
 
-/** The issue's workloads W1-W8 and the fsync bound, each in its own schemas. */
+/** The issue's workloads W1-W9 and the fsync bound, each in its own schemas. */
 final class Workloads {
 
     private Workloads() {
@@ -66,6 +74,10 @@ final class Workloads {
                 new CatchUp(),
                 new LiveDelivery(),
                 new AppendLatency(),
+                new PartitionedCatchUp("W9", "partitioned catch-up over 100,000 events, 4 partitions, 1, 2 and 4"
+                        + " consumers", 1_000, 0),
+                new PartitionedCatchUp("W9s", "partitioned catch-up over 4,000 events, handler sleeping 1 ms,"
+                        + " serverConcurrency 1, 4 partitions, 1, 2 and 4 consumers", 40, 1),
                 new FsyncBound());
     }
 
@@ -758,6 +770,380 @@ final class Workloads {
                     Goal.within(P99_MS, TRANSIENT_OTHER, Baselines.JDBC_NOTIFY_ROUND_TRIP, 3.0),
                     Goal.info(P50_MS, PERSISTENT, Baselines.JDBC_NOTIFY_ROUND_TRIP),
                     Goal.info(P50_MS, TRANSIENT, Baselines.JDBC_NOTIFY_ROUND_TRIP));
+        }
+    }
+
+    /**
+     * W9 (issue 12): W6's catch-up split into 4 partitions ({@code concurrency(4, null)}: by stream id, CRC-32),
+     * handled by 1, 2 and 4 consumers. A consumer is another server as far as the store knows: a store instance of
+     * its own on the same schema, with its own pool, listener, lock connection and executor, made for the trial and
+     * closed after it (so that no server of an earlier trial counts in the balancer's fair share). The handler
+     * reads only the event's stream id and version (W6's handler does not touch the payload either) and records
+     * what it saw: the trial fails unless every one of the 100,000 stream@version pairs was handled, nothing
+     * unknown came, and no stream's version jumped ahead.
+     *
+     * <p>Two ways to start, each for 1, 2 and 4 consumers:
+     * <ul>
+     * <li>"N consumers": the catch-up as it happens when N servers start together on a store that already holds the
+     * events: all subscribe at once to {@code $all} (a new name, so from the origin), the partitions go to whoever
+     * wins each partition's lock, and the balancer (a check every 5 s per partition) may move partitions while the
+     * catch-up runs. events/s counts from the subscribe calls to the last event acknowledged.</li>
+     * <li>"N consumers, settled": the spread the balancer settles on, measured without its start: all subscribe to
+     * a stream that is still empty (a new one per trial), the harness waits until every consumer holds its share
+     * (4/N partitions active on each), and only then links the 100,000 events of {@code $all}, in {@code $all}
+     * order, into that stream in one transaction ({@code linkToStream}; a linked event keeps its original stream
+     * id, so the partitions get the same events as on {@code $all}). events/s counts from the link's return to the
+     * last event acknowledged. Reading a stream of links is the same query as reading {@code $all} (which is the
+     * stream of links with id 0).</li>
+     * </ul>
+     * Besides events/s: the same from the first event handed over (W6's figure), the partitions served per
+     * consumer (the spread reached), how many partitions were served by more than one consumer (moved while
+     * running), and events handled more than once.
+     *
+     * <p>W9s is the scale-out case: a handler that sleeps 1 ms per event (waiting, as on a remote call, not
+     * computing) with {@code serverConcurrency(1)}, so each consumer handles one event at a time whatever it holds;
+     * settled only, over 4,000 events (the first 40 of each of the 100 streams, so about 4 s for one consumer).
+     */
+    static final class PartitionedCatchUp extends OnSubscribingStore {
+        static final int STREAMS = 100;
+        static final int PARTITIONS = 4;
+        private final int perStream;
+        private final int events;
+        private final long sleepMillis;
+        static final String AFTER_FIRST = "events/s after first event";
+        static final String FIRST_EVENT_MS = "first event ms";
+        static final String MOST_PARTITIONS = "partitions on busiest consumer";
+        static final String FEWEST_PARTITIONS = "partitions on idlest consumer";
+        static final String MOVED = "partitions moved";
+        static final String REDELIVERED = "events redelivered";
+        static final String SETTLE_S = "settling s";
+        /** Settled: how long the link of the events into the subscribed stream took (not in events/s). */
+        static final String LINK_MS = "link ms";
+        private final AtomicInteger runs = new AtomicInteger();
+        private final List<UUID> all = new ArrayList<>();
+        private Bench bench;
+
+        /**
+         * @param perStream   events in each of the 100 streams
+         * @param sleepMillis how long the handler sleeps per event; above 0 also {@code serverConcurrency(1)} and
+         *                    only the settled start
+         */
+        PartitionedCatchUp(String id, String title, int perStream, long sleepMillis) {
+            super(id, title);
+            this.perStream = perStream;
+            this.events = STREAMS * perStream;
+            this.sleepMillis = sleepMillis;
+        }
+
+        static String subject(int consumers, boolean settled) {
+            return consumers + (consumers == 1 ? " consumer" : " consumers") + (settled ? ", settled" : "");
+        }
+
+        @Override
+        public List<Trial> setUp(Bench b) throws Exception {
+            this.bench = b;
+            open(b);
+            List<EventData> batch = Payload.batch(0, perStream);
+            for (int s = 0; s < STREAMS; s++) {
+                store.appendToStream("w9-" + s, ExpectedVersion.noStream(), batch);
+                if (s % 20 == 19) {
+                    b.progress("%s: loaded %,d of %,d events", id, (s + 1) * perStream, events);
+                }
+            }
+            store.linkNow();
+            try (Stream<RecordedEvent> events = store.streamAllForward(1, AllRead.PAGE)) {
+                events.forEach(e -> all.add(e.eventId()));
+            }
+            expect(events, all.size());
+            b.vacuumAnalyze(store.settings().schema().name());
+            List<Trial> trials = new ArrayList<>();
+            for (boolean settled : sleepMillis > 0 ? new boolean[] {true} : new boolean[] {false, true}) {
+                for (int consumers : new int[] {1, 2, 4}) {
+                    trials.add(trial(subject(consumers, settled), seconds -> catchUp(consumers, settled)));
+                }
+            }
+            return trials;
+        }
+
+        /** W9s (about 4 minutes) runs when named: {@code -Dbench.only=W9s}. */
+        @Override
+        public boolean onlyWhenNamed() {
+            return sleepMillis > 0;
+        }
+
+        /** Trials are one whole catch-up each, up to 20 s with the settling; 3 rounds are enough to see the spread. */
+        @Override
+        public int maxRounds() {
+            return 3;
+        }
+
+        /** What the consumers of one trial handled, checked as it comes. */
+        private final class Tally {
+            final AtomicIntegerArray times = new AtomicIntegerArray(events);
+            final AtomicLongArray lastVersion = new AtomicLongArray(STREAMS);
+            /** Events handled by consumer c of stream s, at {@code c * STREAMS + s}. */
+            final AtomicIntegerArray byConsumer;
+            final AtomicInteger distinct = new AtomicInteger();
+            final AtomicInteger redelivered = new AtomicInteger();
+            final AtomicLong first = new AtomicLong();
+            final AtomicReference<String> error = new AtomicReference<>();
+            final CountDownLatch done = new CountDownLatch(1);
+            volatile long last;
+
+            Tally(int consumers) {
+                byConsumer = new AtomicIntegerArray(consumers * STREAMS);
+            }
+
+            SubscriptionHandler handler(int consumer) {
+                return e -> {
+                    first.compareAndSet(0, System.nanoTime());
+                    String streamId = e.streamId();
+                    int s = streamId.startsWith("w9-") ? parse(streamId.substring(3)) : -1;
+                    long v = e.streamVersion();
+                    if (s < 0 || s >= STREAMS || v < 1 || v > perStream) {
+                        fail("unexpected event " + streamId + "@" + v);
+                        return;
+                    }
+                    // one partition, so one stream, is handled by one consumer at a time: versions come in order,
+                    // again from an earlier point after a hand-over, never ahead
+                    long before = lastVersion.getAndSet(s, v);
+                    if (v > before + 1) {
+                        fail(streamId + "@" + v + " handled right after @" + before + " (skipped)");
+                    }
+                    byConsumer.incrementAndGet(consumer * STREAMS + s);
+                    if (sleepMillis > 0) {
+                        Thread.sleep(sleepMillis);
+                    }
+                    if (times.getAndIncrement(s * perStream + (int) (v - 1)) == 0) {
+                        if (distinct.incrementAndGet() == events) {
+                            last = System.nanoTime();
+                            done.countDown();
+                        }
+                    } else {
+                        redelivered.incrementAndGet();
+                    }
+                };
+            }
+
+            private int parse(String digits) {
+                try {
+                    return Integer.parseInt(digits);
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+
+            void fail(String message) {
+                if (error.compareAndSet(null, message)) {
+                    done.countDown();
+                }
+            }
+
+            /** Partitions that consumer {@code c} handled events of (a stream's partition: CRC-32 of its id). */
+            Set<Integer> partitionsOf(int c) {
+                Set<Integer> ps = new TreeSet<>();
+                for (int s = 0; s < STREAMS; s++) {
+                    if (byConsumer.get(c * STREAMS + s) > 0) {
+                        ps.add(partitionOf("w9-" + s));
+                    }
+                }
+                return ps;
+            }
+
+            long eventsOf(int c) {
+                long n = 0;
+                for (int s = 0; s < STREAMS; s++) {
+                    n += byConsumer.get(c * STREAMS + s);
+                }
+                return n;
+            }
+        }
+
+        /** The partition the store puts a key in: CRC-32 of its UTF-8 string, modulo the partition count. */
+        static int partitionOf(String key) {
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return (int) (crc.getValue() % PARTITIONS);
+        }
+
+        private Map<String, Double> catchUp(int consumers, boolean settled) throws Exception {
+            int run = runs.incrementAndGet();
+            String name = "bench-" + id.toLowerCase() + "-" + run;
+            String feed = settled ? id.toLowerCase() + "-feed-" + run : EventStore.ALL;
+            String schema = store.settings().schema().name();
+            SubscriptionOptions options = SubscriptionOptions.defaults().concurrency(PARTITIONS, null);
+            if (sleepMillis > 0) {
+                options = options.serverConcurrency(1);
+            }
+            SubscriptionOptions chosen = options;
+            Tally tally = new Tally(consumers);
+            List<Bench.Server> servers = new ArrayList<>();
+            List<ExecutorService> executors = new ArrayList<>();
+            List<Subscription> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ExecutorService starters = Executors.newFixedThreadPool(consumers);
+            Bench.Server producer = null;
+            double linkMillis = 0;
+            try {
+                if (settled) {
+                    ExecutorService executor = Executors.newCachedThreadPool(daemons("bench-w9-producer"));
+                    executors.add(executor);
+                    producer = bench.otherServer(schema, "bench-" + id.toLowerCase() + "-producer", 1, executor);
+                }
+                for (int c = 0; c < consumers; c++) {
+                    String server = "bench-" + id.toLowerCase() + "-c" + c;
+                    ExecutorService executor = Executors.newCachedThreadPool(daemons(server));
+                    executors.add(executor);
+                    // 6 connections: reads and checkpoint saves of up to 4 partitions at once
+                    servers.add(bench.otherServer(schema, server, 6, executor));
+                }
+                // every consumer subscribes at the same moment, each from a thread of its own
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<?>> subscribed = new ArrayList<>();
+                for (int c = 0; c < consumers; c++) {
+                    int consumer = c;
+                    subscribed.add(starters.submit(() -> {
+                        go.await();
+                        subscriptions.add(servers.get(consumer).store().subscribeToStream(feed, name,
+                                tally.handler(consumer), chosen));
+                        return null;
+                    }));
+                }
+                long t0 = System.nanoTime();
+                go.countDown();
+                for (Future<?> f : subscribed) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                double settling = 0;
+                if (settled) {
+                    settling = settle(servers, name, t0);
+                    if (tally.first.get() != 0) {
+                        throw new IllegalStateException("an event was handed over before the link: " + feed);
+                    }
+                    // On a connection of its own, new for the trial: in the first full run the tenth link of
+                    // 100,000 ids on one pooled connection of the harness ran past the 120 s socket timeout, the
+                    // nine before took about a second (see W9 in docs/benchmarks.md).
+                    long linking = System.nanoTime();
+                    PostgresEventStore producing = producer.store();
+                    java.util.concurrent.CompletableFuture<?> link = java.util.concurrent.CompletableFuture.runAsync(
+                            () -> producing.linkToStream(feed, ExpectedVersion.noStream(), all), starters);
+                    try {
+                        link.get(30, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException slow) {
+                        // what the database is doing, so that a slow link can be explained; then wait for it
+                        bench.progress("%s: the link into %s is still running after 30 s; sessions:%n%s", id, feed,
+                                bench.sessions());
+                        link.get();
+                    }
+                    t0 = System.nanoTime();
+                    linkMillis = (t0 - linking) / 1e6;
+                }
+                if (!tally.done.await(300, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(id + " " + subject(consumers, settled) + ": catch-up not done in"
+                            + " 300 s: " + tally.distinct.get() + " of " + events + " events handled");
+                }
+                if (tally.error.get() != null) {
+                    throw new IllegalStateException(id + " " + subject(consumers, settled) + ": " + tally.error.get());
+                }
+                long end = tally.last;
+                long first = tally.first.get();
+                return report(consumers, settled, tally, Map.of(
+                        EVENTS_PER_S, events / ((end - Math.min(t0, first)) / 1e9),
+                        AFTER_FIRST, (events - 1) / ((end - first) / 1e9),
+                        FIRST_EVENT_MS, Math.max(0, first - t0) / 1e6,
+                        SETTLE_S, settling,
+                        LINK_MS, linkMillis));
+            } finally {
+                subscriptions.forEach(Subscription::close);
+                for (Bench.Server s : servers) {
+                    s.close();
+                }
+                if (producer != null) {
+                    producer.close();
+                }
+                executors.forEach(ExecutorService::shutdownNow);
+                starters.shutdownNow();
+                store.deleteSubscription(feed, name);
+            }
+        }
+
+        /**
+         * Waits until each consumer holds its share of the partitions (as its own store sees them: "active"
+         * here), at most 90 s; returns the seconds since the subscribe calls.
+         */
+        private double settle(List<Bench.Server> servers, String name, long since) throws Exception {
+            int share = PARTITIONS / servers.size();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (true) {
+                List<Long> active = new ArrayList<>();
+                for (Bench.Server s : servers) {
+                    active.add(s.store().operations().subscriptions().stream()
+                            .filter(i -> i.name().startsWith(name + "#") && "active".equals(i.localState())).count());
+                }
+                if (active.stream().allMatch(n -> n == share)) {
+                    double seconds = (System.nanoTime() - since) / 1e9;
+                    bench.progress("%s: %d consumers hold %s partitions after %.1f s", id, servers.size(), active,
+                            seconds);
+                    return seconds;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(id + ": the partitions of " + name + " did not settle at " + share
+                            + " per consumer in 90 s: " + active);
+                }
+                Thread.sleep(200);
+            }
+        }
+
+        /** The figures, with the spread reached; also printed, as the spread is what explains the figure. */
+        private Map<String, Double> report(int consumers, boolean settled, Tally tally, Map<String, Double> times) {
+            List<String> spread = new ArrayList<>();
+            int most = 0;
+            int fewest = PARTITIONS;
+            Map<Integer, Integer> servedBy = new java.util.HashMap<>();
+            for (int c = 0; c < consumers; c++) {
+                Set<Integer> ps = tally.partitionsOf(c);
+                most = Math.max(most, ps.size());
+                fewest = Math.min(fewest, ps.size());
+                ps.forEach(p -> servedBy.merge(p, 1, Integer::sum));
+                spread.add(String.format(Locale.ROOT, "c%d: partitions %s, %,d events", c,
+                        ps.stream().map(p -> Integer.toString(p + 1)).toList(), tally.eventsOf(c)));
+            }
+            long moved = servedBy.values().stream().filter(n -> n > 1).count();
+            bench.progress("%s %s: %s; %d moved, %d redelivered", id, subject(consumers, settled),
+                    String.join("; ", spread), moved, tally.redelivered.get());
+            Map<String, Double> figures = new LinkedHashMap<>();
+            figures.put(EVENTS_PER_S, times.get(EVENTS_PER_S));
+            figures.put(AFTER_FIRST, times.get(AFTER_FIRST));
+            if (settled) {
+                figures.put(SETTLE_S, times.get(SETTLE_S));
+                figures.put(LINK_MS, times.get(LINK_MS));
+            } else {
+                figures.put(FIRST_EVENT_MS, times.get(FIRST_EVENT_MS));
+            }
+            figures.put(MOST_PARTITIONS, (double) most);
+            figures.put(FEWEST_PARTITIONS, (double) fewest);
+            figures.put(MOVED, (double) moved);
+            figures.put(REDELIVERED, (double) tally.redelivered.get());
+            return figures;
+        }
+
+        private static java.util.concurrent.ThreadFactory daemons(String name) {
+            return r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            };
+        }
+
+        @Override
+        public List<Goal> goals() {
+            List<Goal> goals = new ArrayList<>();
+            for (int consumers : new int[] {2, 4}) {
+                if (sleepMillis == 0) {
+                    goals.add(Goal.info(EVENTS_PER_S, subject(consumers, false), subject(1, false)));
+                }
+                goals.add(Goal.info(EVENTS_PER_S, subject(consumers, true), subject(1, true)));
+            }
+            return goals;
         }
     }
 
