@@ -272,21 +272,28 @@ class PartitionedSubscriptionTest {
                 .isInstanceOf(SubscriptionExistsException.class);
     }
 
+    /** A 5 ms handler that counts how many of its calls run at once (at most) and which events it handled. */
+    static final class Overlap {
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger peak = new AtomicInteger();
+        final Set<String> distinct = ConcurrentHashMap.newKeySet();
+
+        SubscriptionHandler handler() {
+            return e -> {
+                peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(5);
+                    distinct.add(e.streamId() + "@" + e.streamVersion());
+                } finally {
+                    running.decrementAndGet();
+                }
+            };
+        }
+    }
+
     @Test
     void server_concurrency_bounds_the_handler_calls_of_all_partitions_one_server_holds() {
         PostgresEventStore a = servers.start("a");
-        AtomicInteger running = new AtomicInteger();
-        AtomicInteger peak = new AtomicInteger();
-        Set<String> distinct = ConcurrentHashMap.newKeySet();
-        SubscriptionHandler slow = e -> {
-            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
-            try {
-                Thread.sleep(5);
-                distinct.add(e.streamId() + "@" + e.streamVersion());
-            } finally {
-                running.decrementAndGet();
-            }
-        };
         for (int k = 0; k < 24; k++) { // ten events per append: this test is about delivery, not appends
             List<EventData> ten = new ArrayList<>();
             for (int r = 0; r < 10; r++) {
@@ -296,25 +303,16 @@ class PartitionedSubscriptionTest {
         }
         SubscriptionOptions six = SubscriptionOptions.defaults().concurrency(6, null);
         // six partitions held by one server, at most two handler calls at once there
-        a.subscribeToAll("capped", slow, six.serverConcurrency(2));
-        await().atMost(Duration.ofSeconds(60)).until(() -> distinct.size() == 240);
-        assertThat(peak.get()).as("handler calls at once on the server").isEqualTo(2);
+        Overlap capped = new Overlap();
+        a.subscribeToAll("capped", capped.handler(), six.serverConcurrency(2));
+        await().atMost(Duration.ofSeconds(60)).until(() -> capped.distinct.size() == 240);
+        assertThat(capped.peak.get()).as("handler calls at once on the server").isEqualTo(2);
 
         // without the limit the same server runs its partitions side by side (what the limit holds back)
-        AtomicInteger running2 = new AtomicInteger();
-        AtomicInteger peak2 = new AtomicInteger();
-        Set<String> distinct2 = ConcurrentHashMap.newKeySet();
-        a.subscribeToAll("uncapped", e -> {
-            peak2.accumulateAndGet(running2.incrementAndGet(), Math::max);
-            try {
-                Thread.sleep(5);
-                distinct2.add(e.streamId() + "@" + e.streamVersion());
-            } finally {
-                running2.decrementAndGet();
-            }
-        }, six);
-        await().atMost(Duration.ofSeconds(60)).until(() -> distinct2.size() == 240);
-        assertThat(peak2.get()).isGreaterThan(2);
+        Overlap uncapped = new Overlap();
+        a.subscribeToAll("uncapped", uncapped.handler(), six);
+        await().atMost(Duration.ofSeconds(60)).until(() -> uncapped.distinct.size() == 240);
+        assertThat(uncapped.peak.get()).isGreaterThan(2);
         assertThatThrownBy(() -> SubscriptionOptions.defaults().serverConcurrency(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("serverConcurrency");
     }
