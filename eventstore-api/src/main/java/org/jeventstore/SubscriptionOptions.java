@@ -133,7 +133,8 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
 
     public SubscriptionOptions checkpoint(int threshold, Duration after) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
-                threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey,
+                serverConcurrency);
     }
 
     public SubscriptionOptions retryInterval(Duration value) {

@@ -145,17 +145,7 @@ final class PartitionedSubscription {
 
             @Override
             public CompletionStage<?> handleAsync(RecordedEvent event, FencingToken token) throws Exception {
-                Consumer consumer;
-                do {
-                    List<Consumer> now = consumers;
-                    int size = now.size();
-                    if (size == 0) {
-                        throw new IllegalStateException("partitioned subscription '" + name + "' has no consumer on"
-                                + " this server any more");
-                    }
-                    consumer = now.get(k % size);
-                } while (!consumer.enter()); // it left meanwhile: ask again who serves partition k now
-                Consumer called = consumer;
+                Consumer called = consumerOf(k);
                 CompletionStage<?> stage;
                 Consumer.CALLING.set(called);
                 try {
@@ -173,6 +163,21 @@ final class PartitionedSubscription {
                 return stage.whenComplete((result, failure) -> called.exit());
             }
         };
+    }
+
+    /** Who serves partition {@code k} now, with the call about to start counted as running there. */
+    private Consumer consumerOf(int k) {
+        while (true) {
+            List<Consumer> now = consumers;
+            if (now.isEmpty()) {
+                throw new IllegalStateException("partitioned subscription '" + name + "' has no consumer on this"
+                        + " server any more");
+            }
+            Consumer consumer = now.get(k % now.size());
+            if (consumer.enter()) {
+                return consumer;
+            } // it left meanwhile: ask again
+        }
     }
 
     /**
