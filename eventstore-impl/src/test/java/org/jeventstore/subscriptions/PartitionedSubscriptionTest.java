@@ -318,6 +318,40 @@ class PartitionedSubscriptionTest {
     }
 
     @Test
+    void a_failing_event_backing_off_does_not_hold_the_servers_only_permit() {
+        PostgresEventStore a = servers.start("a");
+        a.appendToStream("key-0", ExpectedVersion.any(), List.of(EventData.of("t", Map.of("r", 0))));
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        AtomicInteger failures = new AtomicInteger();
+        // one handler call at a time on this server; key-0's event fails every time and backs off for 30 s
+        a.subscribeToAll("backoff", e -> {
+            if (e.streamId().equals("key-0")) {
+                failures.incrementAndGet();
+                throw new IllegalStateException("key-0 always fails");
+            }
+            handled.add(e.streamId());
+        }, SubscriptionOptions.defaults().concurrency(4, null).serverConcurrency(1)
+                .maxRetryBackoff(Duration.ofSeconds(30)));
+        // once it has failed, the other keys are appended: their partitions are delivered while it backs off
+        // (key-0's own partition waits behind it, in order)
+        await().atMost(Duration.ofSeconds(20)).until(() -> failures.get() >= 1);
+        for (int k = 1; k < 12; k++) {
+            a.appendToStream("key-" + k, ExpectedVersion.any(), List.of(EventData.of("t", Map.of("r", 0))));
+        }
+        int others = 0;
+        int partitionOfKey0 = PartitionedSubscription.partitionOf("key-0", 4);
+        for (int k = 1; k < 12; k++) {
+            if (PartitionedSubscription.partitionOf("key-" + k, 4) != partitionOfKey0) {
+                others++;
+            }
+        }
+        int expected = others;
+        await().atMost(Duration.ofSeconds(20)).until(() -> handled.stream()
+                .filter(k -> PartitionedSubscription.partitionOf(k, 4) != partitionOfKey0).count() == expected);
+        assertThat(expected).isPositive();
+    }
+
+    @Test
     void the_partition_of_a_key_is_the_same_on_every_server() {
         // CRC-32 of the key's string form: fixed values, so that a JVM or version change cannot move a key
         assertThat(PartitionedSubscription.partitionOf("key-0", 4)).isEqualTo((int) (crc("key-0") % 4));
