@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.storage.DataFormat;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.testkit.Postgres;
 import org.jeventstore.testkit.PostgresServer;
@@ -181,8 +182,13 @@ public final class Bench {
 
     /** As {@link #store(String)}, with appends meeting the linker as {@code linking} says. */
     PostgresEventStore store(String schema, LinkSettings linking) throws SQLException {
+        return store(schema, linking, DataFormat.JSONB);
+    }
+
+    /** As {@link #store(String)}, its schema created with JSON columns of type {@code columns}. */
+    PostgresEventStore store(String schema, LinkSettings linking, DataFormat columns) throws SQLException {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        return PostgresEventStore.builder(pool).schema(schema)
+        return PostgresEventStore.builder(pool).schema(schema).columnType(columns)
                 .serializer(new JsonbEventSerializer().register(Payload.class))
                 .linkInBackground(linkers).linking(linking).build();
     }
@@ -267,8 +273,13 @@ public final class Bench {
      * The listener waits up to 500 ms per {@code getNotifications} call, as W7's bare-NOTIFY baseline does.
      */
     PostgresEventStore subscribingStore(String schema, Executor executor) throws SQLException {
+        return subscribingStore(schema, executor, DataFormat.JSONB);
+    }
+
+    /** As {@link #subscribingStore(String, Executor)}, its schema created with JSON columns of type {@code columns}. */
+    PostgresEventStore subscribingStore(String schema, Executor executor, DataFormat columns) throws SQLException {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        return PostgresEventStore.builder(pool).schema(schema)
+        return PostgresEventStore.builder(pool).schema(schema).columnType(columns)
                 .serializer(new JsonbEventSerializer().register(Payload.class))
                 .notifications(direct, executor).listenerPoll(Duration.ofMillis(500)).build();
     }

@@ -36,6 +36,11 @@ public abstract class Workload implements AutoCloseable {
     public static final String STORE = "jeventstore";
     /** The store with {@code eventstore.append-mode=committed}: appends return at their commit. */
     public static final String STORE_COMMITTED = "jeventstore committed";
+    /**
+     * The store on a schema it created with bytea JSON columns ({@code eventstore.column-data-type=bytea}, Elixir
+     * EventStore's default column type); the plain {@link #STORE} has jsonb columns, the default.
+     */
+    public static final String STORE_BYTEA = "jeventstore bytea";
     public static final String JDBC = "jdbc";
     public static final String JDBC_NOTIFY = "jdbc+notify";
     public static final String JDBC_RAW = "jdbc raw";

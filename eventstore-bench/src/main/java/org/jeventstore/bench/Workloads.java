@@ -39,6 +39,7 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.storage.DataFormat;
 import org.jeventstore.serialization.JsonbEventSerializer;
 
 /** The workloads W1-W9 and the fsync bound, each in its own schemas. */
@@ -55,20 +56,23 @@ final class Workloads {
                         Goal.info(Workload.EVENTS_PER_S, Workload.JDBC),
                         Goal.info(Workload.EVENTS_PER_S, Workload.AXON),
                         Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC_NOTIFY),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_BYTEA, Workload.AXON)),
                 new Appends("W2", "100-event appends to one stream", 1, 100, false,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.7),
                         Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY),
                         Goal.info(Workload.EVENTS_PER_S, Workload.AXON),
                         Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_BYTEA, Workload.AXON)),
                 new Appends("W3", "8 concurrent writers, 10 events per append, own streams", 8, 10, false,
                         Goal.ratio(Workload.EVENTS_PER_S, Workload.JDBC, 0.5),
                         Goal.below(Workload.OLDEST_P99_MS, Workload.STORE, 50),
                         Goal.info(Workload.EVENTS_PER_S, Workload.JDBC_NOTIFY),
                         Goal.info(Workload.EVENTS_PER_S, Workload.AXON),
                         Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.JDBC),
-                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON)),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_COMMITTED, Workload.AXON),
+                        Goal.info(Workload.EVENTS_PER_S, Workload.STORE_BYTEA, Workload.AXON)),
                 new StreamRead(),
                 new AllRead(),
                 new CatchUp(),
@@ -84,6 +88,7 @@ final class Workloads {
     /** The store's trial name for reads that never ask for data or metadata (W4, W5; W6's handler). */
     static final String STORE_UNTOUCHED = Workload.STORE + ", payload untouched";
     static final String AXON_UNTOUCHED = Workload.AXON + ", payload untouched";
+    static final String BYTEA_UNTOUCHED = Workload.STORE_BYTEA + ", payload untouched";
 
     private static volatile int touched;
 
@@ -102,6 +107,8 @@ final class Workloads {
     /** Base for workloads on one store schema and one baseline table (and, for W1-W5, Axon's tables). */
     abstract static class OnStoreAndTable extends Workload {
         PostgresEventStore store;
+        /** The same store on a schema with bytea JSON columns. */
+        PostgresEventStore bytea;
         Baselines.Table table;
         AxonBaseline axon;
 
@@ -112,6 +119,7 @@ final class Workloads {
         void open(Bench bench) throws Exception {
             String schema = "bench_" + id.toLowerCase();
             store = bench.store(schema);
+            bytea = bench.store(schema + "_bytea", LinkSettings.defaults(), DataFormat.BYTEA);
             table = new Baselines.Table(bench.pool(), schema + "_jdbc");
         }
 
@@ -122,9 +130,11 @@ final class Workloads {
 
         @Override
         public void close() throws Exception {
-            if (store != null) {
-                store.close(); // stops the background linker
-                store.schema().drop();
+            for (PostgresEventStore s : new PostgresEventStore[] {store, bytea}) {
+                if (s != null) {
+                    s.close(); // stops the background linker
+                    s.schema().drop();
+                }
             }
             if (table != null) {
                 table.close();
@@ -170,6 +180,7 @@ final class Workloads {
             List<Trial> trials = new ArrayList<>(List.of(
                     storeTrial(STORE, store, runs),
                     storeTrial(STORE_COMMITTED, committed, runs),
+                    storeTrial(STORE_BYTEA, bytea, runs),
                     jdbcTrial(JDBC, false, runs),
                     jdbcTrial(JDBC_NOTIFY, true, runs),
                     axonTrial(runs)));
@@ -356,17 +367,24 @@ final class Workloads {
             try (Baselines.Table.Writer writer = table.writer(false)) {
                 for (int v = 0; v < EVENTS; v += batch.size()) {
                     store.appendToStream(STREAM, ExpectedVersion.any(), batch);
+                    bytea.appendToStream(STREAM, ExpectedVersion.any(), batch);
                     writer.append(STREAM, v + 1, batch);
                     axon.append(STREAM, v, axonBatch);
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
+            bytea.linkNow();
+            bench.vacuumAnalyze(store.settings().schema().name(), bytea.settings().schema().name(), table.schema(),
+                    axon.schema());
             return List.of(
                     trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, readStream(true))))),
+                            (w, seq) -> expect(EVENTS, readStream(store, true))))),
                     trial(STORE_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, readStream(false))))),
+                            (w, seq) -> expect(EVENTS, readStream(store, false))))),
+                    trial(STORE_BYTEA, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readStream(bytea, true))))),
+                    trial(BYTEA_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readStream(bytea, false))))),
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readStream(STREAM, PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
@@ -378,12 +396,12 @@ final class Workloads {
         }
 
         /** The stream page by page; {@code touch}: asks every event for its data and metadata, as Axon's trial. */
-        private int readStream(boolean touch) {
+        private static int readStream(PostgresEventStore from, boolean touch) {
             int total = 0;
             long next = 1;
             List<RecordedEvent> page;
             do {
-                page = store.readStreamForward(STREAM, next, PAGE);
+                page = from.readStreamForward(STREAM, next, PAGE);
                 if (touch) {
                     page.forEach(Workloads::touch);
                 }
@@ -398,7 +416,9 @@ final class Workloads {
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
                     Goal.info(EVENTS_PER_S, AXON), Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON_UNTOUCHED),
-                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON));
+                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON), Goal.info(EVENTS_PER_S, STORE_BYTEA, AXON),
+                    Goal.info(EVENTS_PER_S, BYTEA_UNTOUCHED, AXON_UNTOUCHED),
+                    Goal.info(EVENTS_PER_S, BYTEA_UNTOUCHED, STORE_UNTOUCHED));
         }
     }
 
@@ -426,6 +446,7 @@ final class Workloads {
             try (Baselines.Table.Writer writer = table.writer(false)) {
                 for (int s = 0; s < EVENTS / batch.size(); s++) {
                     store.appendToStream("w5-" + s, ExpectedVersion.noStream(), batch);
+                    bytea.appendToStream("w5-" + s, ExpectedVersion.noStream(), batch);
                     writer.append("w5-" + s, 1, batch);
                     axon.append("w5-" + s, 0, axonBatch);
                     if (s % 20 == 19) {
@@ -434,12 +455,18 @@ final class Workloads {
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name(), table.schema(), axon.schema());
+            bytea.linkNow();
+            bench.vacuumAnalyze(store.settings().schema().name(), bytea.settings().schema().name(), table.schema(),
+                    axon.schema());
             return List.of(
                     trial(STORE, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, readAll(true))))),
+                            (w, seq) -> expect(EVENTS, readAll(store, true))))),
                     trial(STORE_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
-                            (w, seq) -> expect(EVENTS, readAll(false))))),
+                            (w, seq) -> expect(EVENTS, readAll(store, false))))),
+                    trial(STORE_BYTEA, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readAll(bytea, true))))),
+                    trial(BYTEA_UNTOUCHED, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
+                            (w, seq) -> expect(EVENTS, readAll(bytea, false))))),
                     trial(JDBC, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
                             (w, seq) -> expect(EVENTS, table.readAll(PAGE, true))))),
                     trial(JDBC_RAW, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds,
@@ -452,8 +479,8 @@ final class Workloads {
         }
 
         /** All of {@code $all} through the lazy stream; {@code touch}: asks every event for data and metadata. */
-        private int readAll(boolean touch) {
-            try (Stream<RecordedEvent> all = store.streamAllForward(1, PAGE)) {
+        private static int readAll(PostgresEventStore from, boolean touch) {
+            try (Stream<RecordedEvent> all = from.streamAllForward(1, PAGE)) {
                 return (int) (touch ? all.peek(Workloads::touch) : all).count();
             }
         }
@@ -483,7 +510,10 @@ final class Workloads {
         public List<Goal> goals() {
             return List.of(Goal.ratio(EVENTS_PER_S, JDBC, 0.7), Goal.info(EVENTS_PER_S, JDBC_RAW),
                     Goal.info(EVENTS_PER_S, AXON), Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON_UNTOUCHED),
-                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON), Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
+                    Goal.info(EVENTS_PER_S, STORE_UNTOUCHED, AXON), Goal.info(EVENTS_PER_S, STORE_BYTEA, AXON),
+                    Goal.info(EVENTS_PER_S, BYTEA_UNTOUCHED, AXON_UNTOUCHED),
+                    Goal.info(EVENTS_PER_S, BYTEA_UNTOUCHED, STORE_UNTOUCHED),
+                    Goal.below(HEAP_GROWTH, STORE + " heap", 8.0));
         }
     }
 
@@ -543,6 +573,7 @@ final class Workloads {
         static final String CHECKPOINT_1000 = STORE + ", checkpoint every 1,000";
         static final String TOUCHED = STORE + ", payload touched";
         static final String AXON_TOUCHED = AXON + ", payload touched";
+        static final String BYTEA_TOUCHED = STORE_BYTEA + ", payload touched";
         private final AtomicInteger runs = new AtomicInteger();
 
         CatchUp() {
@@ -550,11 +581,17 @@ final class Workloads {
         }
 
         private AxonBaseline axon;
+        /** The same subscriptions on a schema with bytea JSON columns. */
+        private PostgresEventStore bytea;
 
         @Override
         public void close() throws Exception {
             if (axon != null) {
                 axon.close();
+            }
+            if (bytea != null) {
+                bytea.close();
+                bytea.schema().drop();
             }
             super.close();
         }
@@ -562,41 +599,46 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            bytea = bench.subscribingStore("bench_w6_bytea", executor, DataFormat.BYTEA);
             axon = new AxonBaseline(bench.pool(), "bench_w6_axon");
             List<EventData> batch = Payload.batch(0, 1_000);
             var axonBatch = AxonBaseline.contents(batch.size());
             for (int s = 0; s < EVENTS / batch.size(); s++) {
                 store.appendToStream("w6-" + s, ExpectedVersion.noStream(), batch);
+                bytea.appendToStream("w6-" + s, ExpectedVersion.noStream(), batch);
                 axon.append("w6-" + s, 0, axonBatch);
                 if (s % 20 == 19) {
                     bench.progress("%s: loaded %,d of %,d events", id, (s + 1) * batch.size(), EVENTS);
                 }
             }
             store.linkNow();
-            bench.vacuumAnalyze(store.settings().schema().name(), axon.schema());
+            bytea.linkNow();
+            bench.vacuumAnalyze(store.settings().schema().name(), bytea.settings().schema().name(), axon.schema());
             return List.of(
-                    trial(STORE, seconds -> catchUp(false, false, SubscriptionOptions.defaults())),
-                    trial(TOUCHED, seconds -> catchUp(false, true, SubscriptionOptions.defaults())),
+                    trial(STORE, seconds -> catchUp(store, false, false, SubscriptionOptions.defaults())),
+                    trial(TOUCHED, seconds -> catchUp(store, false, true, SubscriptionOptions.defaults())),
+                    trial(STORE_BYTEA, seconds -> catchUp(bytea, false, false, SubscriptionOptions.defaults())),
+                    trial(BYTEA_TOUCHED, seconds -> catchUp(bytea, false, true, SubscriptionOptions.defaults())),
                     trial(AXON, seconds -> figures(EVENTS_PER_S,
                             axon.catchUp("bench-w6-axon-" + runs.incrementAndGet(), EVENTS, 100, false))),
                     trial(AXON_TOUCHED, seconds -> figures(EVENTS_PER_S,
                             axon.catchUp("bench-w6-axon-" + runs.incrementAndGet(), EVENTS, 100, true))),
-                    trial(CHECKPOINT_1000, seconds -> catchUp(false, false,
+                    trial(CHECKPOINT_1000, seconds -> catchUp(store, false, false,
                             SubscriptionOptions.defaults().checkpoint(1_000, Duration.ofSeconds(1)))),
                     trial(READ, seconds -> Map.of(EVENTS_PER_S, throughput(1, seconds, (w, seq) -> {
                         try (Stream<RecordedEvent> all = store.streamAllForward(1, AllRead.PAGE)) {
                             return expect(EVENTS, (int) all.count());
                         }
                     }))),
-                    trial(STORE + " heap", seconds -> catchUp(true, false, SubscriptionOptions.defaults())));
+                    trial(STORE + " heap", seconds -> catchUp(store, true, false, SubscriptionOptions.defaults())));
         }
 
         /**
          * One catch-up of a new subscription from the origin to the last event; {@code touch}: the handler asks
          * every event for its data and metadata (parsing them), otherwise only for its number.
          */
-        private Map<String, Double> catchUp(boolean heap, boolean touch, SubscriptionOptions options)
-                throws Exception {
+        private Map<String, Double> catchUp(PostgresEventStore store, boolean heap, boolean touch,
+                                            SubscriptionOptions options) throws Exception {
             String name = "bench-w6-" + runs.incrementAndGet();
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             List<Double> samples = new ArrayList<>();
@@ -653,7 +695,8 @@ final class Workloads {
             return List.of(Goal.atLeast(EVENTS_PER_S, STORE, 200_000), Goal.info(EVENTS_PER_S, READ),
                     Goal.info(EVENTS_PER_S, AXON),
                     Goal.atLeast(EVENTS_PER_S, TOUCHED, 200_000), Goal.info(EVENTS_PER_S, TOUCHED, READ),
-                    Goal.info(EVENTS_PER_S, TOUCHED, AXON_TOUCHED),
+                    Goal.info(EVENTS_PER_S, TOUCHED, AXON_TOUCHED), Goal.info(EVENTS_PER_S, STORE_BYTEA, AXON),
+                    Goal.info(EVENTS_PER_S, BYTEA_TOUCHED, AXON_TOUCHED),
                     Goal.info(EVENTS_PER_S, CHECKPOINT_1000, READ),
                     Goal.below(AllRead.HEAP_GROWTH, STORE + " heap", 8.0));
         }

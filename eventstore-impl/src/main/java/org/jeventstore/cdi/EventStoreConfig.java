@@ -14,7 +14,8 @@ import org.jeventstore.postgres.PostgresEventStore;
  * @param dataSource        {@code eventstore.datasource}: JNDI name of the transactional DataSource
  * @param listenDataSource  {@code eventstore.listen-datasource}: JNDI name of a non-transactional DataSource for
  *                          the long-lived LISTEN (and advisory lock) connections
- * @param settings          schema, hard deletes, auto-migrate, read batch size
+ * @param settings          schema, hard deletes, auto-migrate, read batch size, column type of a new schema
+ *                          ({@code eventstore.column-data-type}: jsonb or bytea)
  * @param listenerPoll      {@code eventstore.listener.poll-ms}: how long the listener waits for notifications
  *                          per call
  * @param listenerDownLimit {@code eventstore.listener.down-limit-ms}: liveness turns DOWN when the listener (or
@@ -33,7 +34,9 @@ public record EventStoreConfig(String dataSource, String listenDataSource, Event
         EventStoreSettings settings = new EventStoreSettings(new SchemaName(schema),
                 bool(config, "eventstore.hard-deletes", false),
                 bool(config, "eventstore.auto-migrate", true),
-                integer(config, "eventstore.read-batch-size", EventStoreSettings.DEFAULT_READ_BATCH_SIZE));
+                integer(config, "eventstore.read-batch-size", EventStoreSettings.DEFAULT_READ_BATCH_SIZE),
+                EventStoreSettings.parseColumnType("eventstore.column-data-type",
+                        config.getOptionalValue("eventstore.column-data-type", String.class).orElse("jsonb")));
         return new EventStoreConfig(
                 config.getOptionalValue("eventstore.datasource", String.class).orElse("jdbc/eventstore"),
                 config.getOptionalValue("eventstore.listen-datasource", String.class).orElse("jdbc/eventstore-listen"),

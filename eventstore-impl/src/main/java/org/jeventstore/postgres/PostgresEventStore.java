@@ -99,7 +99,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.reader = new EventReader(sql, tx, guarded, columns);
         this.streams = new Streams(sql, tx);
         this.snapshots = new Snapshots(sql, tx, guarded, columns);
-        this.schema = new SchemaManager(sql, tx, columns);
+        this.schema = new SchemaManager(sql, tx, columns, settings.columnType());
         if (b.listenDataSource != null) {
             this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll,
                     b.networkTimeout);
@@ -486,6 +486,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
         public Builder schema(String schemaName) {
             this.settings = settings.withSchema(schemaName);
+            return this;
+        }
+
+        /**
+         * The type of the JSON columns of a schema this store creates: {@code JSONB} (the default) or {@code BYTEA}
+         * (Elixir EventStore's default, UTF-8 JSON). A schema that exists keeps its own.
+         */
+        public Builder columnType(org.jeventstore.storage.DataFormat type) {
+            this.settings = settings.withColumnType(type);
             return this;
         }
 

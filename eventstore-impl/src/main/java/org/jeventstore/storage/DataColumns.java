@@ -135,6 +135,12 @@ public final class DataColumns {
                     + rs.getMetaData().getColumnName(column) + ": holds an Erlang term (Elixir EventStore's"
                     + " TermSerializer), not JSON; " + SETTINGS, null);
         }
+        // The JDK's own decoding is the fast path; it turns bytes that are not UTF-8 into U+FFFD, so only a text
+        // holding U+FFFD needs the strict decoder to tell a stored U+FFFD from broken bytes.
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') < 0) {
+            return text;
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();

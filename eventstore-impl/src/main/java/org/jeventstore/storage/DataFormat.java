@@ -6,7 +6,10 @@ package org.jeventstore.storage;
  */
 public enum DataFormat {
 
-    /** {@code column_data_type: "jsonb"} with Elixir's JsonbSerializer, and every schema jeventstore creates. */
+    /**
+     * {@code column_data_type: "jsonb"} with Elixir's JsonbSerializer, and what jeventstore creates by default:
+     * queryable in SQL, parsed and checked by PostgreSQL on write, printed back to text on every read.
+     */
     JSONB {
         @Override
         String store(String jsonText) {
@@ -16,7 +19,9 @@ public enum DataFormat {
 
     /**
      * Elixir's default {@code column_data_type: "bytea"} with {@code serializer: EventStore.JsonSerializer}: the
-     * JSON text as UTF-8 bytes. (Its other serializer, the default TermSerializer, writes Erlang terms: refused.)
+     * JSON text as UTF-8 bytes, sent as they are stored (about 1.6 times as fast to read as jsonb). jeventstore
+     * creates it with {@code eventstore.column-data-type=bytea}. (Elixir's other serializer for it, the default
+     * TermSerializer, writes Erlang terms: refused.)
      */
     BYTEA {
         @Override
@@ -28,4 +33,9 @@ public enum DataFormat {
 
     /** The SQL expression that turns the JSON text expression {@code jsonText} into this column type. */
     abstract String store(String jsonText);
+
+    /** The column type's SQL name: {@code jsonb} or {@code bytea}. */
+    public String sqlType() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

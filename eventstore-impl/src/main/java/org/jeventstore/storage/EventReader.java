@@ -152,11 +152,13 @@ public final class EventReader {
     }
 
     /**
-     * The event of the current row. Its data and metadata are parsed when first asked for: a jsonb column holds
-     * JSON PostgreSQL has checked, so waiting moves no error of ours (only an application's serializer that parses
-     * at once, which {@link EventSerializer#deferredFromJson} keeps by default, could fail, and it still fails
-     * here). A bytea column holds bytes nobody checked as JSON, so its events are parsed now and a broken one
-     * fails the read, as before.
+     * The event of the current row. Its data and metadata are parsed when first asked for, so a reader that filters
+     * by stream or type, or a handler that ignores an event, pays nothing for them. What can be checked without
+     * parsing is checked here and fails the read: bytea bytes that are Erlang terms or not UTF-8 ({@link
+     * DataColumns#json}). JSON that does not parse fails at {@code data()} or {@code metadata()}, naming the event
+     * (as an application's serializer that parses at once, which {@link EventSerializer#deferredFromJson} keeps by
+     * default, fails here). In a jsonb column PostgreSQL has checked the JSON; a bytea column holds what its
+     * writers (this store, Elixir's JsonSerializer) wrote.
      */
     private RecordedEvent recorded(ResultSet rs, DataFormat format) throws SQLException {
         String type = rs.getString(EVENT + 4);
@@ -170,10 +172,6 @@ public final class EventReader {
         try {
             String dataJson = columns.json(rs, EVENT + 7, format);
             String metadataJson = columns.json(rs, EVENT + 8, format);
-            if (format == DataFormat.BYTEA) {
-                return new RecordedEvent(number, id, stream, version, type, serializer.fromJson(type, dataJson),
-                        serializer.metadataFromJson(metadataJson), causation, correlation, created);
-            }
             Supplier<Object> data = serializer.deferredFromJson(type, dataJson);
             Supplier<Map<String, Object>> metadata = serializer.deferredMetadataFromJson(metadataJson);
             return RecordedEvent.deferred(number, id, stream, version, type,

@@ -28,11 +28,14 @@ public final class SchemaManager {
     private final Sql sql;
     private final Transactions tx;
     private final DataColumns columns;
+    private final DataFormat newColumns;
 
-    public SchemaManager(Sql sql, Transactions tx, DataColumns columns) {
+    /** @param newColumns the type of the JSON columns of a schema this manager creates */
+    public SchemaManager(Sql sql, Transactions tx, DataColumns columns, DataFormat newColumns) {
         this.sql = sql;
         this.tx = tx;
         this.columns = columns;
+        this.newColumns = java.util.Objects.requireNonNull(newColumns, "newColumns");
     }
 
     /**
@@ -47,12 +50,12 @@ public final class SchemaManager {
             if (status == Status.MISSING) {
                 try (Statement st = c.createStatement()) {
                     st.execute(sql.get("schema-additions"));
-                    st.execute(sql.get("create-schema"));
+                    st.execute(sql.get("create-schema").replace("${datatype}", newColumns.sqlType()));
                     st.execute(sql.get("table-protection"));
                 }
                 columns.detect(c);
                 LOG.info(() -> "JES0001I created event store schema " + sql.schema() + " (version "
-                        + CURRENT_VERSION + ")");
+                        + CURRENT_VERSION + ", " + newColumns.sqlType() + " columns)");
             } else if (status == Status.UNSUPPORTED) {
                 columns.detect(c); // throws, naming the column
             } else if (status == Status.OUTDATED && CURRENT_VERSION.equals(version(c))) {

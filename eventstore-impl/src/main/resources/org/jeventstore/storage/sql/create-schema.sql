@@ -1,5 +1,6 @@
--- The Elixir EventStore 1.4 layout (schema version 1.3.2), jsonb columns. See shared/design/ELIXIR-SCHEMA.md.
--- ${schema} is the validated, quoted schema name; everything else here is literal.
+-- The Elixir EventStore 1.4 layout (schema version 1.3.2). See shared/design/ELIXIR-SCHEMA.md.
+-- ${schema} is the validated, quoted schema name; ${datatype} the JSON columns' type, jsonb or bytea (Elixir's
+-- column_data_type; setting eventstore.column-data-type); everything else here is literal.
 CREATE SCHEMA IF NOT EXISTS ${schema};
 
 CREATE TABLE ${schema}.schema_migrations (
@@ -27,8 +28,8 @@ CREATE TABLE ${schema}.events (
   event_type text NOT NULL,
   causation_id uuid,
   correlation_id uuid,
-  data jsonb NOT NULL,
-  metadata jsonb,
+  data ${datatype} NOT NULL,
+  metadata ${datatype},
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -63,8 +64,8 @@ CREATE TABLE ${schema}.snapshots (
   source_uuid text PRIMARY KEY NOT NULL,
   source_version bigint NOT NULL,
   source_type text NOT NULL,
-  data jsonb NOT NULL,
-  metadata jsonb,
+  data ${datatype} NOT NULL,
+  metadata ${datatype},
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
