@@ -27,8 +27,8 @@ import org.jeventstore.serialization.EventSerializer;
 public final class EventReader {
 
     private static final long ALL_STREAM_ID = 0;
-    /** Column of a page row's first event field (after the stream's id and its deleted flag). */
-    private static final int EVENT = 3;
+    /** Column of a page row's first event field. */
+    private static final int EVENT = 1;
 
     private final Sql sql;
     private final Transactions tx;
@@ -112,13 +112,15 @@ public final class EventReader {
 
     /**
      * One page in one round trip: the statement finds the stream itself (by name; by {@code internalId} when a lazy
-     * read knows it already; {@code $all} is stream 0) and reports whether it exists and is deleted.
+     * read knows it already; {@code $all} is stream 0). Only an empty page by name takes a second round trip, to
+     * tell an empty page from a stream that is missing or soft deleted.
      */
     private List<RecordedEvent> page(Connection c, String streamId, Long internalId, long start, int count,
                                      boolean forward, DataFormat format) throws SQLException {
         long from = forward ? Math.max(start, 1) : (start < 0 ? Long.MAX_VALUE : start);
         boolean all = EventStore.ALL.equals(streamId);
         String target = all ? "target-all" : internalId != null ? "target-by-id" : "target-by-name";
+        List<RecordedEvent> events = new ArrayList<>(Math.min(count, 10_000));
         try (PreparedStatement ps = c.prepareStatement(
                 sql.withTarget(forward ? "read-page-forward" : "read-page-backward", target))) {
             int i = 1;
@@ -133,22 +135,15 @@ public final class EventReader {
             ps.setInt(i, count);
             ps.setFetchSize(count);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new StreamNotFoundException(streamId);
-                }
-                if (rs.getBoolean(2)) {
-                    throw new StreamDeletedException(streamId);
-                }
-                List<RecordedEvent> events = new ArrayList<>(Math.min(count, 10_000));
-                if (rs.getObject(EVENT) == null) {
-                    return events; // the stream exists; nothing in this range
-                }
-                do {
+                while (rs.next()) {
                     events.add(recorded(rs, format));
-                } while (rs.next());
-                return events;
+                }
             }
         }
+        if (events.isEmpty() && !all && internalId == null) {
+            internalId(c, streamId); // throws when the stream is missing or deleted
+        }
+        return events;
     }
 
     /**

@@ -70,9 +70,19 @@ public final class Sql {
         return compose(statement, "/*STREAM*/", streamFragment);
     }
 
-    /** A page read with the stream-finding fragment put in (see read-page-forward.sql). */
+    /**
+     * A page read with the stream-finding fragment put in, and the stream id its rows are matched on: the constant
+     * 0 for {@code $all} ({@code target-all}), otherwise the target's (see read-page-forward.sql).
+     */
     public String withTarget(String statement, String targetFragment) {
-        return compose(statement, "/*TARGET*/", targetFragment);
+        String key = statement + "+" + targetFragment;
+        String composed = cache.get(key);
+        if (composed == null) {
+            composed = get(statement).replace("/*TARGET*/", get(targetFragment)).replace("/*STREAM_ID*/",
+                    "target-all".equals(targetFragment) ? "0" : "(SELECT stream_id FROM target)");
+            cache.put(key, composed);
+        }
+        return composed;
     }
 
     /** Not computeIfAbsent: building a composition loads its parts into the same map. */
