@@ -124,7 +124,9 @@ public final class EventReader {
         try (PreparedStatement ps = c.prepareStatement(
                 sql.withTarget(forward ? "read-page-forward" : "read-page-backward", target))) {
             int i = 1;
-            if (!all) {
+            if (all) {
+                ps.setLong(i++, ALL_STREAM_ID);
+            } else {
                 if (internalId != null) {
                     ps.setLong(i++, internalId);
                 } else {

@@ -71,15 +71,16 @@ public final class Sql {
     }
 
     /**
-     * A page read with the stream-finding fragment put in, and the stream id its rows are matched on: the constant
-     * 0 for {@code $all} ({@code target-all}), otherwise the target's (see read-page-forward.sql).
+     * A page read with the stream-finding fragment put in, and the stream id its rows are matched on: a parameter
+     * for {@code $all} ({@code target-all}; the caller binds 0 before the page's bounds), otherwise the target's
+     * (see read-page-forward.sql).
      */
     public String withTarget(String statement, String targetFragment) {
         String key = statement + "+" + targetFragment;
         String composed = cache.get(key);
         if (composed == null) {
             composed = get(statement).replace("/*TARGET*/", get(targetFragment)).replace("/*STREAM_ID*/",
-                    "target-all".equals(targetFragment) ? "0" : "(SELECT stream_id FROM target)");
+                    "target-all".equals(targetFragment) ? "?::bigint" : "(SELECT stream_id FROM target)");
             cache.put(key, composed);
         }
         return composed;

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
  * with the page's bounds) and in the one it may keep afterwards. Before, the statement hid from the planner which
  * stream it read; for a store of few long streams the planner then joined every event from the page's start to the
  * end of {@code $all} and sorted them to return the first few (about 170 ms a page at 100,000 events, growing with
- * the log), on each of the first nine reads of every pooled connection.
+ * the log), on each of the first nine reads of every pooled connection. The statement now binds the id of
+ * {@code $all} as a parameter.
  */
 class PageReadPlanTest {
 
@@ -86,13 +87,13 @@ class PageReadPlanTest {
         for (char ch : sql.toCharArray()) {
             numbered.append(ch == '?' ? "$" + (++n) : String.valueOf(ch));
         }
-        assertThat(n).as("parameters of %s on $all", statement).isEqualTo(2);
+        assertThat(n).as("parameters of %s on $all", statement).isEqualTo(3);
         try (Connection c = stores.server.dataSource().getConnection(); Statement st = c.createStatement()) {
-            st.execute("PREPARE page(bigint, int) AS " + numbered);
+            st.execute("PREPARE page(bigint, bigint, int) AS " + numbered);
             for (long start : starts) {
                 StringBuilder plan = new StringBuilder();
-                try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE page(" + start
-                        + ", " + PAGE + ")")) {
+                try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE page(0, "
+                        + start + ", " + PAGE + ")")) {
                     while (rs.next()) {
                         plan.append(rs.getString(1)).append('\n');
                     }

@@ -1,4 +1,4 @@
--- A page of a stream's events from a version downward (parameters after the target's: from, count); as
+-- A page of a stream's events from a version downward (parameters after the target's: [0 for $all,] from, count); as
 -- read-page-forward.sql.
 WITH target AS (
 /*TARGET*/
