@@ -7,7 +7,8 @@ import java.util.UUID;
 /**
  * An event to append.
  *
- * @param eventId       the event's id; {@code null} means one is generated at append
+ * @param eventId       the event's id; {@code null} means one is generated at append (time-ordered: a UUID
+ *                      version 7, so that appends insert next to each other in the indexes on event ids)
  * @param eventType     the stored type name; {@code null} means derived from the data's class
  *                      ({@link EventType} or the class name)
  * @param data          the payload, serialized as JSON

@@ -270,7 +270,7 @@ public final class Appender {
                 throw new org.jeventstore.InvalidRequestException("event " + i + " to append to stream '" + streamId
                         + "' is null");
             }
-            ids[i] = e.eventId() != null ? e.eventId() : UUID.randomUUID();
+            ids[i] = e.eventId() != null ? e.eventId() : EventIds.next();
             types[i] = e.eventType() != null ? e.eventType() : serializer.typeName(e.data());
             causation[i] = e.causationId();
             correlation[i] = e.correlationId();

@@ -59,6 +59,9 @@ class AppendAndReadTest extends StoreTest {
         assertThat(first.createdAt()).isNotNull();
         assertThat(forward.get(1).eventType()).isEqualTo(Deposited.class.getName());
         assertThat(forward.get(1).data(Deposited.class).amount()).isEqualTo(5);
+        // an event appended without an id gets a time-ordered one (version 7); a given id is kept
+        assertThat(forward.get(1).eventId().version()).isEqualTo(7);
+        assertThat(first.eventId().version()).isEqualTo(4);
 
         assertThat(store.readStreamBackward("account-1", -1, 10)).extracting(RecordedEvent::eventNumber)
                 .containsExactly(2L, 1L);
