@@ -119,8 +119,12 @@ final class Workloads {
         void open(Bench bench) throws Exception {
             String schema = "bench_" + id.toLowerCase();
             store = bench.store(schema);
-            bytea = bench.store(schema + "_bytea", LinkSettings.defaults(), DataFormat.BYTEA);
             table = new Baselines.Table(bench.pool(), schema + "_jdbc");
+        }
+
+        /** The same store on a schema with bytea JSON columns, in {@code bench_wN_bytea} (W1-W5). */
+        void openBytea(Bench bench) throws Exception {
+            bytea = bench.store("bench_" + id.toLowerCase() + "_bytea", LinkSettings.defaults(), DataFormat.BYTEA);
         }
 
         /** Axon's engine on its own tables in schema {@code bench_wN_axon}, on the same pool. */
@@ -173,6 +177,7 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            openBytea(bench);
             openAxon(bench);
             committed = bench.store("bench_" + id.toLowerCase() + "_committed",
                     LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
@@ -361,6 +366,7 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            openBytea(bench);
             openAxon(bench);
             List<EventData> batch = Payload.batch(0, 1_000);
             var axonBatch = AxonBaseline.contents(batch.size());
@@ -440,6 +446,7 @@ final class Workloads {
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
             open(bench);
+            openBytea(bench);
             openAxon(bench);
             List<EventData> batch = Payload.batch(0, 1_000);
             var axonBatch = AxonBaseline.contents(batch.size());

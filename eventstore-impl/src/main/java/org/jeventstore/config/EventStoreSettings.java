@@ -12,8 +12,8 @@ import org.jeventstore.storage.DataFormat;
  * @param readBatchSize      page size of lazy reads and catch-up (default 1000, 1 to 100,000)
  * @param columnType         the type of the JSON columns (events and snapshots, data and metadata) of a schema this
  *                           store creates: {@code JSONB} (the default, queryable in SQL) or {@code BYTEA} (Elixir
- *                           EventStore's default {@code column_data_type}, UTF-8 JSON; reads about 1.6 times as
- *                           fast, docs/benchmarks.md). A schema that exists keeps the type it has.
+ *                           EventStore's default {@code column_data_type}, UTF-8 JSON; reads of {@code $all} ran
+ *                           1.5-1.9 times as fast, docs/benchmarks.md). A schema that exists keeps the type it has.
  */
 public record EventStoreSettings(SchemaName schema, boolean hardDeletesEnabled, boolean autoMigrate,
                                  int readBatchSize, DataFormat columnType) {

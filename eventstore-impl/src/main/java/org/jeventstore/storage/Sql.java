@@ -76,22 +76,20 @@ public final class Sql {
      * (see read-page-forward.sql).
      */
     public String withTarget(String statement, String targetFragment) {
-        String key = statement + "+" + targetFragment;
-        String composed = cache.get(key);
-        if (composed == null) {
-            composed = get(statement).replace("/*TARGET*/", get(targetFragment)).replace("/*STREAM_ID*/",
-                    "target-all".equals(targetFragment) ? "?::bigint" : "(SELECT stream_id FROM target)");
-            cache.put(key, composed);
-        }
-        return composed;
+        return cached(statement + "+" + targetFragment, () -> get(statement)
+                .replace("/*TARGET*/", get(targetFragment)).replace("/*STREAM_ID*/",
+                        "target-all".equals(targetFragment) ? "?::bigint" : "(SELECT stream_id FROM target)"));
+    }
+
+    private String compose(String statement, String marker, String fragment) {
+        return cached(statement + "+" + fragment, () -> get(statement).replace(marker, get(fragment)));
     }
 
     /** Not computeIfAbsent: building a composition loads its parts into the same map. */
-    private String compose(String statement, String marker, String fragment) {
-        String key = statement + "+" + fragment;
+    private String cached(String key, Supplier<String> build) {
         String composed = cache.get(key);
         if (composed == null) {
-            composed = get(statement).replace(marker, get(fragment));
+            composed = build.get();
             cache.put(key, composed);
         }
         return composed;
