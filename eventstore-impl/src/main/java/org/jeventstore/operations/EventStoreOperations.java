@@ -131,6 +131,22 @@ public final class EventStoreOperations {
     }
 
     /** Whether {@code DeleteMode.HARD} is enabled ({@code eventstore.hard-deletes}). */
+    /**
+     * Has the linker try set-aside appends again (JES0305E): the one with {@code setAsideId} together with every
+     * other set-aside append of its stream, or every set-aside append when {@code setAsideId} is 0. They go back
+     * with their ids, so each stream's appends are linked in their order. Fix what kept them from being linked
+     * first (the error is in {@code jes_set_aside}): one that fails again is set aside again.
+     *
+     * @return the ids moved back (empty when there was nothing to move)
+     */
+    public List<Long> retrySetAside(long setAsideId) {
+        if (setAsideId < 0) {
+            throw new org.jeventstore.InvalidRequestException("a set-aside append's id is > 0 (0 for all), was "
+                    + setAsideId);
+        }
+        return linker.retrySetAside(setAsideId);
+    }
+
     public boolean hardDeletesEnabled() {
         return hardDeletes;
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jeventstore.AppendNotLinkedException;
 import org.jeventstore.AppendResult;
 import org.jeventstore.EventData;
 import org.jeventstore.EventNotFoundException;
@@ -115,13 +116,26 @@ public final class Appender {
             // commit itself waits for them (the caller's method returns with its events in $all).
             tx.afterCommit(() -> {
                 local.accept(ofStream);
-                deferred(streamId, appended, first, last);
+                Linker.Linked linked = deferred(streamId, appended, first, last);
+                if (linked.notLinked() != null) {
+                    // after the container's commit nobody can be told by an exception: said in the log only
+                    LOG.warning("JES0309W " + notLinked(streamId, n, appended, linked).getMessage());
+                }
             });
             return new AppendResult(appended.version(), 0, 0);
         }
         local.accept(ofStream);
         Linker.Linked linked = deferred(streamId, appended, first, last);
+        if (linked.notLinked() != null && linking.mode() == LinkSettings.Mode.LINKED) {
+            throw notLinked(streamId, n, appended, linked);
+        }
         return new AppendResult(appended.version(), linked.firstPosition(), linked.lastPosition());
+    }
+
+    private static AppendNotLinkedException notLinked(String streamId, int n, Appended appended,
+                                                      Linker.Linked linked) {
+        return new AppendNotLinkedException(streamId, appended.version() - n + 1, appended.version(),
+                linked.notLinked(), linked.detail());
     }
 
     /**
@@ -129,15 +143,19 @@ public final class Appender {
      * no background linker; otherwise handed to it and, in LINKED mode, waited for (one pass links everyone
      * waiting). In COMMITTED mode it returns at once with positions 0, after waiting for room when this server
      * already has {@code maxUnlinkedAppends} appends waiting. The append has committed whatever happens here, so
-     * nothing here throws: a timeout or an interrupt returns positions 0 (and keeps the interrupt flag).
+     * nothing here throws: an append without positions (a timeout, an interrupt, which keeps its flag, a linking
+     * failure, a set-aside) comes back with a {@code notLinked} reason, which the caller turns into an
+     * {@link AppendNotLinkedException} in LINKED mode.
      */
     private Linker.Linked deferred(String streamId, Appended appended, UUID first, UUID last) {
         if (background == null) {
             return linkQuietly(appended, first, last);
         }
         CompletableFuture<Linker.Linked> done = background.awaitLinked(appended.appendId(), first, last);
-        Linker.Linked none = new Linker.Linked(appended.appendId(), 0, 0, 0);
         long timeoutMs = linking.linkTimeout().toMillis();
+        Linker.Linked none = Linker.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
+                "no linker pass linked it within " + timeoutMs + " ms (eventstore.link-timeout-ms); it waits in"
+                        + " jes_unlinked and is linked later");
         try {
             if (linking.mode() == LinkSettings.Mode.COMMITTED) {
                 if (!background.awaitRoom(linking.maxUnlinkedAppends(), linking.linkTimeout())) {
@@ -145,7 +163,7 @@ public final class Appender {
                             + " positions (eventstore.max-unlinked-appends " + linking.maxUnlinkedAppends() + ") after "
                             + timeoutMs + " ms; the append to stream '" + streamId + "' returns anyway");
                 }
-                return none;
+                return new Linker.Linked(appended.appendId(), 0, 0, 0); // returns at its commit, by choice
             }
             Linker.Linked linked = done.get(timeoutMs, TimeUnit.MILLISECONDS);
             return linked != null ? linked : linkQuietly(appended, first, last); // the linker closed meanwhile
@@ -153,12 +171,13 @@ public final class Appender {
             background.forget(appended.appendId());
             LOG.warning("JES0306W the append to stream '" + streamId + "' (up to version " + appended.version()
                     + ") committed but got no $all positions within " + timeoutMs + " ms"
-                    + " (eventstore.link-timeout-ms); it returns with positions 0 and is linked later");
+                    + " (eventstore.link-timeout-ms); it is linked later");
             return none;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             background.forget(appended.appendId());
-            return none;
+            return Linker.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
+                    "the thread waiting for its positions was interrupted; it is linked later");
         } catch (ExecutionException e) {
             return none; // never completed exceptionally
         }
@@ -181,7 +200,8 @@ public final class Appender {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "JES0304W appended events committed but not yet linked into $all (the next"
                     + " append links them): " + e.getMessage(), e);
-            return new Linker.Linked(appended.appendId(), 0, 0, 0);
+            return Linker.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
+                    "linking it failed (" + e.getMessage() + "); it waits in jes_unlinked and is linked later");
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jeventstore.AppendNotLinkedException;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.StorageException;
@@ -30,12 +31,15 @@ import org.jeventstore.StorageException;
  * one pass, not a commit of its own. An append linked by another server's pass is found after the next round
  * of this server's passes (by its event ids).
  *
- * <p>A pass that fails for a reason that is not the connection is retried with fewer appends, down to the oldest
- * alone; an append that fails alone three times in a row is set aside ({@code jes_set_aside}, logged JES0305E
- * with its stream and event ids, counted in readiness) so that the appends after it keep flowing. After ten set
- * aside in a row without a successful link, the fault is taken for one every pass meets: nothing more is set
- * aside (JES0308E) and the loop retries with backoff until something links. A failing
- * loop is logged and retried with a growing pause (at most 5 s); it never stops while the store is open.
+ * <p>A pass that fails for a reason of the appends' own (their data, a constraint, a limit: see
+ * {@link #notTheAppends}) is retried with fewer appends, down to the oldest alone; an append that fails alone three
+ * times in a row is set aside ({@code jes_set_aside}, logged JES0305E with its stream and event ids, counted in
+ * readiness) so that the appends of other streams keep flowing, while the later appends of its stream wait behind
+ * it (so that the stream keeps its order in {@code $all}). Any other failure (a timeout, a cancel, a deadlock, a
+ * read-only server, the connection) is never an append's fault: the loop retries with backoff. After ten set aside
+ * in a row without a successful link, the fault is taken for one every pass meets: nothing more is set aside
+ * (JES0308E). A failing loop is logged and retried with a growing pause (at most 5 s); it never stops while the
+ * store is open.
  */
 public final class BackgroundLinker implements AutoCloseable {
 
@@ -101,7 +105,8 @@ public final class BackgroundLinker implements AutoCloseable {
     /**
      * Registers a committed append of this server (its {@code jes_unlinked} id and first and last event ids) and
      * wakes the loop. The future completes with its positions once a pass has linked it (positions 0 when a hard
-     * delete removed it or it was set aside), or with {@code null} when this linker closes first.
+     * delete removed it; a {@code notLinked} reason when it, or an earlier append of its stream, was set aside), or
+     * with {@code null} when this linker closes first.
      */
     public CompletableFuture<Linker.Linked> awaitLinked(long appendId, UUID first, UUID last) {
         Waiter w = new Waiter(appendId, first, last, rounds, new CompletableFuture<>());
@@ -220,7 +225,7 @@ public final class BackgroundLinker implements AutoCloseable {
         Linker.Pass pass;
         do {
             pass = nextPass();
-            released(pass.linked());
+            released(pass);
         } while (!closed && pass.full());
         resolveLeftovers(round);
         long now = System.nanoTime();
@@ -274,38 +279,51 @@ public final class BackgroundLinker implements AutoCloseable {
                 LOG.log(Level.SEVERE, "JES0305E an append to stream '" + aside.streamId() + "' (versions "
                         + aside.firstVersion() + "-" + aside.lastVersion() + ", events " + aside.eventIds()
                         + ", jes_unlinked id " + aside.appendId() + ") could not be linked into $all and was set"
-                        + " aside in jes_set_aside; the appends after it are linked. Its events stay in their"
-                        + " stream; moving its row back into jes_unlinked retries it. Cause: " + e.getMessage(), e);
-                Waiter w = waiters.remove(oldest);
-                if (w != null) {
-                    w.done().complete(new Linker.Linked(oldest, 0, 0, 0));
-                }
+                        + " aside in jes_set_aside; the appends of other streams are linked, the later ones of its"
+                        + " stream wait behind it. Its events stay in their stream;"
+                        + " EventStoreOperations.retrySetAside retries it. Cause: " + e.getMessage(), e);
+                complete(oldest, Linker.Linked.notLinked(oldest, AppendNotLinkedException.Reason.SET_ASIDE,
+                        "it was set aside (jes_set_aside id " + oldest + "): " + e.getMessage()));
             }
             return new Linker.Pass(List.of(), true);
         }
     }
 
     /**
-     * Whether a failure says nothing about the appends in the pass: the connection, a deadlock, resources, a
-     * shutdown, or a fault of the schema or its privileges, which every pass would meet.
+     * Whether a failure says nothing about the appends in the pass: anything but an error of their data, a
+     * constraint or a limit.
      */
     static boolean notTheAppends(RuntimeException e) {
         String state = e instanceof StorageException s ? s.sqlState() : null;
-        if (state == null) {
+        if (state == null || state.length() < 2) {
             return true;
         }
-        return state.startsWith("08") || state.startsWith("40") || state.startsWith("53") || state.startsWith("42")
-                || state.startsWith("57P") || state.startsWith("58") || state.equals("55P03");
+        // Only what one append's own rows can cause counts against it: its data (22: a value out of range, a
+        // notification payload too long), a constraint (23), a limit (54: an index row too big). Everything else
+        // (a statement timeout or cancel 57014, a read-only server 25006, a lock timeout 55P03, a deadlock 40P01,
+        // the connection 08, resources 53, the schema or privileges 42, a shutdown 57P, internal XX) would meet
+        // any pass, and a healthy append set aside for it would leave $all without it.
+        return switch (state.substring(0, 2)) {
+            case "22", "23", "54" -> false;
+            default -> true;
+        };
     }
 
-    private void released(List<Linker.Linked> linked) {
+    private void complete(long appendId, Linker.Linked outcome) {
+        Waiter w = waiters.remove(appendId);
+        if (w != null) {
+            w.done().complete(outcome);
+        }
+    }
+
+    private void released(Linker.Pass pass) {
+        for (Linker.Linked h : pass.held()) {
+            complete(h.appendId(), h);
+        }
         long first = Long.MAX_VALUE;
         long last = 0;
-        for (Linker.Linked l : linked) {
-            Waiter w = waiters.remove(l.appendId());
-            if (w != null) {
-                w.done().complete(l);
-            }
+        for (Linker.Linked l : pass.linked()) {
+            complete(l.appendId(), l);
             if (l.firstPosition() > 0) {
                 first = Math.min(first, l.firstPosition());
                 last = Math.max(last, l.lastPosition());
@@ -333,7 +351,8 @@ public final class BackgroundLinker implements AutoCloseable {
             if (s.waiting()) {
                 signal();
             } else if (waiters.remove(w.appendId(), w)) {
-                w.done().complete(new Linker.Linked(w.appendId(), s.firstPosition(), s.lastPosition(), 0));
+                w.done().complete(new Linker.Linked(w.appendId(), s.firstPosition(), s.lastPosition(), 0,
+                        s.notLinked(), s.detail()));
             }
         }
     }

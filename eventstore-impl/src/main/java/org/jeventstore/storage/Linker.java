@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jeventstore.AppendNotLinkedException;
 
 /**
  * Gives appended events their {@code $all} positions. An append writes its events, their stream rows and one
@@ -29,18 +30,41 @@ public final class Linker {
     }
 
     /**
-     * One append taken by a pass: its {@code jes_unlinked} id, the {@code $all} positions it got (0 when its
-     * events were removed meanwhile by a hard delete) and its number of events.
+     * How an append left {@code jes_unlinked}: its id, the {@code $all} positions it got (0 when its events were
+     * removed meanwhile by a hard delete, or when it was not linked), its number of events, and, when it was not
+     * linked, why ({@code notLinked}, with {@code detail}; null when linked or gone).
      */
-    public record Linked(long appendId, long firstPosition, long lastPosition, long events) {
+    public record Linked(long appendId, long firstPosition, long lastPosition, long events,
+                         AppendNotLinkedException.Reason notLinked, String detail) {
+
+        public Linked(long appendId, long firstPosition, long lastPosition, long events) {
+            this(appendId, firstPosition, lastPosition, events, null, null);
+        }
+
+        /** An append that has no positions and will not get them without an operator, or not in time. */
+        static Linked notLinked(long appendId, AppendNotLinkedException.Reason reason, String detail) {
+            return new Linked(appendId, 0, 0, 0, reason, detail);
+        }
     }
 
-    /** What one pass did: the appends it took, in {@code $all} order, and whether it stopped at a bound. */
-    public record Pass(List<Linked> linked, boolean full) {
+    /**
+     * What one pass did: the appends it took, in {@code $all} order, those it moved to {@code jes_set_aside}
+     * behind a set-aside append of their stream ({@code held}, with {@code notLinked} HELD), and whether it
+     * stopped at a bound.
+     */
+    public record Pass(List<Linked> linked, List<Linked> held, boolean full) {
+
+        public Pass(List<Linked> linked, boolean full) {
+            this(linked, List.of(), full);
+        }
     }
 
-    /** Where an append stands: its {@code $all} positions (0 when none) and whether it still waits for them. */
-    public record Standing(long firstPosition, long lastPosition, boolean waiting) {
+    /**
+     * Where an append stands: its {@code $all} positions (0 when none), whether it still waits for them, and why
+     * it will not get them without an operator (null unless it is in {@code jes_set_aside}).
+     */
+    public record Standing(long firstPosition, long lastPosition, boolean waiting,
+                           AppendNotLinkedException.Reason notLinked, String detail) {
     }
 
     /** An append taken out of the way by {@link #setAside}: what to log. */
@@ -108,20 +132,28 @@ public final class Linker {
     public Pass pass(int appends) {
         return tx.write("linking appends into $all", c -> {
             List<Linked> linked = new ArrayList<>();
+            List<Linked> held = new ArrayList<>();
             long events = 0;
             try (PreparedStatement ps = c.prepareStatement(sql.get("link-pending"))) {
                 ps.setInt(1, appends);
                 ps.setLong(2, maxEvents);
                 ps.setString(3, sql.schema().channel());
                 boolean results = ps.execute();
-                // the first result is the $all row lock; the second, the appends linked
+                // the first result is the $all row lock; the second, the appends linked and held
                 while (true) {
                     if (results) {
                         try (ResultSet rs = ps.getResultSet()) {
-                            if (rs.getMetaData().getColumnCount() == 5) {
+                            if (rs.getMetaData().getColumnCount() == 6) {
                                 while (rs.next()) {
-                                    linked.add(new Linked(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
-                                    events += rs.getLong(4);
+                                    long behind = rs.getLong(5);
+                                    if (behind > 0) {
+                                        held.add(Linked.notLinked(rs.getLong(1), AppendNotLinkedException.Reason.HELD,
+                                                heldBehind(behind)));
+                                    } else {
+                                        linked.add(new Linked(rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                                                rs.getLong(4)));
+                                        events += rs.getLong(4);
+                                    }
                                 }
                             }
                         }
@@ -131,7 +163,7 @@ public final class Linker {
                     results = ps.getMoreResults();
                 }
             }
-            return new Pass(linked, linked.size() >= appends || events >= maxEvents);
+            return new Pass(linked, held, linked.size() >= appends || events >= maxEvents);
         });
     }
 
@@ -154,6 +186,9 @@ public final class Linker {
      */
     public SetAside setAside(long appendId, String error) {
         return tx.write("setting aside an append that cannot be linked into $all", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-all-row"))) {
+                ps.executeQuery().close();
+            }
             try (PreparedStatement ps = c.prepareStatement(sql.get("set-aside-unlinked"))) {
                 ps.setLong(1, appendId);
                 ps.setString(2, error);
@@ -174,15 +209,50 @@ public final class Linker {
         });
     }
 
+    private static String heldBehind(long setAside) {
+        return "an earlier append of its stream was set aside (jes_set_aside id " + setAside + "), and the later ones"
+                + " wait behind it so that the stream keeps its order in $all";
+    }
+
+    /**
+     * Moves set-aside appends back to be linked again, in their order: those of the stream of {@code setAsideId},
+     * or of every stream when it is 0 (a stream's held appends always go back with the one they wait behind).
+     *
+     * @return the ids moved back
+     */
+    public List<Long> retrySetAside(long setAsideId) {
+        return tx.write("moving set-aside appends back to be linked into $all", c -> {
+            List<Long> moved = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.get("retry-set-aside"))) {
+                ps.setLong(1, setAsideId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        moved.add(rs.getLong(1));
+                    }
+                }
+            }
+            return moved;
+        });
+    }
+
     /** Where the append {@code appendId} (whose first and last events are given) stands now. */
     public Standing standing(long appendId, UUID firstEvent, UUID lastEvent) {
         return tx.read("reading the $all positions of an append", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("query-append-link"))) {
                 ps.setLong(1, appendId);
-                ps.setArray(2, c.createArrayOf("uuid", new UUID[] {firstEvent, lastEvent}));
+                ps.setLong(2, appendId);
+                ps.setLong(3, appendId);
+                ps.setArray(4, c.createArrayOf("uuid", new UUID[] {firstEvent, lastEvent}));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return new Standing(rs.getLong(1), rs.getLong(2), rs.getBoolean(3));
+                    long behind = rs.getLong(4);
+                    if (rs.wasNull()) {
+                        return new Standing(rs.getLong(1), rs.getLong(2), rs.getBoolean(3), null, null);
+                    }
+                    return behind > 0
+                            ? new Standing(0, 0, false, AppendNotLinkedException.Reason.HELD, heldBehind(behind))
+                            : new Standing(0, 0, false, AppendNotLinkedException.Reason.SET_ASIDE,
+                                    "it was set aside (jes_set_aside id " + appendId + "): " + rs.getString(5));
                 }
             }
         });
@@ -216,9 +286,14 @@ public final class Linker {
                     return l;
                 }
             }
+            for (Linked l : pass.held()) {
+                if (l.appendId() == appendId) {
+                    return l;
+                }
+            }
             if (!pass.full()) {
                 Standing s = standing(appendId, firstEvent, lastEvent);
-                return new Linked(appendId, s.firstPosition(), s.lastPosition(), 0);
+                return new Linked(appendId, s.firstPosition(), s.lastPosition(), 0, s.notLinked(), s.detail());
             }
         }
     }

@@ -4,9 +4,9 @@
 -- * inline, as Elixir does: when the $all row (stream 0) is free, take it (held until commit, which keeps $all
 --   gapless and commit-ordered), bump it and insert the $all rows. Only when no committed append waits for its
 --   $all positions at all (jes_unlinked is empty in this statement's snapshot) and none of this stream committed
---   after the snapshot (the stream's version is still the one the snapshot saw). The first part keeps cause
---   before effect: whoever appends after reading a committed, not yet linked event (of any stream) is linked
---   after it; the second keeps each stream's own order.
+--   after the snapshot (the stream's version is still the one the snapshot saw), and none of this stream is set
+--   aside (jes_set_aside). The first part keeps cause before effect: whoever appends after reading a committed,
+--   not yet linked event (of any stream) is linked after it; the other two keep each stream's own order.
 -- * deferred: otherwise, record the append in jes_unlinked and leave $all alone; the linker gives the positions
 --   after this commits (link-pending.sql), and announces the stream then (defer_notify silences the streams
 --   trigger for this statement's rows).
@@ -34,6 +34,7 @@ head AS (
   WHERE stream_id = 0
     AND EXISTS (SELECT 1 FROM stream s, seen v, counted c WHERE s.new_version - c.n = v.version)
     AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_unlinked)
+    AND NOT EXISTS (SELECT 1 FROM ${schema}.jes_set_aside a, stream s WHERE a.stream_id = s.stream_id)
   FOR NO KEY UPDATE SKIP LOCKED
 ),
 global AS (

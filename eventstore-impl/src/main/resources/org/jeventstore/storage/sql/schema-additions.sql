@@ -17,8 +17,8 @@ CREATE TABLE IF NOT EXISTS ${schema}.jes_unlinked (
 CREATE INDEX IF NOT EXISTS jes_unlinked_stream_id ON ${schema}.jes_unlinked (stream_id);
 
 -- Appends that a linker pass could not link even alone (BackgroundLinker): taken out of jes_unlinked so that the
--- appends after them keep flowing, and kept here, with the error, for an operator. Their events stay in their
--- stream; moving a row back into jes_unlinked (same columns) has the linker try it again.
+-- appends of other streams keep flowing, and kept here, with the error, for an operator. Their events stay in
+-- their stream; moving a row back into jes_unlinked (same id) has the linker try it again.
 CREATE TABLE IF NOT EXISTS ${schema}.jes_set_aside (
   id bigint PRIMARY KEY,
   stream_id bigint NOT NULL,
@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS ${schema}.jes_set_aside (
   set_aside_at timestamptz NOT NULL DEFAULT now(),
   error text NOT NULL
 );
+
+-- An append set aside keeps the later appends of its stream behind it, so that the stream keeps its order in $all:
+-- the linker moves them here too, each with held_behind = the id of the set-aside append it waits for (NULL for
+-- the set-aside append itself), and appends of a stream with rows here are never linked inline
+-- (append-events.sql). EventStoreOperations.retrySetAside moves a stream's rows back together, ids unchanged.
+ALTER TABLE ${schema}.jes_set_aside ADD COLUMN IF NOT EXISTS held_behind bigint;
+CREATE INDEX IF NOT EXISTS jes_set_aside_stream_id ON ${schema}.jes_set_aside (stream_id, id);
 
 -- Every change of a stream's version announces the new range on channel '<schema>.events' at commit:
 -- 'stream_uuid,stream_id,first_version,last_version'. A soft delete announces an empty range (first > last).
