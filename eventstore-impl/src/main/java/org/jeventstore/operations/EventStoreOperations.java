@@ -284,7 +284,9 @@ public final class EventStoreOperations {
     /**
      * Moves a subscription's checkpoint to {@code position} (the last event it counts as handled; 0 = from the
      * start), backward or forward, but only while no server runs it: the reset holds the subscription's lock for
-     * its transaction, so a server cannot take the subscription halfway and resume from the old checkpoint.
+     * its transaction, so a server cannot take the subscription halfway and resume from the old checkpoint; and it
+     * advances the subscription's fencing epoch, so that a holder whose lock session died unnoticed (its handler
+     * still running) can no longer save its old position over the reset.
      */
     public ResetOutcome resetSubscription(String streamId, String name, long position) {
         if (position < 0) {
@@ -319,6 +321,10 @@ public final class EventStoreOperations {
                 }
             }
             for (long id : ids) {
+                try (PreparedStatement ps = c.prepareStatement(sql.get("fence-subscription"))) {
+                    ps.setLong(1, id);
+                    ps.executeUpdate();
+                }
                 try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
                     ps.setLong(1, position);
                     ps.setLong(2, id);

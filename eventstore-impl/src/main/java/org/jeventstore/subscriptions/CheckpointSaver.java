@@ -46,7 +46,7 @@ final class CheckpointSaver {
     }
 
     /** Starts a new holding of the lock with {@code epoch}: {@code checkpoint} is what the database holds now. */
-    void reset(long id, long epoch, long checkpoint) {
+    synchronized void reset(long id, long epoch, long checkpoint) {
         subscriptionId = id;
         this.epoch = epoch;
         saved = checkpoint;
@@ -86,15 +86,20 @@ final class CheckpointSaver {
 
     /** Saves synchronously on the calling thread (the worker, when it stops); returns where the holding stands. */
     SubscriptionRows.Standing saveNow(long mark) {
+        long of = epoch;
         if (standing == SubscriptionRows.Standing.CURRENT) {
-            apply(mark, rows.saveCheckpoint(subscriptionId, epoch, mark));
+            apply(of, mark, rows.saveCheckpoint(subscriptionId, of, mark));
         }
         return standing;
     }
 
-    /** Another fenced write of this holding (parking an event) was refused: the holding stops as for a save. */
-    void refused(SubscriptionRows.Standing result) {
-        if (result != SubscriptionRows.Standing.CURRENT && standing == SubscriptionRows.Standing.CURRENT) {
+    /**
+     * Another fenced write (parking an event) of the holding with epoch {@code of} was refused: that holding stops
+     * as for a save.
+     */
+    synchronized void refused(long of, SubscriptionRows.Standing result) {
+        if (of == epoch && result != SubscriptionRows.Standing.CURRENT
+                && standing == SubscriptionRows.Standing.CURRENT) {
             standing = result;
             LOG.warning("JES0224W subscription " + description + ": a write of holding epoch " + epoch + " was"
                     + " refused (" + (result == SubscriptionRows.Standing.FENCED ? "another server has taken over"
@@ -102,7 +107,15 @@ final class CheckpointSaver {
         }
     }
 
-    private void apply(long mark, SubscriptionRows.Standing result) {
+    /**
+     * Applies the result of a save made for the holding with epoch {@code of}. A save of an earlier holding that
+     * returns after this server's next holding began ({@link #reset}) concerns nothing any more: refused, it must
+     * not stop the new holding; accepted, it committed before the new holding read its checkpoint.
+     */
+    private synchronized void apply(long of, long mark, SubscriptionRows.Standing result) {
+        if (of != epoch) {
+            return;
+        }
         if (result == SubscriptionRows.Standing.CURRENT) {
             saved = Math.max(saved, mark);
         } else {
@@ -118,8 +131,9 @@ final class CheckpointSaver {
         boolean failed = false;
         try {
             long mark;
-            while (standing == SubscriptionRows.Standing.CURRENT && (mark = wanted.get()) > saved) {
-                apply(mark, rows.saveCheckpoint(subscriptionId, epoch, mark));
+            long of = epoch;
+            while (standing == SubscriptionRows.Standing.CURRENT && of == epoch && (mark = wanted.get()) > saved) {
+                apply(of, mark, rows.saveCheckpoint(subscriptionId, of, mark));
                 onChange.run();
             }
             if (failing) {

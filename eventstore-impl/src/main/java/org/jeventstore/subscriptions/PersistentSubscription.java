@@ -546,7 +546,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                 ParkedEvents.Parking parking = parked.park(subscriptionId, d.token().epoch(), d.event(), key,
                         attempts, failure, heldBehind);
                 if (parking.standing() != SubscriptionRows.Standing.CURRENT) {
-                    saver.refused(parking.standing());
+                    saver.refused(d.token().epoch(), parking.standing());
                     signal.wakeUp();
                     return false;
                 }

@@ -3,6 +3,10 @@ package org.jeventstore.subscriptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,6 +104,45 @@ class CheckpointSaverTest {
         current.reset(id, second.epoch(), second.checkpoint());
         assertThat(current.saveNow(7)).isEqualTo(SubscriptionRows.Standing.CURRENT);
         assertThat(rows.checkpoint(id)).isEqualTo(7);
+    }
+
+    @Test
+    void a_save_of_the_previous_holding_refused_after_the_next_holding_began_does_not_stop_the_next_one()
+            throws Exception {
+        long id = rows.createOrGet("$all", "overlap", StartFrom.origin());
+        SubscriptionRows.Holding first = rows.takeOver(id).orElseThrow();
+        CheckpointSaver saver = new CheckpointSaver(rows, executor, "'overlap'");
+        saver.reset(id, first.epoch(), 0);
+        try (Connection takeOver = servers.db.connect()) {
+            // this server's next holding takes over; its transaction holds the holders row until it commits
+            takeOver.setAutoCommit(false);
+            long next;
+            try (Statement st = takeOver.createStatement();
+                 ResultSet rs = st.executeQuery("UPDATE \"" + servers.schema + "\".jes_subscription_holders"
+                         + " SET epoch = epoch + 1 WHERE subscription_id = " + id + " RETURNING epoch")) {
+                rs.next();
+                next = rs.getLong(1);
+            }
+            saver.request(4); // the previous holding's last save: waits for that row, then is refused
+            await().atMost(Duration.ofSeconds(10)).until(() -> waitingForALock() > 0);
+            saver.reset(id, next, 0);
+            takeOver.commit();
+        }
+        saver.awaitIdle(10_000);
+
+        assertThat(saver.standing()).isEqualTo(SubscriptionRows.Standing.CURRENT);
+        assertThat(rows.checkpoint(id)).isZero();
+        assertThat(saver.saveNow(6)).isEqualTo(SubscriptionRows.Standing.CURRENT);
+        assertThat(rows.checkpoint(id)).isEqualTo(6);
+    }
+
+    private long waitingForALock() throws SQLException {
+        try (Connection c = servers.db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                     + " AND query LIKE '%jes_subscription_holders%' AND query LIKE '%" + servers.schema + "%'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test

@@ -98,6 +98,42 @@ class OperationsTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void a_reset_is_honoured_when_the_holders_lock_session_died_while_its_handler_ran() throws Exception {
+        try (Servers servers = new Servers()) {
+            PostgresEventStore a = servers.start("a");
+            for (int i = 1; i <= 3; i++) {
+                a.appendToStream("reset-2", ExpectedVersion.any(), List.of(EventData.of("t", Map.of("n", i))));
+            }
+            java.util.concurrent.CountDownLatch stuck = new java.util.concurrent.CountDownLatch(1);
+            List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            a.subscribeToStream("reset-2", "r2", e -> {
+                seen.add(e.eventNumber());
+                if (e.eventNumber() == 3 && seen.size() == 3) {
+                    stuck.await(); // the first delivery of event 3 runs long
+                }
+            }, SubscriptionOptions.defaults().startFrom(StartFrom.origin()));
+            await("event 3 in its handler").atMost(Duration.ofSeconds(30)).until(() -> seen.size() == 3);
+
+            // the holder's lock session dies (a DBA, a network cut) while its handler runs: the lock is free
+            try (java.sql.Connection c = servers.db.connect(); java.sql.Statement st = c.createStatement()) {
+                st.executeQuery("SELECT pg_terminate_backend(" + a.operations().servers().stream()
+                        .filter(EventStoreOperations.ServerInfo::thisServer).findFirst().orElseThrow().sessionPid()
+                        + ")").close();
+            }
+            await("the reset finds the lock free").atMost(Duration.ofSeconds(10))
+                    .until(() -> a.operations().resetSubscription("reset-2", "r2", 0),
+                            r -> r == EventStoreOperations.ResetOutcome.RESET);
+            stuck.countDown(); // the old holding acknowledges 1-3 and tries to save them on its way out
+
+            await("the rebuild the operator asked for: everything delivered again").atMost(Duration.ofSeconds(30))
+                    .until(() -> List.copyOf(seen), l -> l.equals(List.of(1L, 2L, 3L, 1L, 2L, 3L)));
+            await("and saved by the new holding").atMost(Duration.ofSeconds(10))
+                    .until(() -> one(a.operations(), "r2").checkpoint() == 3);
+        }
+    }
+
     private static SubscriptionInfo one(EventStoreOperations operations) {
         return one(operations, "ops-sub");
     }
