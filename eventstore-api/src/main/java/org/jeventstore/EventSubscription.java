@@ -20,7 +20,7 @@ import java.lang.annotation.Target;
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
  * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
  * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}, {@code max-attempts},
- * {@code on-exhausted}, {@code park-holds-key}, {@code server-concurrency}).
+ * {@code on-exhausted}, {@code park-holds-key}, {@code server-concurrency}, {@code handler-timeout-ms}).
  */
 @Qualifier
 @Documented
@@ -88,4 +88,11 @@ public @interface EventSubscription {
      */
     @Nonbinding
     int serverConcurrency() default 0;
+
+    /**
+     * The longest one observer call may run before it is abandoned and the subscription handed to the next holding
+     * ({@link SubscriptionOptions#handlerTimeout()}); 0 = no deadline.
+     */
+    @Nonbinding
+    long handlerTimeoutMs() default 60_000;
 }

@@ -40,12 +40,21 @@ import java.util.function.Predicate;
  *                            means one per partition held. It stands for what one server can take (a downstream
  *                            pool, its cores): the partitions it holds beyond it wait their turn (fairly), and the
  *                            balancer spreads partitions evenly, so adding servers adds throughput
+ * @param handlerTimeout      the longest one handler call (an asynchronous one: until its stage completes) may run
+ *                            (default 60 s; {@link Duration#ZERO} = no deadline). Past it the call is abandoned:
+ *                            its thread is interrupted, the holding ends (its fencing epoch is advanced, so nothing
+ *                            of it is saved any more) and the lock is released, so this or another server takes
+ *                            the subscription over and delivers the event again (logged JES0227E, counted in
+ *                            {@code jeventstore.subscription.handler.timeouts}). A call that ignores the
+ *                            interrupt may still finish while the next holding delivers: a fenced handler
+ *                            ({@code SubscriptionHandler.fenced}) refuses its late writes by their epoch
  */
 public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> selector, int concurrencyLimit,
                                   Function<RecordedEvent, Object> partitionBy, int bufferSize, int maxQueueSize,
                                   int checkpointThreshold, Duration checkpointAfter, Duration retryInterval,
                                   Duration safetyPoll, Duration maxRetryBackoff, int maxAttempts,
-                                  OnExhausted onExhausted, boolean parkHoldsKey, int serverConcurrency) {
+                                  OnExhausted onExhausted, boolean parkHoldsKey, int serverConcurrency,
+                                  Duration handlerTimeout) {
 
     /** What becomes of an event whose handler failed {@code maxAttempts} times. */
     public enum OnExhausted {
@@ -90,6 +99,10 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
                     + maxAttempts);
         }
         Objects.requireNonNull(onExhausted, "onExhausted");
+        if (handlerTimeout == null || handlerTimeout.isNegative()) {
+            throw new IllegalArgumentException("subscription option handlerTimeout must be a positive duration, or"
+                    + " zero for none, was " + handlerTimeout);
+        }
         if (serverConcurrency < 0) {
             throw new IllegalArgumentException("subscription option serverConcurrency must be >= 1, or 0 for one per"
                     + " partition, was " + serverConcurrency);
@@ -98,61 +111,62 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
 
     public static SubscriptionOptions defaults() {
         return new SubscriptionOptions(StartFrom.origin(), null, 1, null, 1, 1000, 100, Duration.ofSeconds(1),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), 0, OnExhausted.PARK, true, 0);
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), 0, OnExhausted.PARK, true, 0,
+                Duration.ofSeconds(60));
     }
 
     public SubscriptionOptions startFrom(StartFrom value) {
         return new SubscriptionOptions(value, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions selector(Predicate<RecordedEvent> value) {
         return new SubscriptionOptions(startFrom, value, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions concurrency(int limit, Function<RecordedEvent, Object> partitionKey) {
         return new SubscriptionOptions(startFrom, selector, limit, partitionKey, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions bufferSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, value, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions maxQueueSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, value,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions checkpoint(int threshold, Duration after) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey,
-                serverConcurrency);
+                serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions retryInterval(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, value, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions safetyPoll(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, value, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     public SubscriptionOptions maxRetryBackoff(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, value,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     /**
@@ -162,21 +176,28 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
     public SubscriptionOptions maxAttempts(int attempts, OnExhausted policy) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, attempts, policy,
-                parkHoldsKey, serverConcurrency);
+                parkHoldsKey, serverConcurrency, handlerTimeout);
     }
 
     /** See {@code parkHoldsKey} above (default true). */
     public SubscriptionOptions parkHoldsKey(boolean value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
-                onExhausted, value, serverConcurrency);
+                onExhausted, value, serverConcurrency, handlerTimeout);
     }
 
     /** See {@code serverConcurrency} above (0, the default: one handler call per partition held). */
     public SubscriptionOptions serverConcurrency(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
-                onExhausted, parkHoldsKey, value);
+                onExhausted, parkHoldsKey, value, handlerTimeout);
+    }
+
+    /** See {@code handlerTimeout} above (default 60 s; zero: no deadline). */
+    public SubscriptionOptions handlerTimeout(Duration value) {
+        return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
+                onExhausted, parkHoldsKey, serverConcurrency, value);
     }
 
     /** Whether failing events are given up after {@link #maxAttempts()} attempts. */

@@ -110,7 +110,24 @@ final class AnnotatedSubscriptions {
                         (int) a.retryIntervalMs())))
                 .maxAttempts(maxAttempts, onExhausted)
                 .parkHoldsKey(EventStoreConfig.bool(config, prefix + "park-holds-key", a.parkHoldsKey()))
-                .serverConcurrency(serverConcurrency(config, prefix + "server-concurrency", a.serverConcurrency()));
+                .serverConcurrency(serverConcurrency(config, prefix + "server-concurrency", a.serverConcurrency()))
+                .handlerTimeout(handlerTimeout(config, prefix + "handler-timeout-ms", a.handlerTimeoutMs()));
+    }
+
+    /** Milliseconds, at least 0 (0: no deadline). */
+    private static Duration handlerTimeout(Config config, String key, long fallback) {
+        String text = config.getOptionalValue(key, String.class).orElse(null);
+        long value;
+        try {
+            value = text == null ? fallback : Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            value = -1;
+        }
+        if (value < 0) {
+            throw new ConfigurationException(key + " must be a number of milliseconds >= 1, or 0 for no deadline,"
+                    + " was '" + (text == null ? fallback : text) + "'");
+        }
+        return Duration.ofMillis(value);
     }
 
     /** At least 1, or 0 for one per partition held. */

@@ -144,6 +144,9 @@ public class EventSubscriptionExtension implements Extension {
         if (es.maxAttempts() < 0) {
             return "maxAttempts must be >= 1, or 0 for unlimited, was " + es.maxAttempts();
         }
+        if (es.handlerTimeoutMs() < 0) {
+            return "handlerTimeoutMs must be >= 1, or 0 for no deadline, was " + es.handlerTimeoutMs();
+        }
         return null;
     }
 
@@ -154,7 +157,8 @@ public class EventSubscriptionExtension implements Extension {
                 && a.maxQueueSize() == b.maxQueueSize() && a.checkpointThreshold() == b.checkpointThreshold()
                 && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs()
                 && a.maxAttempts() == b.maxAttempts() && a.onExhausted() == b.onExhausted()
-                && a.parkHoldsKey() == b.parkHoldsKey() && a.serverConcurrency() == b.serverConcurrency();
+                && a.parkHoldsKey() == b.parkHoldsKey() && a.serverConcurrency() == b.serverConcurrency()
+                && a.handlerTimeoutMs() == b.handlerTimeoutMs();
     }
 
     private static String describe(ObserverMethod<?> method) {

@@ -84,4 +84,9 @@ final class EventSubscriptionLiteral extends AnnotationLiteral<EventSubscription
     public int serverConcurrency() {
         return 0;
     }
+
+    @Override
+    public long handlerTimeoutMs() {
+        return 60_000;
+    }
 }

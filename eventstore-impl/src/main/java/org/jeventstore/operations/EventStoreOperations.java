@@ -56,7 +56,8 @@ public final class EventStoreOperations {
      * @param lagEvents  events in its stream after its checkpoint
      * @param lagMillis  how long the oldest of those has waited; 0 when none waits
      * @param localState its state on this server ({@code null} when it does not run here): {@code active},
-     *                   {@code standby}, {@code halted} (an event exhausted its attempts under STOP), ...
+     *                   {@code standby}, {@code halted} (an event exhausted its attempts under STOP), ...; followed
+     *                   by the number of handler calls abandoned past {@code handlerTimeout} that still run here
      * @param parked     its parked events waiting for an operator (or being replayed); skipped ones not counted
      */
     public record SubscriptionInfo(long id, String streamId, String name, long checkpoint, long head,
@@ -228,9 +229,13 @@ public final class EventStoreOperations {
                         long lagMillis = oldest == null ? 0
                                 : Math.max(0, Duration.between(oldest.toInstant(), Instant.now()).toMillis());
                         Subscription running = local.get(stream + "\u0000" + name);
+                        String state = running == null ? null : describe(running.state());
+                        int abandoned = running == null ? 0 : subscriptions.abandonedCalls(stream, name);
+                        if (abandoned > 0) {
+                            state += ", " + abandoned + " call(s) abandoned past handlerTimeout still running";
+                        }
                         out.add(new SubscriptionInfo(rs.getLong(1), stream, name, checkpoint, head,
-                                Math.max(0, head - checkpoint), lagMillis, rs.getInt(7),
-                                running == null ? null : describe(running.state()), rs.getLong(8)));
+                                Math.max(0, head - checkpoint), lagMillis, rs.getInt(7), state, rs.getLong(8)));
                     }
                 }
             }

@@ -93,6 +93,13 @@ final class CheckpointSaver {
         return standing;
     }
 
+    /** The holding with epoch {@code of} was abandoned (its handler deadline passed): none of its saves is made. */
+    synchronized void abandon(long of) {
+        if (of == epoch) {
+            standing = SubscriptionRows.Standing.FENCED;
+        }
+    }
+
     /**
      * Another fenced write (parking an event) of the holding with epoch {@code of} was refused: that holding stops
      * as for a save.

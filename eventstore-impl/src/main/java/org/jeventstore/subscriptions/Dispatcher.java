@@ -113,6 +113,33 @@ final class Dispatcher {
         return n;
     }
 
+    /** When the oldest call of {@code holding} still running started (System.nanoTime); MAX_VALUE when none. */
+    long oldestCallSince(long holding) {
+        long oldest = Long.MAX_VALUE;
+        for (Slot s : slots) {
+            oldest = Math.min(oldest, s.oldestCallSince(holding));
+        }
+        return oldest;
+    }
+
+    /** Abandons every call of {@code holding} (interrupts the running ones, cancels their stages); returns them. */
+    java.util.List<Slot.Delivery> abandon(long holding) {
+        java.util.List<Slot.Delivery> abandoned = new java.util.ArrayList<>();
+        for (Slot s : slots) {
+            abandoned.addAll(s.abandon(holding));
+        }
+        return abandoned;
+    }
+
+    /** Calls abandoned past their deadline that still run (they ignored the interrupt). */
+    int abandonedRunning() {
+        int n = 0;
+        for (Slot s : slots) {
+            n += s.abandonedRunning();
+        }
+        return n;
+    }
+
     /** Whether no subscriber has anything queued or running. */
     boolean idle() {
         for (Slot s : slots) {

@@ -52,14 +52,15 @@ final class PartitionedSubscription {
      * not null, limits the handler calls of all partitions here together ({@code serverConcurrency}).
      */
     interface Starter {
-        Subscription start(String name, SubscriptionHandler handler, SubscriptionOptions options, Semaphore gate);
+        PersistentSubscription start(String name, SubscriptionHandler handler, SubscriptionOptions options,
+                                     Semaphore gate);
     }
 
     private final String streamId;
     private final String name;
     private final int partitions;
     private final SubscriptionRows rows;
-    private final List<Subscription> parts = new ArrayList<>();
+    private final List<PersistentSubscription> parts = new ArrayList<>();
     private final List<String> partNames = new ArrayList<>();
     private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -297,11 +298,16 @@ final class PartitionedSubscription {
         }
     }
 
-    /** Stops every partition here (each drains and saves), then saves the low-water mark once more. */
+    /**
+     * Stops every partition here (each drains and saves; all at once, against one deadline), then saves the
+     * low-water mark once more.
+     */
     void close() {
         closed = true;
         try {
-            parts.forEach(Subscription::close);
+            parts.forEach(PersistentSubscription::requestStop);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PersistentSubscription.STOP_MILLIS);
+            parts.forEach(p -> p.awaitStopped(deadline));
             stopped.countDown();
             saveLowWaterMark();
         } finally {

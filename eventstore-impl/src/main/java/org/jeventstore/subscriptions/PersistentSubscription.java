@@ -51,6 +51,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private static final Logger LOG = Logger.getLogger(PersistentSubscription.class.getName());
     /** How long a graceful hand-over waits for in-flight events to finish (their handlers run on). */
     static final long DRAIN_MILLIS = 20_000;
+    /** How long close() waits for the worker before it detaches it: the drain and a final save. */
+    static final long STOP_MILLIS = DRAIN_MILLIS + 10_000;
 
     private final String streamId;
     private final String name;
@@ -74,6 +76,14 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     private final EventReader reader;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /**
+     * Events whose calls were abandoned past the handler deadline on this server, with how often: each counts as a
+     * failed attempt, so that with maxAttempts an event that hangs every time is parked (or halts) instead of
+     * holding the subscription for ever. Forgotten once the event is acknowledged.
+     */
+    private final Map<java.util.UUID, Integer> hung = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean detached = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean nameFreed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean stopping;
     private volatile Thread worker;
     private final WorkerSignal signal = new WorkerSignal(() -> stopping);
@@ -92,6 +102,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         final Checkpoints checkpoints;
         final long since = System.nanoTime();
         volatile boolean draining;
+        /** Ended by the handler deadline (from the watchdog's thread): nothing of it may start, retry or save. */
+        volatile boolean abandoned;
         long lastVerifiedNanos = System.nanoTime();
         /** Whether the parked events' state has been read in this holding. */
         boolean parkedRead;
@@ -149,7 +161,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     @Override
     public SubscriptionState state() {
-        return fsm.state();
+        return detached.get() ? SubscriptionState.STOPPED : fsm.state();
     }
 
     @Override
@@ -191,14 +203,111 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     }
 
     void awaitStopped() {
+        awaitStopped(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_MILLIS));
+    }
+
+    /**
+     * Waits until the worker has stopped, at most until {@code deadlineNanos} (System.nanoTime). A worker still
+     * busy then (a handler call that does not return) is detached: its holding is abandoned (fenced, the lock
+     * released, the call interrupted) and the name freed, so that close() is bounded, another server takes over
+     * and the same name may be subscribed again; the worker exits whenever the call returns.
+     */
+    void awaitStopped(long deadlineNanos) {
         try {
-            if (!stopped.await(DRAIN_MILLIS + 10_000, TimeUnit.MILLISECONDS)) {
-                LOG.warning("JES0213W subscription " + describe() + " did not stop within "
-                        + (DRAIN_MILLIS + 10_000) / 1000 + " s");
+            while (!stopped.await(Math.max(0, Math.min(50_000_000L, deadlineNanos - System.nanoTime())),
+                    TimeUnit.NANOSECONDS)) {
+                Holding h = holding;
+                boolean stuckInAbandonedCall = (h == null || h.abandoned) && dispatcher.abandonedRunning() > 0;
+                if (stuckInAbandonedCall || System.nanoTime() - deadlineNanos >= 0) {
+                    detach(); // nothing to drain: waiting longer only keeps the name and the lock from others
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private void detach() {
+        if (!detached.compareAndSet(false, true)) {
+            return;
+        }
+        Holding h = holding;
+        LOG.warning("JES0213W subscription " + describe() + " did not stop in time (a handler call has not"
+                + " returned); detached: " + (h == null ? "" : "its holding is abandoned and its lock released, ")
+                + "its name is free, and its worker exits when the call returns");
+        if (h != null) {
+            abandon(h, "the subscription was closed and a handler call did not return");
+        }
+        freeName();
+    }
+
+    /** Runs onStopped once, whether the worker stops or the subscription is detached first. */
+    private void freeName() {
+        if (nameFreed.compareAndSet(false, true)) {
+            onStopped.run();
+        }
+    }
+
+    /**
+     * The handler deadline, checked by the subscriptions' watchdog (never by the worker, which may be the thread
+     * stuck in the call): a call of the current holding running past {@code handlerTimeout} ends that holding.
+     */
+    void enforceDeadline() {
+        long limit = options.handlerTimeout().toNanos();
+        Holding h = holding;
+        if (limit <= 0 || h == null || h.abandoned) {
+            return;
+        }
+        long since = dispatcher.oldestCallSince(h.number);
+        long ran = System.nanoTime() - since;
+        if (since == Long.MAX_VALUE || ran < limit) {
+            return;
+        }
+        abandon(h, "a handler call has run for " + TimeUnit.NANOSECONDS.toMillis(ran) + " ms, past handlerTimeout "
+                + options.handlerTimeout().toMillis() + " ms");
+        telemetry.handlerTimedOut(streamId, metricName);
+    }
+
+    /**
+     * Ends holding {@code h} from outside the worker: no save of it is accepted any more (its epoch is advanced in
+     * the database, and refused here already), its lock is released so that a standby server (or this one, once
+     * its worker is free) takes over from the checkpoint and delivers the event again, and its calls are
+     * abandoned (interrupted, stages cancelled). The worker notices the lost lock at its next step.
+     */
+    private void abandon(Holding h, String why) {
+        synchronized (h) {
+            if (h.abandoned) {
+                return;
+            }
+            h.abandoned = true;
+        }
+        LOG.severe("JES0227E subscription " + describe() + ": " + why + "; the call is abandoned (its thread"
+                + " interrupted), the holding of epoch " + h.token.epoch() + " ends and its lock is released, so the"
+                + " event is delivered again by the next holding (a call that ignores the interrupt may still finish"
+                + " meanwhile: fenced handlers refuse its writes by their epoch)");
+        saver.abandon(h.token.epoch());
+        try {
+            rows.abandon(subscriptionId, h.token.epoch());
+        } catch (RuntimeException e) {
+            LOG.warning("JES0228W subscription " + describe() + ": could not advance the epoch of the abandoned"
+                    + " holding (the next holder's take-over does): " + e.getMessage());
+        }
+        locks.unlock(subscriptionId, h.generation);
+        for (Slot.Delivery d : dispatcher.abandon(h.number)) {
+            hung.merge(d.event().eventId(), 1, Integer::sum);
+        }
+        signal.wakeUp();
+    }
+
+    @Override
+    public int hungAttempts(RecordedEvent event) {
+        return hung.isEmpty() ? 0 : hung.getOrDefault(event.eventId(), 0);
+    }
+
+    /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */
+    int abandonedCalls() {
+        return dispatcher.abandonedRunning();
     }
 
     /** The worker loop: runs the current state's step until stopped, surviving every failure of its own. */
@@ -226,7 +335,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
             fsm.fire(Trigger.CLOSED);
         } finally {
             // the name is free before close() returns, so the caller may subscribe again at once
-            onStopped.run();
+            freeName();
             stopped.countDown();
         }
     }
@@ -682,6 +791,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     @Override
     public void acked(Slot slot, Slot.Delivery delivery) {
+        if (!hung.isEmpty()) {
+            hung.remove(delivery.event().eventId());
+        }
         dispatcher.acked(slot, delivery);
         if (Thread.currentThread() != worker) {
             signal.wakeUp(); // the worker finds the acknowledgements of a subscriber on its own thread itself
@@ -692,7 +804,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
     public boolean current(long number) {
         Holding h = holding;
         // Also asks the lock: a handler retrying on the worker's own thread must notice a lost lock at once.
-        return h != null && h.number == number && !h.draining && !stopping && haltedBy == null
+        return h != null && h.number == number && !h.draining && !h.abandoned && !stopping && haltedBy == null
                 && locks.holds(subscriptionId, h.generation);
     }
 

@@ -64,6 +64,9 @@ final class Slot {
          * acknowledged it) or its holding has ended, and the slot does not start it.
          */
         boolean heldBack(Slot slot, Delivery delivery) throws InterruptedException;
+
+        /** Calls for this event abandoned past their deadline on this server so far; each counts as an attempt. */
+        int hungAttempts(RecordedEvent event);
     }
 
     final int index;
@@ -88,6 +91,19 @@ final class Slot {
     private final Semaphore gate;
     /** Asynchronous deliveries started and not yet done (completed, or given up when their holding ended). */
     private final AtomicInteger pending = new AtomicInteger();
+
+    // The handler call running now (its synchronous part) and the stages pending, for the handler deadline
+    // (handlerTimeout): guarded by this, so that a deadline's interrupt reaches only the call it was meant for.
+    private Delivery calling;
+    private Thread caller;
+    private long callSince;
+    /** Whether the deadline interrupted the running call (the interrupt is ours, and cleared when it ends). */
+    private boolean interruptedByDeadline;
+    /** Calls abandoned past their deadline that still run (they ignored the interrupt). */
+    private int abandonedRunning;
+    /** Stages pending, with the System.nanoTime their call started. */
+    private final java.util.Map<Delivery, Long> stages = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Delivery, CompletionStage<?>> stageOf = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code executor} runs the slot's handler calls (the worker's own thread when there is one slot);
@@ -143,18 +159,36 @@ final class Slot {
      * subscriber starts nothing else meanwhile; a stage it returns is the acknowledgement to come.
      */
     private void start(Delivery d, int attempt, long backoff) throws InterruptedException {
+        if (attempt == 1) {
+            int hung = owner.hungAttempts(d.event());
+            if (hung > 0 && exhausted(hung)) {
+                owner.exhausted(this, d, hung, new java.util.concurrent.TimeoutException("the handler's calls for"
+                        + " this event were abandoned past handlerTimeout " + hung + " times"));
+                return;
+            }
+            attempt += hung;
+        }
         for (; ; attempt++) {
             if (!enter(d)) {
                 return; // the holding ended while this waited for its turn: the next holder delivers it
             }
             CompletionStage<?> stage;
+            long since = beginCall(d);
             try {
                 stage = handler.handleAsync(d.event(), d.token());
             } catch (InterruptedException e) {
+                boolean abandoned = endCall();
                 leave();
+                if (abandoned) {
+                    return; // the deadline's interrupt: the holding has ended, the next one delivers the event
+                }
                 throw e;
             } catch (Exception | LinkageError e) {
+                boolean abandoned = endCall();
                 leave(); // not held through the backoff: the other partitions go on meanwhile
+                if (abandoned) {
+                    return; // failed because the deadline interrupted it: not the handler's failure to retry here
+                }
                 failed(d, attempt, backoff, e);
                 if (exhausted(attempt)) {
                     owner.exhausted(this, d, attempt, e);
@@ -166,20 +200,98 @@ final class Slot {
                 backoff = next(backoff);
                 continue;
             }
+            endCall();
             if (stage == null) {
                 leave();
                 owner.acked(this, d);
                 return;
             }
             pending.incrementAndGet();
+            stages.put(d, since);
+            stageOf.put(d, stage);
             int tried = attempt;
             long waited = backoff;
             stage.whenComplete((result, failure) -> {
+                stages.remove(d);
+                stageOf.remove(d);
                 leave();
                 completed(d, tried, waited, failure);
             });
             return;
         }
+    }
+
+    private synchronized long beginCall(Delivery d) {
+        calling = d;
+        caller = Thread.currentThread();
+        callSince = System.nanoTime();
+        interruptedByDeadline = false;
+        return callSince;
+    }
+
+    /** The call has returned or thrown; true when the deadline had abandoned it (its interrupt is cleared here). */
+    private synchronized boolean endCall() {
+        boolean abandoned = interruptedByDeadline;
+        if (abandoned) {
+            Thread.interrupted(); // ours, not a shutdown's: it must not reach what this thread does next
+            abandonedRunning--;
+        }
+        calling = null;
+        caller = null;
+        interruptedByDeadline = false;
+        return abandoned;
+    }
+
+    /**
+     * When the oldest call of {@code holding} still running here started (its synchronous part, or its stage
+     * until it completes), as System.nanoTime; {@code Long.MAX_VALUE} when none runs.
+     */
+    long oldestCallSince(long holding) {
+        long oldest = Long.MAX_VALUE;
+        synchronized (this) {
+            if (calling != null && calling.holding() == holding && !interruptedByDeadline) {
+                oldest = callSince;
+            }
+        }
+        for (java.util.Map.Entry<Delivery, Long> e : stages.entrySet()) {
+            if (e.getKey().holding() == holding) {
+                oldest = Math.min(oldest, e.getValue());
+            }
+        }
+        return oldest;
+    }
+
+    /**
+     * Abandons the calls of {@code holding} (its deadline passed; the holding has ended): the running one's thread
+     * is interrupted, pending stages are cancelled. A call that ignores the interrupt runs on, counted by
+     * {@link #abandonedRunning()} until it returns; whatever it acknowledges then belongs to an ended holding.
+     */
+    java.util.List<Delivery> abandon(long holding) {
+        java.util.List<Delivery> abandoned = new java.util.ArrayList<>();
+        synchronized (this) {
+            if (calling != null && calling.holding() == holding && !interruptedByDeadline) {
+                interruptedByDeadline = true;
+                abandonedRunning++;
+                abandoned.add(calling);
+                caller.interrupt();
+            }
+        }
+        for (java.util.Map.Entry<Delivery, CompletionStage<?>> e : stageOf.entrySet()) {
+            if (e.getKey().holding() == holding) {
+                abandoned.add(e.getKey());
+                try {
+                    e.getValue().toCompletableFuture().cancel(true);
+                } catch (UnsupportedOperationException notCancellable) {
+                    // a stage that cannot be cancelled completes when it completes; its holding has ended
+                }
+            }
+        }
+        return abandoned;
+    }
+
+    /** Calls abandoned past their deadline that have not returned yet. */
+    synchronized int abandonedRunning() {
+        return abandonedRunning;
     }
 
     /** Waits for a permit of the server-wide limit, if any, while the delivery's holding lasts. */

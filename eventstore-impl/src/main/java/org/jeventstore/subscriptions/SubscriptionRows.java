@@ -134,6 +134,17 @@ final class SubscriptionRows {
         });
     }
 
+    /** Advances the epoch of the holding with {@code epoch}, if it is still the current one (abandon-holding.sql). */
+    void abandon(long subscriptionId, long epoch) {
+        tx.singleStatement("fencing an abandoned holding of subscription " + subscriptionId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("abandon-holding"))) {
+                ps.setLong(1, subscriptionId);
+                ps.setLong(2, epoch);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     /** Whether the subscription still exists (a standby server asks, to stop a deleted one). */
     boolean exists(long subscriptionId) {
         return standing(subscriptionId, Long.MIN_VALUE) != Standing.DELETED;

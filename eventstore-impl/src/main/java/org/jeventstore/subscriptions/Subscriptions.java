@@ -46,6 +46,10 @@ public final class Subscriptions implements AutoCloseable {
     private final Set<TransientSubscription> transients = ConcurrentHashMap.newKeySet();
     /** This server's partitioned subscriptions (concurrencyLimit above 1), by key; guarded by itself. */
     private final Map<String, PartitionedSubscription> partitioned = new java.util.HashMap<>();
+    /** How often the watchdog looks for handler calls past their deadline. */
+    static final long WATCH_EVERY_MILLIS = 250;
+    private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param networkTimeout the bound on one round trip on the advisory-lock connection (see AdvisoryLocks)
@@ -123,7 +127,7 @@ public final class Subscriptions implements AutoCloseable {
         }
     }
 
-    private Subscription subscribeSingle(String streamId, String name, SubscriptionHandler handler,
+    private PersistentSubscription subscribeSingle(String streamId, String name, SubscriptionHandler handler,
                                          SubscriptionOptions options, java.util.concurrent.Semaphore gate) {
         String key = key(streamId, name);
         if (persistent.containsKey(key)) {
@@ -151,12 +155,46 @@ public final class Subscriptions implements AutoCloseable {
             persistent.remove(key, self[0]);
             throw e;
         }
+        if (watching.compareAndSet(false, true)) {
+            executor.execute(this::watch);
+        }
         return self[0];
+    }
+
+    /**
+     * The watchdog (a long-running task, started with the first persistent subscription): ends the holding of any
+     * subscription whose handler call has run past its {@code handlerTimeout}. It runs beside the workers because
+     * a worker may itself be the thread stuck in the call.
+     */
+    private void watch() {
+        try {
+            while (!closing.await(WATCH_EVERY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                for (PersistentSubscription s : persistent.values()) {
+                    try {
+                        s.enforceDeadline();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "JES0229W the handler deadline of subscription " + s.describe()
+                                + " could not be enforced this round; going on", e);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The persistent subscriptions started on this server (active here or standing by). */
     public java.util.List<Subscription> running() {
         return java.util.List.copyOf(persistent.values());
+    }
+
+    /**
+     * Handler calls of the subscription that were abandoned past their {@code handlerTimeout} and have not returned
+     * yet on this server (0 when it does not run here).
+     */
+    public int abandonedCalls(String streamId, String name) {
+        PersistentSubscription s = persistent.get(key(streamId, name));
+        return s == null ? 0 : s.abandonedCalls();
     }
 
     /** The database session holding this server's presence and subscription locks; 0 while it has none. */
@@ -266,15 +304,24 @@ public final class Subscriptions implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops every subscription of this server together: all are asked to stop at once, so their drains run side
+     * by side, and all are awaited against one deadline (a worker still busy then is detached), so closing the
+     * store takes at most about one drain, however many subscriptions and partitions it runs.
+     */
     @Override
     public void close() {
+        closing.countDown();
         java.util.List<PartitionedSubscription> groups;
         synchronized (partitioned) {
             groups = java.util.List.copyOf(partitioned.values());
         }
-        groups.forEach(PartitionedSubscription::close);
-        persistent.values().forEach(PersistentSubscription::requestStop);
-        persistent.values().forEach(PersistentSubscription::awaitStopped);
+        java.util.List<PersistentSubscription> all = java.util.List.copyOf(persistent.values());
+        all.forEach(PersistentSubscription::requestStop);
+        long deadline = System.nanoTime()
+                + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(PersistentSubscription.STOP_MILLIS);
+        all.forEach(s -> s.awaitStopped(deadline));
+        groups.forEach(PartitionedSubscription::close); // their partitions have stopped: the low-water mark
         transients.forEach(TransientSubscription::close);
         locks.close();
     }

@@ -124,6 +124,7 @@ public final class Telemetry {
     private final DoubleHistogram deliveryDelay;
     private final LongCounter failures;
     private final LongCounter retries;
+    private final LongCounter timeouts;
     private final LongCounter parked;
     private final LongCounter checkpointSaves;
     private final LongCounter reconnects;
@@ -154,6 +155,9 @@ public final class Telemetry {
                 .setDescription("Handler calls that failed, by subscription").build();
         this.retries = meter.counterBuilder("jeventstore.subscription.retries").setUnit("{delivery}")
                 .setDescription("Handler calls for an event that failed before on this server").build();
+        this.timeouts = meter.counterBuilder("jeventstore.subscription.handler.timeouts").setUnit("{call}")
+                .setDescription("Handler calls abandoned past handlerTimeout (each ended its holding), by subscription")
+                .build();
         this.parked = meter.counterBuilder("jeventstore.subscription.parked").setUnit("{event}")
                 .setDescription("Events parked after their attempts ran out, by subscription").build();
         this.checkpointSaves = meter.counterBuilder("jeventstore.subscription.checkpoint.saves").setUnit("{save}")
@@ -352,6 +356,10 @@ public final class Telemetry {
         } catch (RuntimeException e) {
             return SpanContext.getInvalid(); // a malformed value written by someone else: no parent, no harm
         }
+    }
+
+    public void handlerTimedOut(String streamId, String name) {
+        timeouts.add(1, Attributes.of(SUBSCRIPTION, name, STREAM, streamId));
     }
 
     public void parked(String streamId, String name) {
