@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.jeventstore.testkit.TestPool;
 
 /**
  * Faults that meet the linker while healthy appends wait (issue 20, defect 1): a failure that is not an append's

@@ -17,6 +17,7 @@ import org.jeventstore.Subscription;
 import org.jeventstore.config.EventStoreSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testkit.TestPool;
 
 /** Long-lived connections come from a pool; closing the store must hand them back without LISTEN or locks. */
 class SessionStateTest {

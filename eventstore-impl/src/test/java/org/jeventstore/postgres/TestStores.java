@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.testkit.Postgres;
 import org.jeventstore.testkit.PostgresServer;
+import org.jeventstore.testkit.TestPool;
 
 /** Gives each test class its own schema on the shared test PostgreSQL, and removes it afterwards. */
 final class TestStores implements AutoCloseable {

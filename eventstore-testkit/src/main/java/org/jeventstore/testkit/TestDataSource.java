@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.testkit;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -8,7 +8,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** A DataSource for tests: the methods tests do not use. */
-abstract class TestDataSource implements DataSource {
+public abstract class TestDataSource implements DataSource {
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {

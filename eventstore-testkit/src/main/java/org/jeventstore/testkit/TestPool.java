@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.testkit;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -26,13 +26,35 @@ public final class TestPool extends TestDataSource implements AutoCloseable {
     private final List<Connection> opened = new ArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger aborted = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** The statement timeout (ms, 0 = none) every connection handed out from now on gets: a fault to inject. */
+    private volatile int statementTimeoutMillis;
+    private final java.util.Map<Connection, Integer> appliedTimeout = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Set by {@link #kill()}: the process this pool belongs to is gone; no connection is handed out any more. */
+    private volatile boolean dead;
+
     public TestPool(DataSource target, int maxSize) {
         this.target = target;
         this.permits = new Semaphore(maxSize);
     }
 
+    /**
+     * Every connection handed out from now on runs with this {@code statement_timeout} (0: none), as a role's or
+     * a DBA's setting would impose: a fault the fault campaign injects in bursts.
+     */
+    public void statementTimeout(int millis) {
+        statementTimeoutMillis = millis;
+    }
+
+    /** The server this pool belongs to has died: every later {@link #getConnection()} fails (SQLSTATE 08001). */
+    public void kill() {
+        dead = true;
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
+        if (dead) {
+            throw new SQLException("this server is dead", "08001");
+        }
         try {
             if (!permits.tryAcquire(30, TimeUnit.SECONDS)) {
                 throw new SQLException("test pool exhausted");
@@ -48,6 +70,13 @@ public final class TestPool extends TestDataSource implements AutoCloseable {
                 synchronized (opened) {
                     opened.add(physical);
                 }
+            }
+            int timeout = statementTimeoutMillis;
+            if (appliedTimeout.getOrDefault(physical, 0) != timeout) {
+                try (java.sql.Statement st = physical.createStatement()) {
+                    st.execute("SET statement_timeout = " + timeout);
+                }
+                appliedTimeout.put(physical, timeout);
             }
             return handle(physical);
         } catch (SQLException | RuntimeException e) {
@@ -110,6 +139,7 @@ public final class TestPool extends TestDataSource implements AutoCloseable {
 
     private void destroy(Connection physical, java.util.concurrent.Executor executor) throws SQLException {
         try {
+            appliedTimeout.remove(physical);
             physical.abort(executor);
         } finally {
             aborted.incrementAndGet();
@@ -145,10 +175,10 @@ public final class TestPool extends TestDataSource implements AutoCloseable {
     }
 
     /** Hands out one connection the caller controls (as a container does inside its transaction); close is a no-op. */
-    static final class Single extends TestDataSource {
+    public static final class Single extends TestDataSource {
         private final Connection connection;
 
-        Single(Connection connection) {
+        public Single(Connection connection) {
             this.connection = connection;
         }
 
