@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.testkit.Postgres;
+import org.jeventstore.testkit.KillableDataSource;
 import org.jeventstore.testkit.PostgresServer;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -103,66 +104,6 @@ final class Servers implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : -1;
             }
-        }
-    }
-
-    /** A DataSource that refuses every connection once killed. */
-    static final class KillableDataSource implements javax.sql.DataSource {
-        private final PGSimpleDataSource delegate;
-        private volatile boolean dead;
-
-        KillableDataSource(PGSimpleDataSource delegate) {
-            this.delegate = delegate;
-        }
-
-        void kill() {
-            dead = true;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            if (dead) {
-                throw new SQLException("this server is dead", "08001");
-            }
-            return delegate.getConnection();
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public java.io.PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(java.io.PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public java.util.logging.Logger getParentLogger() {
-            return java.util.logging.Logger.getLogger("org.postgresql");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            return delegate.unwrap(iface);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) throws SQLException {
-            return delegate.isWrapperFor(iface);
         }
     }
 
