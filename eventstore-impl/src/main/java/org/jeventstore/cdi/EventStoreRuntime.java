@@ -111,10 +111,10 @@ public class EventStoreRuntime {
                 ? "JES0502I telemetry off: no OpenTelemetry SDK is enabled for this application"
                 : "JES0502I telemetry on: metrics and traces go to this application's OpenTelemetry SDK");
         NotificationListener listener = store.listener();
-        SerialDispatcher<EventsAppended> relay = new SerialDispatcher<>("EventsAppended relay", executor, e -> {
+        EventsAppendedRelay relay = new EventsAppendedRelay("EventsAppended relay", executor, e -> {
             appended.fire(e);
-            appended.fireAsync(e, NotificationOptions.ofExecutor(executor));
-        });
+            return appended.fireAsync(e, NotificationOptions.ofExecutor(executor));
+        }, EventsAppendedRelay.MAX_STREAMS);
         listener.addConsumer(relay::submit);
         listener.addConnectListener(this::ensureSchema);
         ensureSchema();

@@ -113,7 +113,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
         this.passes = new Linker(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
-        this.appender = new Appender(sql, tx, guarded, passes, linker, local, b.linking);
+        this.appender = new Appender(sql, tx, guarded, columns, passes, linker, local, b.linking);
         this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
                 subscriptions, listener, settings.hardDeletesEnabled());
         this.telemetry = b.telemetry;

@@ -1,10 +1,14 @@
 package org.jeventstore.serialization;
 
 import jakarta.json.bind.Jsonb;
-import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbConfig;
 import jakarta.json.bind.JsonbException;
+import jakarta.json.bind.spi.JsonbProvider;
+import java.lang.ref.WeakReference;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.jeventstore.ConfigurationException;
 import org.jeventstore.EventType;
 import org.jeventstore.SerializationException;
@@ -22,11 +26,41 @@ import org.jeventstore.SerializationException;
  *
  * <p>Registered classes are held as they are, not looked up by name, so a class of any module of an EAR can be
  * registered with the one serializer its library holds.
+ *
+ * <p>A serializer may outlive the class loaders of the classes it serves (a store in a library that several
+ * deployments share, or a long-lived store reading classes of a module that is redeployed), so it holds them
+ * only weakly: the type names' classes through weak references, and JSON-B's models of them (a JSON-B instance
+ * caches a model of every class it has bound, for good) in a JSON-B instance per class loader that only that
+ * loader's classes hold. An old deployment's loader is thus collected with its classes; the classes of the
+ * serializer's own class loader and of the loaders above it share one JSON-B instance.
  */
 public final class JsonbEventSerializer implements EventSerializer {
 
+    /** JSON-B for values of the JDK's classes (maps, lists, strings) and of classes that live as long as this. */
     private final Jsonb jsonb;
-    private final Map<String, Class<?>> types = new ConcurrentHashMap<>();
+    /** Makes the JSON-B instance of another class loader's classes; {@code null}: {@link #jsonb} serves all. */
+    private final Supplier<Jsonb> perLoader;
+    /**
+     * The JSON-B instance for each class. A ClassValue keeps its values in the class itself, so the instance of a
+     * deployment's classes is reachable only from them and goes with them; looking it up is a field read or two.
+     */
+    private final ClassValue<Jsonb> jsonbOf = new ClassValue<>() {
+        @Override
+        protected Jsonb computeValue(Class<?> type) {
+            return jsonbFor(type.getClassLoader());
+        }
+    };
+    /**
+     * The JSON-B instance of each class loader other than this class's and its ancestors, so that the classes of
+     * one loader share one; weak both ways: the instance is held strongly only by the loader's classes ({@link
+     * #jsonbOf}).
+     */
+    private final Map<ClassLoader, WeakReference<Jsonb>> loaderJsonb = new WeakHashMap<>();
+    /**
+     * The class of each type name, held weakly: a class stays reachable as long as its class loader is (which
+     * holds all its classes), so an entry clears only when its deployment is gone.
+     */
+    private final Map<String, WeakReference<Class<?>>> types = new ConcurrentHashMap<>();
     /**
      * Type names a class loader could not resolve, per loader: in an EAR one module's loader may miss a class
      * another module's sees, so a miss is only remembered for the loader that missed.
@@ -35,12 +69,52 @@ public final class JsonbEventSerializer implements EventSerializer {
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     private volatile java.util.List<String> allowedPackages = java.util.List.of();
 
+    /** JSON-B's default configuration, from the JSON-B implementation this thread finds. */
     public JsonbEventSerializer() {
-        this(JsonbBuilder.create());
+        JsonbProvider provider = JsonbProvider.provider();
+        this.perLoader = () -> provider.create().withConfig(new JsonbConfig()).build();
+        this.jsonb = perLoader.get();
     }
 
+    /**
+     * Binds every class with {@code jsonb}, whose configuration this serializer cannot copy: the classes it binds
+     * stay in its caches as long as it lives, so give each deployment its own.
+     */
     public JsonbEventSerializer(Jsonb jsonb) {
         this.jsonb = jsonb;
+        this.perLoader = null;
+    }
+
+    /** The JSON-B instance that binds {@code type}. */
+    private Jsonb jsonb(Class<?> type) {
+        return perLoader == null ? jsonb : jsonbOf.get(type);
+    }
+
+    private Jsonb jsonbFor(ClassLoader loader) {
+        if (outlivesThis(loader)) {
+            return jsonb;
+        }
+        synchronized (loaderJsonb) {
+            WeakReference<Jsonb> known = loaderJsonb.get(loader);
+            Jsonb found = known != null ? known.get() : null;
+            if (found == null) {
+                // never closed: with no adapters or serializers of the application configured, closing a JSON-B
+                // instance releases nothing that collecting it does not
+                found = perLoader.get();
+                loaderJsonb.put(loader, new WeakReference<>(found));
+            }
+            return found;
+        }
+    }
+
+    /** Whether classes of {@code loader} live at least as long as this serializer: its own loader's and above. */
+    private static boolean outlivesThis(ClassLoader loader) {
+        for (ClassLoader own = JsonbEventSerializer.class.getClassLoader(); own != null; own = own.getParent()) {
+            if (own == loader) {
+                return true;
+            }
+        }
+        return loader == null;
     }
 
     @Override
@@ -54,7 +128,7 @@ public final class JsonbEventSerializer implements EventSerializer {
                     + " are read into a concrete class, not an interface, abstract class, array or primitive");
         }
         // The first class keeps the name: reads must not change class because another module registered later.
-        types.putIfAbsent(nameOf(type), type);
+        keep(nameOf(type), type);
         return this;
     }
 
@@ -81,7 +155,7 @@ public final class JsonbEventSerializer implements EventSerializer {
         }
         T bound;
         try {
-            bound = jsonb.fromJson(jsonb.toJson(data), type);
+            bound = jsonb(type).fromJson(jsonb(data.getClass()).toJson(data), type);
         } catch (RuntimeException e) {
             // JSON-B implementations differ in what they throw for a misfit (a constructor's own exception, say)
             throw new SerializationException("data of " + data.getClass().getName() + " does not bind to "
@@ -104,14 +178,35 @@ public final class JsonbEventSerializer implements EventSerializer {
     public String typeName(Object data) {
         Class<?> type = data.getClass();
         String name = nameOf(type);
-        types.putIfAbsent(name, type);
+        WeakReference<Class<?>> known = types.get(name);
+        if (known == null || known.get() == null) {
+            keep(name, type);
+        }
         return name;
+    }
+
+    /** Maps {@code name} to {@code type} unless a class still alive has it. */
+    private void keep(String name, Class<?> type) {
+        types.compute(name, (n, known) -> known != null && known.get() != null ? known : new WeakReference<>(type));
+    }
+
+    /** The class {@code name} maps to, if any and still alive. */
+    private Class<?> known(String name) {
+        WeakReference<Class<?>> known = types.get(name);
+        if (known == null) {
+            return null;
+        }
+        Class<?> type = known.get();
+        if (type == null) {
+            types.remove(name, known); // its deployment is gone
+        }
+        return type;
     }
 
     @Override
     public String toJson(Object value) {
         try {
-            return jsonb.toJson(value);
+            return jsonb(value.getClass()).toJson(value);
         } catch (JsonbException | IllegalArgumentException e) {
             throw new SerializationException("cannot serialize " + value.getClass().getName() + " to JSON: "
                     + e.getMessage(), e);
@@ -141,7 +236,7 @@ public final class JsonbEventSerializer implements EventSerializer {
     private Object fromJson(Class<?> type, String typeName, String json) {
         if (type != null) {
             try {
-                return jsonb.fromJson(json, type);
+                return jsonb(type).fromJson(json, type);
             } catch (JsonbException e) {
                 // The class no longer matches what was stored: hand out the JSON value rather than fail the read.
             }
@@ -203,7 +298,7 @@ public final class JsonbEventSerializer implements EventSerializer {
     }
 
     private Class<?> resolve(String typeName) {
-        Class<?> known = types.get(typeName);
+        Class<?> known = known(typeName);
         if (known != null) {
             return known;
         }
@@ -220,7 +315,7 @@ public final class JsonbEventSerializer implements EventSerializer {
             Class<?> loaded = Class.forName(typeName, false, loader);
             // Only a class that names itself this way: an @EventType class is known by its annotation value.
             if (nameOf(loaded).equals(typeName)) {
-                types.put(typeName, loaded);
+                types.put(typeName, new WeakReference<>(loaded));
                 return loaded;
             }
         } catch (ClassNotFoundException | LinkageError e) {

@@ -40,24 +40,27 @@ public final class Appender {
     private final Sql sql;
     private final Transactions tx;
     private final EventSerializer serializer;
+    private final DataColumns dataColumns;
     private final Linker linker;
     private final BackgroundLinker background;
     private final Consumer<EventsAppended> local;
     private final LinkSettings linking;
 
     /**
+     * @param dataColumns the store's JSON column type: it decides what is stored for an event without metadata
      * @param background the background linker to wake after each append; {@code null} to link on the appending
      *                   thread right after the commit (the append then reports its {@code $all} positions)
      * @param local      told of each committed append (its stream's range, and its {@code $all} range when it
      *                   has one), so that this server's subscriptions need not wait for the NOTIFY
      * @param linking    whether a deferred append waits for its positions, and how long at most
      */
-    public Appender(Sql sql, Transactions tx, EventSerializer serializer, Linker linker,
+    public Appender(Sql sql, Transactions tx, EventSerializer serializer, DataColumns dataColumns, Linker linker,
                     BackgroundLinker background, Consumer<EventsAppended> local, LinkSettings linking) {
         this.linking = linking;
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
+        this.dataColumns = dataColumns;
         this.linker = linker;
         this.background = background;
         this.local = local;
@@ -76,7 +79,8 @@ public final class Appender {
                 return new AppendResult(row == null ? 0 : row.version(), 0, 0);
             });
         }
-        Columns columns = columns(streamId, events);
+        // the column type decides what an event without metadata stores; found at first use, then kept
+        Columns columns = columns(streamId, events, dataColumns.format());
         String statement = sql.withStream("append-events", fragment(expected));
         int n = events.size();
         UUID first = columns.ids()[0];
@@ -276,7 +280,7 @@ public final class Appender {
         return new org.jeventstore.WrongExpectedVersionException(streamId, expected, row == null ? 0 : row.version());
     }
 
-    private Columns columns(String streamId, List<EventData> events) {
+    private Columns columns(String streamId, List<EventData> events, DataFormat format) {
         int n = events.size();
         UUID[] ids = new UUID[n];
         String[] types = new String[n];
@@ -295,7 +299,8 @@ public final class Appender {
             causation[i] = e.causationId();
             correlation[i] = e.correlationId();
             data[i] = serializer.toJson(e.data());
-            metadata[i] = e.metadata().isEmpty() ? null : serializer.toJson(e.metadata());
+            // no metadata is stored as Elixir stores nil metadata in this column type (DataFormat.absentMetadata)
+            metadata[i] = e.metadata().isEmpty() ? format.absentMetadata() : serializer.toJson(e.metadata());
         }
         return new Columns(ids, types, causation, correlation, data, metadata);
     }

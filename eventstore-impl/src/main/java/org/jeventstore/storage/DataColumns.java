@@ -117,6 +117,19 @@ public final class DataColumns {
     }
 
     /**
+     * The JSON text of metadata column {@code column} of the current row ({@link #json}), or {@code null} when the
+     * row has none: SQL NULL (what Elixir's JsonbSerializer stores, and what jeventstore stored in bytea columns too
+     * until it matched Elixir) or the JSON literal {@code null} (what Elixir's JsonSerializer stores, and so
+     * jeventstore in a bytea column: {@link DataFormat#absentMetadata}). Serializers thus see one form of "no metadata", the one {@link
+     * org.jeventstore.serialization.EventSerializer#metadataFromJson} promises to read as empty metadata, and not
+     * a text an application's serializer might parse into a null map.
+     */
+    String metadataJson(ResultSet rs, int column, DataFormat format) throws SQLException {
+        String json = json(rs, column, format);
+        return json != null && json.length() <= 16 && json.strip().equals("null") ? null : json;
+    }
+
+    /**
      * The JSON text of column {@code column} of the current row, read as {@code format} stores it; {@code null}
      * for SQL NULL.
      *

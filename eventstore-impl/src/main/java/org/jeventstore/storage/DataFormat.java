@@ -15,6 +15,17 @@ public enum DataFormat {
         String store(String jsonText) {
             return "(" + jsonText + ")::jsonb";
         }
+
+        /**
+         * SQL NULL, as Elixir stores it here: its JsonbSerializer passes nil metadata through unchanged
+         * (jsonb_serializer.ex, {@code serialize/1}), and Postgrex sends a nil parameter as NULL whatever the
+         * column type (postgrex type_module.ex, the null clause every extension's encoder gets). Elixir reads NULL
+         * back as nil, which JsonbSerializer's {@code deserialize/2} hands on untouched.
+         */
+        @Override
+        String absentMetadata() {
+            return null;
+        }
     },
 
     /**
@@ -29,10 +40,31 @@ public enum DataFormat {
             // not ::bytea, which would read backslashes in the JSON as bytea escapes
             return "convert_to(" + jsonText + ", 'UTF8')";
         }
+
+        /**
+         * The four bytes {@code null}, as Elixir stores it here: its stream and snapshot code run the serializer
+         * over metadata whether or not there is any (streams/stream.ex {@code map_to_recorded_event/3},
+         * snapshots/snapshot_data.ex {@code serialize/2}), and JsonSerializer's {@code serialize/1} hands nil to
+         * Jason, which writes the JSON literal. SQL NULL would break Elixir: its reads run JsonSerializer's
+         * {@code deserialize/2} over every row's metadata (recorded_event.ex and snapshot_data.ex
+         * {@code deserialize/2}), and Jason refuses nil as input ("not an iodata term"), failing the whole read
+         * of the stream and of {@code $all}.
+         */
+        @Override
+        String absentMetadata() {
+            return "null";
+        }
     };
 
     /** The SQL expression that turns the JSON text expression {@code jsonText} into this column type. */
     abstract String store(String jsonText);
+
+    /**
+     * The JSON text stored (through {@link #store}) for metadata an event or snapshot does not have; {@code null}
+     * for SQL NULL. It is what Elixir EventStore stores in a column of this type for metadata it was not given
+     * (nil), so that an Elixir service reads the row as it reads its own.
+     */
+    abstract String absentMetadata();
 
     /** The column type's SQL name: {@code jsonb} or {@code bytea}. */
     public String sqlType() {

@@ -168,7 +168,7 @@ public final class EventReader {
         OffsetDateTime created = rs.getObject(EVENT + 9, OffsetDateTime.class);
         try {
             String dataJson = columns.json(rs, EVENT + 7, format);
-            String metadataJson = columns.json(rs, EVENT + 8, format);
+            String metadataJson = columns.metadataJson(rs, EVENT + 8, format);
             Supplier<Object> data = serializer.deferredFromJson(type, dataJson);
             Supplier<Map<String, Object>> metadata = serializer.deferredMetadataFromJson(metadataJson);
             return RecordedEvent.deferred(number, id, stream, version, type,

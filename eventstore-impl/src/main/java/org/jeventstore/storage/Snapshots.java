@@ -27,7 +27,8 @@ public final class Snapshots {
     public void record(SnapshotData s) {
         String type = s.sourceType() != null ? s.sourceType() : serializer.typeName(s.data());
         String data = serializer.toJson(s.data());
-        String metadata = s.metadata().isEmpty() ? null : serializer.toJson(s.metadata());
+        // as Elixir stores a snapshot's nil metadata in this column type (DataFormat.absentMetadata)
+        String metadata = s.metadata().isEmpty() ? columns.format().absentMetadata() : serializer.toJson(s.metadata());
         String what = "recording snapshot of '" + s.sourceId() + "'";
         String statement = sql.get("record-snapshot"); // before the transaction: may detect the column type
         tx.write(what, c -> {
@@ -61,7 +62,7 @@ public final class Snapshots {
                     try {
                         return Optional.of(new SnapshotData(rs.getString(1), rs.getLong(2), type,
                                 serializer.fromJson(type, columns.json(rs, 4, format)),
-                                serializer.metadataFromJson(columns.json(rs, 5, format)),
+                                serializer.metadataFromJson(columns.metadataJson(rs, 5, format)),
                                 rs.getObject(6, OffsetDateTime.class)));
                     } catch (SerializationException e) {
                         throw new SerializationException("reading the snapshot of '" + sourceId + "' (type '" + type

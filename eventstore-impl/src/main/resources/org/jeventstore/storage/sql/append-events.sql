@@ -13,8 +13,9 @@
 -- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
 -- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
 -- all is written.
--- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text;
--- the json markers store it as the column type wants, see DataFormat.java);
+-- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text, or
+-- NULL where the column type stores no metadata as NULL; the json markers store it as the column type wants, see
+-- DataFormat.java);
 -- then the stream fragment's; then the stream id again.
 WITH input AS (
   SELECT * FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) WITH ORDINALITY
