@@ -21,8 +21,13 @@
   }
 
   async function api(path, options) {
+    const init = Object.assign({ credentials: 'same-origin' }, options || {});
+    if (init.method && !['GET', 'HEAD'].includes(init.method)) {
+      // the server refuses a state-changing request without it: a form on another site cannot send a header
+      init.headers = Object.assign({ 'X-Requested-By': 'jeventstore-console' }, init.headers || {});
+    }
     // from the origin: a page opened as http://user:password@host/ has a base URL no request may carry
-    const r = await fetch(location.origin + '/api/' + path, Object.assign({ credentials: 'same-origin' }, options || {}));
+    const r = await fetch(location.origin + '/api/' + path, init);
     const text = await r.text();
     const body = text ? JSON.parse(text) : null;
     if (!r.ok) throw new Error((body && body.message) || (r.status + ' ' + r.statusText));

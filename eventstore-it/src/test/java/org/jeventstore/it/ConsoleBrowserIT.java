@@ -2,9 +2,12 @@ package org.jeventstore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -35,8 +38,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The console in a real browser (headless Chromium driven by chromedriver, both from Debian packages: see the
  * README), against a whole server: each role signs in, the live tail shows an append made through the API, a
- * reader and a writer see no admin action, an admin's actions ask for confirmation and take effect. Screenshots
- * of every page go to {@code target/screenshots} (the README's copies are in docs/console).
+ * reader and a writer see no admin action, an admin's actions ask for confirmation and take effect, a page of
+ * another site cannot use the signed-in admin's browser for them. Screenshots of every page go to
+ * {@code target/screenshots} (the README's copies are in docs/console).
  */
 @Timeout(120)
 class ConsoleBrowserIT {
@@ -170,13 +174,7 @@ class ConsoleBrowserIT {
 
     @Test
     void an_admin_deletes_a_subscription_only_once_confirmed_and_hard_deletes_a_stream() throws SQLException {
-        String name = "console-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Connection c = WebServer.database().connect();
-             PreparedStatement ps = c.prepareStatement(
-                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 5)")) {
-            ps.setString(1, name);
-            ps.executeUpdate();
-        }
+        String name = idleSubscription("console-");
         signIn(DevUsers.ADMIN, "#/subscriptions");
         By row = By.xpath("//tr[@class='subscription-row'][td[2][text()='" + name + "']]");
         waitFor(row);
@@ -213,6 +211,88 @@ class ConsoleBrowserIT {
 
         show("#/servers", By.id("backlog"));
         screenshot("servers");
+    }
+
+    /** A subscription no server runs, at checkpoint 5. */
+    static String idleSubscription(String prefix) throws SQLException {
+        String name = prefix + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection c = WebServer.database().connect();
+             PreparedStatement ps = c.prepareStatement(
+                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 5)")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+        }
+        return name;
+    }
+
+    /**
+     * A page of another site (another origin: the same host, another port) that the signed-in admin opens: it
+     * tries to reset a subscription through the admin's browser, with a script (which cannot send the header the
+     * API asks for) and then with a form that submits itself, as a forged request would.
+     */
+    static HttpServer otherSite(String target) throws IOException {
+        String page = """
+                <!DOCTYPE html>
+                <html><body>
+                <form id="forged" method="POST" action="%1$s" enctype="application/x-www-form-urlencoded">
+                  <input type="hidden" name="position" value="0">
+                </form>
+                <script>
+                  const target = '%1$s';
+                  Promise.allSettled([
+                    fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include',
+                      headers: { 'X-Requested-By': 'evil' } }),
+                    fetch(target, { method: 'POST', credentials: 'include', headers: { 'X-Requested-By': 'evil' } })
+                  ]).then(() => document.getElementById('forged').submit());
+                </script>
+                </body></html>
+                """.formatted(target);
+        HttpServer site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        site.createContext("/", exchange -> {
+            byte[] body = page.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        site.start();
+        return site;
+    }
+
+    @Test
+    void a_page_of_another_site_cannot_make_the_signed_in_admins_browser_reset_a_subscription() throws Exception {
+        String name = idleSubscription("forged-");
+        signIn(DevUsers.ADMIN, "#/subscriptions");
+        By row = By.xpath("//tr[@class='subscription-row'][td[2][text()='" + name + "']]");
+        waitFor(row);
+        String server = "http://127.0.0.1:" + WebServer.get().httpPort();
+        String reset = server + "/api/admin/subscriptions/reset?stream=%24all&name=" + name + "&position=0";
+
+        HttpServer site = otherSite(reset);
+        try {
+            driver.get("http://127.0.0.1:" + site.getAddress().getPort() + "/");
+            // the form's answer replaces the page, unless the reset went through (204 leaves the page as it is)
+            new WebDriverWait(driver, Duration.ofSeconds(20))
+                    .until(d -> d.getCurrentUrl().startsWith(reset) || checkpoint(name) != 5);
+            assertThat(checkpoint(name)).as("checkpoint after the forged resets").isEqualTo(5);
+            // the server's refusal, not a login prompt: the browser did send the admin's credentials
+            assertThat(driver.getPageSource()).contains("CrossSiteRequestRefused");
+        } finally {
+            site.stop(0);
+        }
+
+        // the console's own reset still works
+        driver.get(server + "/#/subscriptions");
+        waitFor(By.cssSelector("body[data-ready='true']"));
+        waitFor(row);
+        clickIn(row, "button.reset");
+        org.openqa.selenium.Alert ask = new WebDriverWait(driver, Duration.ofSeconds(10))
+                .until(ExpectedConditions.alertIsPresent());
+        ask.sendKeys("1");
+        ask.accept();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> checkpoint(name) == 1);
     }
 
     static long checkpoint(String name) {
