@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jeventstore.testkit.DevUsers;
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +33,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -39,8 +42,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console in a real browser (headless Chromium driven by chromedriver, both from Debian packages: see the
  * README), against a whole server: each role signs in, the live tail shows an append made through the API, a
  * reader and a writer see no admin action, an admin's actions ask for confirmation and take effect, a page of
- * another site cannot use the signed-in admin's browser for them. Screenshots of every page go to
- * {@code target/screenshots} (the README's copies are in docs/console).
+ * another site cannot use the signed-in admin's browser for them, and the console breaks no rule of the server's
+ * Content-Security-Policy. Screenshots of every page go to {@code target/screenshots} (the README's copies are in
+ * docs/console).
  */
 @Timeout(120)
 class ConsoleBrowserIT {
@@ -64,7 +68,14 @@ class ConsoleBrowserIT {
     @AfterEach
     void quit() {
         if (driver != null) {
-            driver.quit();
+            try {
+                // the console runs under the server's Content-Security-Policy: nothing of it may be refused
+                List<String> refused = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                        .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy")).toList();
+                assertThat(refused).as("Content-Security-Policy violations in the browser's console").isEmpty();
+            } finally {
+                driver.quit();
+            }
         }
     }
 
@@ -74,6 +85,7 @@ class ConsoleBrowserIT {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
                 "--disable-gpu");
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);

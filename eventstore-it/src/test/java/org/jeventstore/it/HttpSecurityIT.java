@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Every endpoint of the web module for every role, from outside the server as a client sees it: anonymous and
  * wrong passwords get 401, a role that does not allow the request gets 403, the roles that do get through. A
- * state-changing request that a page of another site could have sent is refused before it runs.
+ * state-changing request that a page of another site could have sent is refused before it runs, and every answer
+ * carries the headers that keep the console out of other sites' frames and scripts.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -249,6 +250,47 @@ class HttpSecurityIT {
         // an anonymous forgery is still told to sign in: authentication comes first
         assertThat(http.withoutRequestedBy().call("POST", "/api/streams/" + target, null, EVENT, json).status())
                 .isEqualTo(401);
+    }
+
+    @Test
+    void every_answer_carries_the_security_headers() {
+        String reader = DevUsers.READER.basicAuth();
+        Map<String, Http.Response> served = new java.util.LinkedHashMap<>();
+        served.put("page", http.get("/", reader));
+        served.put("static file", http.get("/console/console.js", reader));
+        served.put("API answer", http.get("/api/ops/me", reader));
+        served.put("API error", http.get("/api/streams/none-" + UUID.randomUUID() + "/info", reader));
+        served.put("API unknown path", http.get("/api/no-such-thing", reader));
+        served.put("missing file", http.get("/console/no-such-file.js", reader));
+        served.put("cross-site refusal", http.withoutRequestedBy().call("POST", "/api/streams/" + stream,
+                DevUsers.WRITER.basicAuth(), EVENT, Map.of("Content-Type", "application/json")));
+        // what the container answers before the web module runs: server.xml's httpEndpoint headers
+        Map<String, Http.Response> refused = new java.util.LinkedHashMap<>();
+        refused.put("role refusal", http.post("/api/streams/" + stream, reader, EVENT));
+        refused.put("no credentials", http.get("/api/ops/me", null));
+        refused.put("health", http.get("/health/ready", null));
+
+        served.forEach((what, r) -> {
+            String as = what + " (" + r.status() + ")";
+            assertThat(r.header("Content-Security-Policy")).as(as).isEqualTo("default-src 'self';"
+                    + " frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'");
+        });
+        refused.forEach((what, r) -> assertThat(r.header("Content-Security-Policy")).as(what)
+                .isEqualTo("frame-ancestors 'none'"));
+        served.putAll(refused);
+        served.forEach((what, r) -> {
+            String as = what + " (" + r.status() + ")";
+            assertThat(r.header("X-Frame-Options")).as(as).isEqualTo("DENY");
+            assertThat(r.header("X-Content-Type-Options")).as(as).isEqualTo("nosniff");
+            assertThat(r.header("Referrer-Policy")).as(as).isEqualTo("same-origin");
+        });
+        assertThat(served.get("page").status()).isEqualTo(200);
+        assertThat(served.get("API error").status()).isEqualTo(404);
+        assertThat(served.get("API error").body()).startsWith("{\"error\":\"StreamNotFoundException\"");
+        assertThat(served.get("missing file").status()).isEqualTo(404);
+        assertThat(served.get("cross-site refusal").status()).isEqualTo(403);
+        assertThat(served.get("role refusal").status()).isEqualTo(403);
+        assertThat(served.get("no credentials").status()).isEqualTo(401);
     }
 
     static int port() {
