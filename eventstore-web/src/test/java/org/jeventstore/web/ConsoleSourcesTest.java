@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the console's files must not contain: anything the server's Content-Security-Policy refuses (inline
- * scripts, styles and event handlers, string evaluation). ConsoleBrowserIT shows the console working under that
- * policy.
+ * What the console's files must not contain: URLs from the server's root (the web module may be deployed at any
+ * context root), and anything the server's Content-Security-Policy refuses (inline scripts, styles and event
+ * handlers, string evaluation). ConsoleBrowserIT shows the console working under that policy.
  */
 class ConsoleSourcesTest {
 
@@ -19,6 +19,15 @@ class ConsoleSourcesTest {
 
     static String read(String file) throws IOException {
         return Files.readString(WEBAPP.resolve(file));
+    }
+
+    @Test
+    void the_console_names_the_api_and_its_files_relative_to_the_page() throws IOException {
+        Pattern fromRoot = Pattern.compile("[\"'`(]\\s*/(api|console|health|openapi)\\b|location\\.origin");
+        for (String file : new String[] {"index.html", "console/console.js", "console/console.css"}) {
+            assertThat(fromRoot.matcher(read(file)).find()).as(file).isFalse();
+        }
+        assertThat(read("console/console.js")).contains("url('api/' + path)").contains("url('api/live')");
     }
 
     @Test
