@@ -20,9 +20,23 @@
     return e;
   }
 
+  // Relative to the page, so that the console works at any context root; without the user:password@ that a page
+  // opened as http://user:password@host/ has in its URL (fetch refuses a URL that carries credentials).
+  function url(path) {
+    const u = new URL(path, location.href);
+    u.username = '';
+    u.password = '';
+    u.hash = '';
+    return u.href;
+  }
+
   async function api(path, options) {
-    // from the origin: a page opened as http://user:password@host/ has a base URL no request may carry
-    const r = await fetch(location.origin + '/api/' + path, Object.assign({ credentials: 'same-origin' }, options || {}));
+    const init = Object.assign({ credentials: 'same-origin' }, options || {});
+    if (init.method && !['GET', 'HEAD'].includes(init.method)) {
+      // the server refuses a state-changing request without it: a form on another site cannot send a header
+      init.headers = Object.assign({ 'X-Requested-By': 'jeventstore-console' }, init.headers || {});
+    }
+    const r = await fetch(url('api/' + path), init);
     const text = await r.text();
     const body = text ? JSON.parse(text) : null;
     if (!r.ok) throw new Error((body && body.message) || (r.status + ' ' + r.statusText));
@@ -123,7 +137,7 @@
     const status = el('span', { id: 'tail-status', class: 'muted', text: 'connecting…' });
     const recent = await api('all?direction=backward&count=20');
     recent.forEach(e => body.append(eventRow(e, true)));
-    tail = new EventSource(location.origin + '/api/live');
+    tail = new EventSource(url('api/live'));
     tail.addEventListener('open', () => { status.textContent = 'live'; });
     tail.addEventListener('error', () => { status.textContent = 'reconnecting…'; });
     tail.addEventListener('event', m => {

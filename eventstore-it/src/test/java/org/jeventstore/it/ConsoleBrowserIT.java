@@ -2,9 +2,12 @@ package org.jeventstore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jeventstore.testkit.DevUsers;
 import org.junit.jupiter.api.AfterEach;
@@ -29,14 +33,18 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real browser (headless Chromium driven by chromedriver, both from Debian packages: see the
  * README), against a whole server: each role signs in, the live tail shows an append made through the API, a
- * reader and a writer see no admin action, an admin's actions ask for confirmation and take effect. Screenshots
- * of every page go to {@code target/screenshots} (the README's copies are in docs/console).
+ * reader and a writer see no admin action, an admin's actions ask for confirmation and take effect, a page of
+ * another site cannot use the signed-in admin's browser for them, and the console breaks no rule of the server's
+ * Content-Security-Policy. Screenshots of every page go to {@code target/screenshots} (the README's copies are in
+ * docs/console).
  */
 @Timeout(120)
 class ConsoleBrowserIT {
@@ -60,7 +68,14 @@ class ConsoleBrowserIT {
     @AfterEach
     void quit() {
         if (driver != null) {
-            driver.quit();
+            try {
+                // the console runs under the server's Content-Security-Policy: nothing of it may be refused
+                List<String> refused = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                        .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy")).toList();
+                assertThat(refused).as("Content-Security-Policy violations in the browser's console").isEmpty();
+            } finally {
+                driver.quit();
+            }
         }
     }
 
@@ -70,6 +85,7 @@ class ConsoleBrowserIT {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
                 "--disable-gpu");
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -170,13 +186,7 @@ class ConsoleBrowserIT {
 
     @Test
     void an_admin_deletes_a_subscription_only_once_confirmed_and_hard_deletes_a_stream() throws SQLException {
-        String name = "console-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Connection c = WebServer.database().connect();
-             PreparedStatement ps = c.prepareStatement(
-                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 5)")) {
-            ps.setString(1, name);
-            ps.executeUpdate();
-        }
+        String name = idleSubscription("console-");
         signIn(DevUsers.ADMIN, "#/subscriptions");
         By row = By.xpath("//tr[@class='subscription-row'][td[2][text()='" + name + "']]");
         waitFor(row);
@@ -213,6 +223,88 @@ class ConsoleBrowserIT {
 
         show("#/servers", By.id("backlog"));
         screenshot("servers");
+    }
+
+    /** A subscription no server runs, at checkpoint 5. */
+    static String idleSubscription(String prefix) throws SQLException {
+        String name = prefix + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection c = WebServer.database().connect();
+             PreparedStatement ps = c.prepareStatement(
+                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 5)")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+        }
+        return name;
+    }
+
+    /**
+     * A page of another site (another origin: the same host, another port) that the signed-in admin opens: it
+     * tries to reset a subscription through the admin's browser, with a script (which cannot send the header the
+     * API asks for) and then with a form that submits itself, as a forged request would.
+     */
+    static HttpServer otherSite(String target) throws IOException {
+        String page = """
+                <!DOCTYPE html>
+                <html><body>
+                <form id="forged" method="POST" action="%1$s" enctype="application/x-www-form-urlencoded">
+                  <input type="hidden" name="position" value="0">
+                </form>
+                <script>
+                  const target = '%1$s';
+                  Promise.allSettled([
+                    fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include',
+                      headers: { 'X-Requested-By': 'evil' } }),
+                    fetch(target, { method: 'POST', credentials: 'include', headers: { 'X-Requested-By': 'evil' } })
+                  ]).then(() => document.getElementById('forged').submit());
+                </script>
+                </body></html>
+                """.formatted(target);
+        HttpServer site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        site.createContext("/", exchange -> {
+            byte[] body = page.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        site.start();
+        return site;
+    }
+
+    @Test
+    void a_page_of_another_site_cannot_make_the_signed_in_admins_browser_reset_a_subscription() throws Exception {
+        String name = idleSubscription("forged-");
+        signIn(DevUsers.ADMIN, "#/subscriptions");
+        By row = By.xpath("//tr[@class='subscription-row'][td[2][text()='" + name + "']]");
+        waitFor(row);
+        String server = "http://127.0.0.1:" + WebServer.get().httpPort();
+        String reset = server + "/api/admin/subscriptions/reset?stream=%24all&name=" + name + "&position=0";
+
+        HttpServer site = otherSite(reset);
+        try {
+            driver.get("http://127.0.0.1:" + site.getAddress().getPort() + "/");
+            // the form's answer replaces the page, unless the reset went through (204 leaves the page as it is)
+            new WebDriverWait(driver, Duration.ofSeconds(20))
+                    .until(d -> d.getCurrentUrl().startsWith(reset) || checkpoint(name) != 5);
+            assertThat(checkpoint(name)).as("checkpoint after the forged resets").isEqualTo(5);
+            // the server's refusal, not a login prompt: the browser did send the admin's credentials
+            assertThat(driver.getPageSource()).contains("CrossSiteRequestRefused");
+        } finally {
+            site.stop(0);
+        }
+
+        // the console's own reset still works
+        driver.get(server + "/#/subscriptions");
+        waitFor(By.cssSelector("body[data-ready='true']"));
+        waitFor(row);
+        clickIn(row, "button.reset");
+        org.openqa.selenium.Alert ask = new WebDriverWait(driver, Duration.ofSeconds(10))
+                .until(ExpectedConditions.alertIsPresent());
+        ask.sendKeys("1");
+        ask.accept();
+        new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> checkpoint(name) == 1);
     }
 
     static long checkpoint(String name) {

@@ -103,6 +103,7 @@ class DatabaseOutageHealthIT {
         c.setReadTimeout(30_000);
         c.setRequestProperty("Authorization", DevUsers.WRITER.basicAuth());
         c.setRequestMethod("POST");
+        c.setRequestProperty("X-Requested-By", "jeventstore-it"); // the web module refuses a write without it
         c.setDoOutput(true);
         c.setRequestProperty("Content-Type", "application/json");
         c.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));

@@ -6,19 +6,48 @@ import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Plain HTTP calls to a server, as a client would make them; every call has connect and read timeouts. */
+/**
+ * Plain HTTP calls to a server, as a client would make them; every call has connect and read timeouts. A request
+ * that may change something (not GET, HEAD or OPTIONS) carries {@code X-Requested-By}, as the README asks of
+ * every client that is not the console, unless made through {@link #withoutRequestedBy()} (what a form on
+ * another site sends).
+ */
 final class Http {
 
-    /** A response's status and body. */
-    record Response(int status, String body) {
+    /** The header the web module requires on state-changing requests (any value). */
+    static final String REQUESTED_BY = "X-Requested-By";
+
+    private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
+
+    /** A response's status, body and headers. */
+    record Response(int status, String body, Map<String, List<String>> headers) {
+        /** The first value of header {@code name} (any case), or null. */
+        String header(String name) {
+            return headers.entrySet().stream().filter(e -> name.equalsIgnoreCase(e.getKey()))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
     }
 
     private final String base;
+    private final boolean requestedBy;
 
     Http(String base) {
+        this(base, true);
+    }
+
+    private Http(String base, boolean requestedBy) {
         this.base = base;
+        this.requestedBy = requestedBy;
+    }
+
+    /** The same server, without the {@code X-Requested-By} header unless a call's headers name it. */
+    Http withoutRequestedBy() {
+        return new Http(base, false);
     }
 
     static Http local(int port) {
@@ -49,6 +78,9 @@ final class Http {
             if (authorization != null) {
                 c.setRequestProperty("Authorization", authorization);
             }
+            if (requestedBy && !SAFE.contains(method)) {
+                c.setRequestProperty(REQUESTED_BY, "jeventstore-it");
+            }
             headers.forEach(c::setRequestProperty);
             try {
                 if (body != null) {
@@ -59,7 +91,13 @@ final class Http {
                 int status = c.getResponseCode();
                 InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
                 String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                return new Response(status, text);
+                Map<String, List<String>> received = new HashMap<>();
+                c.getHeaderFields().forEach((k, v) -> {
+                    if (k != null) {
+                        received.put(k, v);
+                    }
+                });
+                return new Response(status, text, received);
             } finally {
                 c.disconnect();
             }

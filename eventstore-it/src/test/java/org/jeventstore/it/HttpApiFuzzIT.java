@@ -25,8 +25,9 @@ import org.jeventstore.testkit.DevUsers;
 
 /**
  * Random requests against a whole server: random stream ids, expected versions, bodies (valid events, random
- * JSON, garbage text, invalid UTF-8, bodies around the size limit), content types, extra headers, users and read
- * parameters. Whatever comes in, the server stays up, answers without a 5xx and without internals (SQL, stack
+ * JSON, garbage text, invalid UTF-8, bodies around the size limit), content types, extra headers, users, origins
+ * (with and without the X-Requested-By header; a write that a page of another site could have sent is refused)
+ * and read parameters. Whatever comes in, the server stays up, answers without a 5xx and without internals (SQL, stack
  * traces, server paths), and an append that is not answered 200 has written nothing: the database holds exactly
  * as many events as before, and the stream's version is unchanged.
  */
@@ -53,9 +54,19 @@ class HttpApiFuzzIT {
         }
     }
 
+    /**
+     * Where a request says it comes from: an {@code Origin} (none, this server, another site, or {@code null}) and
+     * whether it carries {@code X-Requested-By}; a write without the header or from another origin is refused.
+     */
+    record Source(String origin, boolean requestedBy) {
+        boolean forged() {
+            return !requestedBy || (origin != null && !origin.equals("http://127.0.0.1:" + WebServer.get().httpPort()));
+        }
+    }
+
     /** One request. */
     record Request(String method, String streamId, String query, byte[] body, String contentType,
-                   DevUsers user, String headerName, String headerValue, boolean readAll) {
+                   DevUsers user, String headerName, String headerValue, Source source, boolean readAll) {
         String path() {
             return (readAll ? "/api/all" : "/api/streams/" + encode(streamId)) + query;
         }
@@ -63,7 +74,7 @@ class HttpApiFuzzIT {
         @Override
         public String toString() {
             String text = body == null ? "" : new String(body, StandardCharsets.UTF_8);
-            return method + " " + path() + " as " + user + " type " + contentType + " body("
+            return method + " " + path() + " as " + user + " from " + source + " type " + contentType + " body("
                     + (body == null ? 0 : body.length) + ")=" + (text.length() > 300 ? text.substring(0, 300) + "..."
                     : text);
         }
@@ -78,11 +89,19 @@ class HttpApiFuzzIT {
             headers.put("Content-Type", request.contentType());
         }
         headers.put(request.headerName(), request.headerValue());
-        Http.Response r = http.callBytes(request.method(), request.path(),
-                request.user() == null ? null : request.user().basicAuth(), request.body(), headers);
+        if (request.source().origin() != null) {
+            headers.put("Origin", request.source().origin());
+        }
+        Http.Response r = (request.source().requestedBy() ? http : http.withoutRequestedBy()).callBytes(
+                request.method(), request.path(), request.user() == null ? null : request.user().basicAuth(),
+                request.body(), headers);
         long[] after = snapshot(request.streamId());
 
         assertThat(r.status()).as("%s -> %s", request, r.body()).isBetween(200, 499);
+        if (!request.method().equals("GET") && request.source().forged()) {
+            // refused: 401/403, or a 400 of the container for a URI it does not serve, before anything runs
+            assertThat(r.status()).as("%s -> %s", request, r.body()).isGreaterThanOrEqualTo(400);
+        }
         for (String internal : INTERNALS) {
             assertThat(r.body()).as("%s -> %s", request, r.body()).doesNotContain(internal);
         }
@@ -137,11 +156,18 @@ class HttpApiFuzzIT {
         Arbitrary<String> headerName = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12)
                 .map(s -> "X-" + s);
         Arbitrary<String> headerValue = Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(200);
+        Arbitrary<String> origin = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, Arbitraries.just((String) null)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.create(() -> "http://127.0.0.1:" + WebServer.get().httpPort())),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of("http://evil.example", "null", "http://localhost",
+                        "https://127.0.0.1")));
+        Arbitrary<Source> source = Combinators.combine(origin, Arbitraries.integers().between(0, 9).map(i -> i > 0))
+                .as(Source::new);
         return Combinators.combine(method, streamIds(), query(), bodies(), contentTypes(), user,
-                Combinators.combine(headerName, headerValue).as((n, v) -> new String[] {n, v}),
+                Combinators.combine(headerName, headerValue, source).as((n, v, from) -> new Object[] {n, v, from}),
                 Arbitraries.integers().between(0, 19).map(i -> i == 0))
                 .as((m, id, q, b, ct, u, h, all) -> new Request(m, id, m.equals("GET") ? q : expected(q), m.equals("GET")
-                        ? null : b, ct, u, h[0], h[1], all && m.equals("GET")));
+                        ? null : b, ct, u, (String) h[0], (String) h[1], (Source) h[2], all && m.equals("GET")));
     }
 
     /** A query string: for reads, start/count/direction; for writes the expectedVersion part is taken from it. */

@@ -2,6 +2,10 @@ package org.jeventstore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -16,7 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every endpoint of the web module for every role, from outside the server as a client sees it: anonymous and
- * wrong passwords get 401, a role that does not allow the request gets 403, the roles that do get through.
+ * wrong passwords get 401, a role that does not allow the request gets 403, the roles that do get through. A
+ * state-changing request that a page of another site could have sent is refused before it runs, and every answer
+ * carries the headers that keep the console out of other sites' frames and scripts.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -30,7 +36,7 @@ class HttpSecurityIT {
     static final String EVENT = "[{\"eventType\":\"sec\",\"data\":{\"n\":1}}]";
     static final String WRONG = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:wrong".getBytes());
 
-    final Http http = Http.local(Integer.getInteger("arquillian.http.port", 9081));
+    final Http http = Http.local(port());
     String stream;
 
     /** A request, and the status each caller gets when allowed. */
@@ -144,6 +150,151 @@ class HttpSecurityIT {
             assertThat(r.status()).as(method).isEqualTo(403);
         }
         assertThat(http.post("/console/console.js", DevUsers.ADMIN.basicAuth(), "{}").status()).isEqualTo(403);
+    }
+
+    /** A subscription no server runs, at checkpoint 5: a reset that got through would move it. */
+    static String idleSubscription() throws SQLException {
+        String name = "csrf-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection c = TestDatabaseSession.database().connect();
+             PreparedStatement ps = c.prepareStatement(
+                     "INSERT INTO subscriptions (stream_uuid, subscription_name, last_seen) VALUES ('$all', ?, 5)")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+        }
+        return name;
+    }
+
+    static long checkpoint(String name) throws SQLException {
+        try (Connection c = TestDatabaseSession.database().connect();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT last_seen FROM subscriptions WHERE subscription_name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("subscription " + name).isTrue();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    static final Map<String, String> FORM = Map.of("Content-Type", "application/x-www-form-urlencoded");
+
+    static Map<String, String> with(Map<String, String> headers, String... more) {
+        Map<String, String> all = new java.util.HashMap<>(headers);
+        for (int i = 0; i < more.length; i += 2) {
+            all.put(more[i], more[i + 1]);
+        }
+        return all;
+    }
+
+    @Test
+    void a_form_posted_from_another_site_with_the_admins_credentials_is_refused_before_it_resets_anything()
+            throws SQLException {
+        String name = idleSubscription();
+        String reset = "/api/admin/subscriptions/reset?stream=%24all&name=" + name + "&position=0";
+        String admin = DevUsers.ADMIN.basicAuth();
+
+        // what a form on another site makes a signed-in browser send: its Origin, a form body, the credentials
+        Http.Response forged = http.withoutRequestedBy().call("POST", reset, admin, "position=0",
+                with(FORM, "Origin", "http://evil.example"));
+        assertThat(forged.status()).as(forged.body()).isEqualTo(403);
+        assertThat(forged.body()).startsWith("{\"error\":\"CrossSiteRequestRefused\",\"message\":\"")
+                .contains("X-Requested-By");
+        assertThat(forged.header("Content-Type")).startsWith("application/json");
+
+        // the header does not let another origin through (nor a Referer of another site, nor an opaque origin)
+        for (String[] from : List.of(new String[] {"Origin", "http://evil.example"}, new String[] {"Origin", "null"},
+                new String[] {"Referer", "http://evil.example/page.html"},
+                new String[] {"Origin", "http://127.0.0.1:" + (port() + 1)},
+                new String[] {"Origin", "https://127.0.0.1:" + port()})) {
+            Http.Response r = http.call("POST", reset, admin, "position=0", with(FORM, from));
+            assertThat(r.status()).as(from[0] + ": " + from[1] + " -> " + r.body()).isEqualTo(403);
+            assertThat(r.body()).as(from[1]).contains("CrossSiteRequestRefused").contains("not from this server");
+        }
+        // this server's own page without the header: refused too, the header is what a form cannot send
+        Http.Response noHeader = http.withoutRequestedBy().call("POST", reset, admin, null,
+                Map.of("Origin", "http://127.0.0.1:" + port()));
+        assertThat(noHeader.status()).as(noHeader.body()).isEqualTo(403);
+        Http.Response blank = http.call("POST", reset, admin, null, Map.of(Http.REQUESTED_BY, ""));
+        assertThat(blank.status()).as(blank.body()).isEqualTo(403);
+        assertThat(checkpoint(name)).as("checkpoint after the refused resets").isEqualTo(5);
+
+        // the console (same origin, with the header) and a client that names no origin (curl) get through
+        Http.Response console = http.call("POST", reset.replace("position=0", "position=1"), admin, null,
+                Map.of("Origin", "http://127.0.0.1:" + port(), "Referer", "http://127.0.0.1:" + port() + "/"));
+        assertThat(console.status()).as(console.body()).isEqualTo(204);
+        assertThat(checkpoint(name)).isEqualTo(1);
+        Http.Response curl = http.call("POST", reset, admin, null, Map.of());
+        assertThat(curl.status()).as(curl.body()).isEqualTo(204);
+        assertThat(checkpoint(name)).isZero();
+        Http.Response ownReferer = http.call("POST", reset.replace("position=0", "position=1"), admin, null,
+                Map.of("Referer", "http://127.0.0.1:" + port() + "/#/subscriptions"));
+        assertThat(ownReferer.status()).as(ownReferer.body()).isEqualTo(204);
+        assertThat(checkpoint(name)).isEqualTo(1);
+    }
+
+    @Test
+    void appends_and_deletes_from_another_site_are_refused_and_write_nothing() {
+        String target = "csrf-" + UUID.randomUUID();
+        Map<String, String> json = Map.of("Content-Type", "application/json");
+        Http.Response append = http.withoutRequestedBy().call("POST", "/api/streams/" + target,
+                DevUsers.WRITER.basicAuth(), EVENT, json);
+        assertThat(append.status()).as(append.body()).isEqualTo(403);
+        Http.Response fromElsewhere = http.call("POST", "/api/streams/" + target, DevUsers.WRITER.basicAuth(),
+                EVENT, with(json, "Origin", "http://evil.example"));
+        assertThat(fromElsewhere.status()).as(fromElsewhere.body()).isEqualTo(403);
+        assertThat(http.get("/api/streams/" + target + "/info", DevUsers.READER.basicAuth()).status()).isEqualTo(404);
+        Http.Response delete = http.withoutRequestedBy().call("DELETE", "/api/admin/subscriptions?stream=" + stream
+                + "&name=none", DevUsers.ADMIN.basicAuth(), null, Map.of());
+        assertThat(delete.status()).as(delete.body()).isEqualTo(403);
+        assertThat(delete.body()).contains("CrossSiteRequestRefused");
+        // an anonymous forgery is still told to sign in: authentication comes first
+        assertThat(http.withoutRequestedBy().call("POST", "/api/streams/" + target, null, EVENT, json).status())
+                .isEqualTo(401);
+    }
+
+    @Test
+    void every_answer_carries_the_security_headers() {
+        String reader = DevUsers.READER.basicAuth();
+        Map<String, Http.Response> served = new java.util.LinkedHashMap<>();
+        served.put("page", http.get("/", reader));
+        served.put("static file", http.get("/console/console.js", reader));
+        served.put("API answer", http.get("/api/ops/me", reader));
+        served.put("API error", http.get("/api/streams/none-" + UUID.randomUUID() + "/info", reader));
+        served.put("API unknown path", http.get("/api/no-such-thing", reader));
+        served.put("missing file", http.get("/console/no-such-file.js", reader));
+        served.put("cross-site refusal", http.withoutRequestedBy().call("POST", "/api/streams/" + stream,
+                DevUsers.WRITER.basicAuth(), EVENT, Map.of("Content-Type", "application/json")));
+        // what the container answers before the web module runs: server.xml's httpEndpoint headers
+        Map<String, Http.Response> refused = new java.util.LinkedHashMap<>();
+        refused.put("role refusal", http.post("/api/streams/" + stream, reader, EVENT));
+        refused.put("no credentials", http.get("/api/ops/me", null));
+        refused.put("health", http.get("/health/ready", null));
+
+        served.forEach((what, r) -> {
+            String as = what + " (" + r.status() + ")";
+            assertThat(r.header("Content-Security-Policy")).as(as).isEqualTo("default-src 'self';"
+                    + " frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'");
+        });
+        refused.forEach((what, r) -> assertThat(r.header("Content-Security-Policy")).as(what)
+                .isEqualTo("frame-ancestors 'none'"));
+        served.putAll(refused);
+        served.forEach((what, r) -> {
+            String as = what + " (" + r.status() + ")";
+            assertThat(r.header("X-Frame-Options")).as(as).isEqualTo("DENY");
+            assertThat(r.header("X-Content-Type-Options")).as(as).isEqualTo("nosniff");
+            assertThat(r.header("Referrer-Policy")).as(as).isEqualTo("same-origin");
+        });
+        assertThat(served.get("page").status()).isEqualTo(200);
+        assertThat(served.get("API error").status()).isEqualTo(404);
+        assertThat(served.get("API error").body()).startsWith("{\"error\":\"StreamNotFoundException\"");
+        assertThat(served.get("missing file").status()).isEqualTo(404);
+        assertThat(served.get("cross-site refusal").status()).isEqualTo(403);
+        assertThat(served.get("role refusal").status()).isEqualTo(403);
+        assertThat(served.get("no credentials").status()).isEqualTo(401);
+    }
+
+    static int port() {
+        return Integer.getInteger("arquillian.http.port", 9081);
     }
 
     @Test

@@ -49,7 +49,9 @@ public final class DevServer {
             System.out.println("[jeventstore] Try:");
             System.out.println("  console   " + base + "/");
             System.out.println("  health    " + base + "/health");
-            System.out.println("  append    curl " + w + "-X POST -H 'Content-Type: application/json' "
+            // a write needs X-Requested-By (any value): the server's defence against requests other sites forge
+            System.out.println("  append    curl " + w + "-X POST -H 'X-Requested-By: curl'"
+                    + " -H 'Content-Type: application/json' "
                     + "-d '[{\"eventType\":\"greeting\",\"data\":{\"hello\":\"world\"}}]' " + base
                     + "/api/streams/demo-1");
             System.out.println("  read      curl " + r + base + "/api/streams/demo-1");

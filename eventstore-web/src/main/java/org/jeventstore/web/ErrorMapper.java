@@ -57,10 +57,12 @@ public class ErrorMapper implements ExceptionMapper<EventStoreException> {
     }
 
     static Response json(int status, String error, String message) {
-        return Response.status(status)
-                .type(MediaType.APPLICATION_JSON)
-                .entity(Json.createObjectBuilder().add("error", error).add("message", message).build().toString())
-                .build();
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body(error, message)).build();
+    }
+
+    /** The error answer's JSON text, for the servlet filters that answer before JAX-RS. */
+    static String body(String error, String message) {
+        return Json.createObjectBuilder().add("error", error).add("message", message).build().toString();
     }
 
     static int status(EventStoreException e) {

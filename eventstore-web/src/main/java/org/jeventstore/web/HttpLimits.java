@@ -65,7 +65,7 @@ public class HttpLimits {
         return maxPageBytes;
     }
 
-    private static int positive(Config config, String key, int fallback) {
+    static int positive(Config config, String key, int fallback) {
         String value = config.getOptionalValue(key, String.class).orElse(null);
         if (value == null) {
             return fallback;
