@@ -7,6 +7,7 @@ import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jeventstore.AppendNotLinkedException;
 import org.jeventstore.ConfigurationException;
 import org.jeventstore.DuplicateEventException;
 import org.jeventstore.EventNotFoundException;
@@ -32,6 +33,13 @@ public class ErrorMapper implements ExceptionMapper<EventStoreException> {
 
     @Override
     public Response toResponse(EventStoreException e) {
+        if (e instanceof AppendNotLinkedException n) {
+            // committed, only its $all positions are missing: 202, so that no client resends what is stored
+            return Response.status(202).type(MediaType.APPLICATION_JSON).entity(Json.createObjectBuilder()
+                    .add("streamVersion", n.lastVersion()).add("firstPosition", 0).add("lastPosition", 0)
+                    .add("linked", false).add("reason", n.reason().name())
+                    .add("message", String.valueOf(n.getMessage())).build().toString()).build();
+        }
         int status = status(e);
         String message;
         if (status >= 500) {
