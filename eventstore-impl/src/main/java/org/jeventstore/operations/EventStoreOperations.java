@@ -234,6 +234,10 @@ public final class EventStoreOperations {
                         if (abandoned > 0) {
                             state += ", " + abandoned + " call(s) abandoned past handlerTimeout still running";
                         }
+                        String standby = running == null ? null : subscriptions.standbyReason(stream, name);
+                        if (standby != null) {
+                            state += " (" + standby + ")";
+                        }
                         out.add(new SubscriptionInfo(rs.getLong(1), stream, name, checkpoint, head,
                                 Math.max(0, head - checkpoint), lagMillis, rs.getInt(7), state, rs.getLong(8)));
                     }

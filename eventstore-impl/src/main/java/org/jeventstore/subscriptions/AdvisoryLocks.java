@@ -66,6 +66,8 @@ final class AdvisoryLocks implements AutoCloseable {
 
     // guarded by this
     private final Set<Long> held = new HashSet<>();
+    /** Subscription families whose partition count this session holds shared (SubscriptionLayout). */
+    private final Set<Long> layoutsHeld = new HashSet<>();
     private Session session;
     private long generations;
     private boolean closed;
@@ -79,8 +81,8 @@ final class AdvisoryLocks implements AutoCloseable {
     private volatile long provenAt;
 
     /** One connection's life: its generation, its lock namespace, the network timeout it had before. */
-    private record Session(Connection connection, long generation, int namespace, int originalTimeout,
-                           boolean fenced) {
+    private record Session(Connection connection, long generation, int namespace, int layoutNamespace,
+                           int originalTimeout, boolean fenced) {
     }
 
     /**
@@ -168,6 +170,105 @@ final class AdvisoryLocks implements AutoCloseable {
         lost(s, "the lock connection has not answered for " + TimeUnit.NANOSECONDS.toMillis(silentNanos)
                 + " ms (lease " + TimeUnit.NANOSECONDS.toMillis(leaseNanos) + " ms)");
         return false;
+    }
+
+    /** The generation of the current lock session, or -1 while there is none. */
+    synchronized long generation() {
+        return session == null || closed ? -1 : session.generation();
+    }
+
+    /**
+     * Takes the partition-count lock of a subscription family ({@link SubscriptionLayout}): shared, as every server
+     * running the recorded count holds it, or exclusive, to change the count (granted only while nobody holds it
+     * shared). Returns the generation it was taken in, or -1 when it is busy or the database cannot be reached.
+     */
+    long tryLayoutLock(long familyId, boolean shared) {
+        synchronized (this) {
+            if (closed || (shared && layoutsHeld.contains(familyId))) {
+                return -1;
+            }
+        }
+        if (!enterIo()) {
+            return -1;
+        }
+        Session s = null;
+        try {
+            s = session();
+            long start = System.nanoTime();
+            boolean taken;
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(shared ? "try-advisory-lock-shared"
+                    : "try-advisory-lock"))) {
+                ps.setInt(1, s.layoutNamespace());
+                ps.setInt(2, key(familyId));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    taken = rs.getBoolean(1);
+                }
+            }
+            proven(start);
+            if (!taken) {
+                return -1;
+            }
+            synchronized (this) {
+                if (session != s) {
+                    return -1;
+                }
+                if (shared) {
+                    layoutsHeld.add(familyId);
+                }
+            }
+            return s.generation();
+        } catch (SQLException | RuntimeException e) {
+            if (s != null) {
+                lost(s, "taking a partition-count lock failed: " + e.getMessage());
+            } else {
+                failedToConnect(e);
+            }
+            return -1;
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /** Releases a partition-count lock taken in {@code gen}; when that cannot be done, the session is aborted. */
+    void unlockLayout(long familyId, boolean shared, long gen) {
+        Session s;
+        synchronized (this) {
+            if (session == null || session.generation() != gen || (shared && !layoutsHeld.remove(familyId))) {
+                return;
+            }
+            s = session;
+        }
+        if (!enterIo()) {
+            lost(s, "releasing a partition-count lock timed out waiting for the connection");
+            return;
+        }
+        try {
+            synchronized (this) {
+                if (session != s) {
+                    return;
+                }
+            }
+            long start = System.nanoTime();
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(shared ? "advisory-unlock-shared"
+                    : "advisory-unlock"))) {
+                ps.setInt(1, s.layoutNamespace());
+                ps.setInt(2, key(familyId));
+                ps.executeQuery().close();
+            }
+            proven(start);
+        } catch (SQLException | RuntimeException e) {
+            lost(s, "releasing a partition-count lock failed: " + e.getMessage());
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /** Whether the shared partition-count lock of {@code familyId} taken in {@code gen} is still held (memory only). */
+    boolean holdsLayout(long familyId, long gen) {
+        synchronized (this) {
+            return !closed && session != null && session.generation() == gen && layoutsHeld.contains(familyId);
+        }
     }
 
     /** How many servers of this store are up (their lock sessions); 1 or more while this one is connected. */
@@ -279,6 +380,7 @@ final class AdvisoryLocks implements AutoCloseable {
             }
             closed = true;
             held.clear();
+            layoutsHeld.clear();
             s = session;
             session = null;
             sessionPid = 0;
@@ -378,6 +480,19 @@ final class AdvisoryLocks implements AutoCloseable {
                     namespace = (int) oid;
                 }
             }
+            int layoutNamespace;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
+                ps.setString(1, sql.schema().quoted() + ".jes_subscription_layout");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    long oid = rs.getLong(1);
+                    if (rs.wasNull()) {
+                        throw new SQLException("table " + sql.schema().quoted() + ".jes_subscription_layout does not"
+                                + " exist yet", "42P01");
+                    }
+                    layoutNamespace = (int) oid;
+                }
+            }
             boolean fenced;
             try (PreparedStatement ps = c.prepareStatement(sql.get("limit-lock-session-silence"))) {
                 ps.setString(1, idleSessionTimeoutMillis + "ms");
@@ -404,7 +519,7 @@ final class AdvisoryLocks implements AutoCloseable {
                 LOG.fine(() -> "PostgreSQL before 14 has no idle_session_timeout: a partitioned server's locks are"
                         + " freed when PostgreSQL's TCP keepalive notices (schema " + sql.schema() + ")");
             }
-            return new Session(c, generation, namespace, originalTimeout, fenced);
+            return new Session(c, generation, namespace, layoutNamespace, originalTimeout, fenced);
         } catch (SQLException | RuntimeException e) {
             abort(c);
             throw e;
@@ -440,6 +555,7 @@ final class AdvisoryLocks implements AutoCloseable {
             }
             count = held.size();
             held.clear();
+            layoutsHeld.clear();
             session = null;
             sessionPid = 0;
             if (downSince == null) {

@@ -66,10 +66,12 @@ final class PartitionedSubscription {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long lowWaterEveryMillis;
     private final Runnable onClose;
+    private final SubscriptionLayout layout;
     private volatile boolean closed;
 
     PartitionedSubscription(String streamId, String name, SubscriptionOptions options, SubscriptionRows rows,
-                            Executor executor, Starter starter, Runnable onClose) {
+                            Executor executor, Starter starter, Runnable onClose, SubscriptionLayout layout) {
+        this.layout = layout;
         this.streamId = streamId;
         this.name = name;
         this.partitions = options.concurrencyLimit();
@@ -352,6 +354,9 @@ final class PartitionedSubscription {
     }
 
     private void saveLowWaterMark() {
+        if (!layout.admittedEver()) {
+            return; // this server never ran its partitions (the cluster runs another count): nothing of it to save
+        }
         try {
             rows.saveLowWaterMark(streamId, name, partNames);
         } catch (RuntimeException e) {

@@ -118,13 +118,17 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     private final org.jeventstore.telemetry.Telemetry telemetry;
     private final String metricName;
+    /** The family's partition count in the cluster: a row lock is taken only while it admits this server. */
+    private final SubscriptionLayout layout;
 
     PersistentSubscription(String streamId, String name, SubscriptionHandler handler, SubscriptionOptions options,
                            SubscriptionRows rows, ParkedEvents parked, EventReader reader, AdvisoryLocks locks,
                            int readBatchSize, Executor handlerExecutor, long createdId,
                            Predicate<PersistentSubscription> yieldPolicy, Runnable onStopped,
-                           org.jeventstore.telemetry.Telemetry telemetry, java.util.concurrent.Semaphore gate) {
+                           org.jeventstore.telemetry.Telemetry telemetry, java.util.concurrent.Semaphore gate,
+                           java.util.function.Function<PersistentSubscription, SubscriptionLayout> layout) {
         this.telemetry = telemetry;
+        this.layout = layout.apply(this);
         // metrics name a partition by its subscription (the family), as the handler's metrics do
         int hash = name.lastIndexOf('#');
         this.metricName = hash > 0 && PartitionedSubscription.isPartitionOf(name, name.substring(0, hash))
@@ -305,6 +309,19 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         return hung.isEmpty() ? 0 : hung.getOrDefault(event.eventId(), 0);
     }
 
+    /** Why this server stands by for the subscription's partition count in the cluster, or null. */
+    String standbyReason() {
+        return layout.standbyReason();
+    }
+
+    long subscriptionId() {
+        return subscriptionId;
+    }
+
+    void releaseLayout() {
+        layout.release();
+    }
+
     /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */
     int abandonedCalls() {
         return dispatcher.abandonedRunning();
@@ -379,7 +396,12 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         if (afterYield > 0) {
             signal.pauseUnlessStopping(afterYield); // leave a standby server time to take it
         }
-        long gen = locks.tryLock(subscriptionId);
+        long admitted = layout.admit();
+        long gen = admitted < 0 ? -1 : locks.tryLock(subscriptionId);
+        if (gen >= 0 && (gen != admitted || !layout.heldIn(gen))) {
+            locks.unlock(subscriptionId, gen); // the lock session changed meanwhile: admit the count again first
+            gen = -1;
+        }
         if (gen < 0) {
             balancer.lockBusy();
             if (!rows.exists(subscriptionId)) {

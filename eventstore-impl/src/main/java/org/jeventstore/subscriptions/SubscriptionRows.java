@@ -145,6 +145,117 @@ final class SubscriptionRows {
         });
     }
 
+    /**
+     * The partition count recorded for the subscription family with row {@code familyId}, recording
+     * {@code partitions} when none is yet; returns the one recorded.
+     */
+    int recordLayout(long familyId, int partitions) {
+        Integer recorded = tx.singleStatement("recording the partition count of subscription " + familyId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("record-layout"))) {
+                ps.setLong(1, familyId);
+                ps.setInt(2, partitions);
+                ps.setLong(3, familyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : null;
+                }
+            }
+        });
+        if (recorded != null) {
+            return recorded;
+        }
+        // another server recorded it while this statement ran: read what it recorded
+        return tx.read("reading the partition count of subscription " + familyId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("read-layout"))) {
+                ps.setLong(1, familyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : partitions;
+                }
+            }
+        });
+    }
+
+    /**
+     * Changes the partition count of a family from {@code from} to {@code to}, in one transaction, while the
+     * caller holds the family's partition-count lock exclusively (so no server runs either count): every row of the
+     * new count (the family's own row for 1, its partition rows and own row above 1) is set to the lowest
+     * checkpoint of the old count's rows (every event at or below it was handled by each of them; those after it
+     * are delivered again) and its epoch advanced (fencing any holder of the old count whose call still runs).
+     *
+     * @return that checkpoint, or -1 when the recorded count was no longer {@code from} (nothing changed)
+     */
+    long changeLayout(String streamId, String family, long familyId, int from, int to) {
+        return tx.write("changing the partition count of subscription '" + family + "' from " + from + " to " + to,
+                c -> {
+                    try (PreparedStatement ps = c.prepareStatement(sql.get("lock-layout"))) {
+                        ps.setLong(1, familyId);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (!rs.next() || rs.getInt(1) != from) {
+                                return -1L;
+                            }
+                        }
+                    }
+                    long low;
+                    try (PreparedStatement ps = c.prepareStatement(sql.get("low-water-mark-of"))) {
+                        ps.setString(1, streamId);
+                        ps.setArray(2, c.createArrayOf("text", rowNames(family, from).toArray()));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            low = rs.getLong(1);
+                        }
+                    }
+                    java.util.List<String> now = new java.util.ArrayList<>(rowNames(family, to));
+                    if (to > 1) {
+                        now.add(family);
+                    }
+                    for (String row : now) {
+                        try (PreparedStatement ps = c.prepareStatement(sql.get("create-subscription"))) {
+                            ps.setString(1, streamId);
+                            ps.setString(2, row);
+                            ps.setBoolean(3, false);
+                            ps.setString(4, streamId);
+                            ps.setLong(5, low);
+                            ps.executeUpdate();
+                        }
+                        long id;
+                        try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
+                            ps.setString(1, streamId);
+                            ps.setString(2, row);
+                            try (ResultSet rs = ps.executeQuery()) {
+                                rs.next();
+                                id = rs.getLong(1);
+                            }
+                        }
+                        try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
+                            ps.setLong(1, low);
+                            ps.setLong(2, id);
+                            ps.executeUpdate();
+                        }
+                        try (PreparedStatement ps = c.prepareStatement(sql.get("fence-subscription"))) {
+                            ps.setLong(1, id);
+                            ps.executeUpdate();
+                        }
+                    }
+                    try (PreparedStatement ps = c.prepareStatement(sql.get("update-layout"))) {
+                        ps.setInt(1, to);
+                        ps.setLong(2, familyId);
+                        ps.executeUpdate();
+                    }
+                    return low;
+                });
+    }
+
+    /** The rows of a family that run with {@code partitions}: its own for 1, its partitions' otherwise. */
+    private static java.util.List<String> rowNames(String family, int partitions) {
+        if (partitions == 1) {
+            return java.util.List.of(family);
+        }
+        java.util.List<String> names = new java.util.ArrayList<>(partitions);
+        for (int k = 0; k < partitions; k++) {
+            names.add(PartitionedSubscription.partitionName(family, k, partitions));
+        }
+        return names;
+    }
+
     /** Whether the subscription still exists (a standby server asks, to stop a deleted one). */
     boolean exists(long subscriptionId) {
         return standing(subscriptionId, Long.MIN_VALUE) != Standing.DELETED;

@@ -97,7 +97,8 @@ public final class Subscriptions implements AutoCloseable {
                 throw new SubscriptionExistsException(streamId, name);
             }
         }
-        return subscribeSingle(streamId, name, handler, options, null);
+        return subscribeSingle(streamId, name, handler, options, null, s -> new SubscriptionLayout(rows, locks,
+                streamId, name, 1, s::subscriptionId), true);
     }
 
     private Subscription subscribePartitioned(String streamId, String name, SubscriptionHandler handler,
@@ -110,12 +111,15 @@ public final class Subscriptions implements AutoCloseable {
             PartitionedSubscription group = partitioned.get(key);
             if (group == null) {
                 PartitionedSubscription[] self = new PartitionedSubscription[1];
+                SubscriptionLayout layout = new SubscriptionLayout(rows, locks, streamId, name,
+                        options.concurrencyLimit(), () -> rows.createOrGet(streamId, name, options.startFrom()));
                 self[0] = new PartitionedSubscription(streamId, name, options, rows, executor,
-                        (part, h, o, gate) -> subscribeSingle(streamId, part, h, o, gate), () -> {
+                        (part, h, o, gate) -> subscribeSingle(streamId, part, h, o, gate, s -> layout, false), () -> {
+                            layout.release();
                             synchronized (partitioned) {
                                 partitioned.remove(key, self[0]);
                             }
-                        });
+                        }, layout);
                 group = self[0];
                 partitioned.put(key, group);
             } else if (group.partitions() != options.concurrencyLimit()) {
@@ -128,7 +132,9 @@ public final class Subscriptions implements AutoCloseable {
     }
 
     private PersistentSubscription subscribeSingle(String streamId, String name, SubscriptionHandler handler,
-                                         SubscriptionOptions options, java.util.concurrent.Semaphore gate) {
+                                                   SubscriptionOptions options, java.util.concurrent.Semaphore gate,
+                                                   java.util.function.Function<PersistentSubscription,
+                                                           SubscriptionLayout> layout, boolean ownsLayout) {
         String key = key(streamId, name);
         if (persistent.containsKey(key)) {
             throw new SubscriptionExistsException(streamId, name);
@@ -145,7 +151,12 @@ public final class Subscriptions implements AutoCloseable {
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
         self[0] = new PersistentSubscription(streamId, name, handler, options, rows, parked, reader, locks,
-                readBatchSize, executor, id, this::shouldYield, () -> persistent.remove(key, self[0]), telemetry, gate);
+                readBatchSize, executor, id, this::shouldYield, () -> {
+                    persistent.remove(key, self[0]);
+                    if (ownsLayout) {
+                        self[0].releaseLayout(); // a partitioned one's goes when the whole family stops here
+                    }
+                }, telemetry, gate, layout);
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
         }
@@ -186,6 +197,12 @@ public final class Subscriptions implements AutoCloseable {
     /** The persistent subscriptions started on this server (active here or standing by). */
     public java.util.List<Subscription> running() {
         return java.util.List.copyOf(persistent.values());
+    }
+
+    /** Why this server stands by for the subscription's partition count in the cluster (null: it does not). */
+    public String standbyReason(String streamId, String name) {
+        PersistentSubscription s = persistent.get(key(streamId, name));
+        return s == null ? null : s.standbyReason();
     }
 
     /**

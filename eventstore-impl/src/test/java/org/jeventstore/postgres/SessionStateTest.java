@@ -38,7 +38,8 @@ class SessionStateTest {
             assertThat(count(stores, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                     + " AND mode = 'ExclusiveLock'")).as("the subscription's advisory lock while running").isEqualTo(1);
             assertThat(count(stores, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                    + " AND mode = 'ShareLock'")).as("the server's presence lock while running").isEqualTo(1);
+                    + " AND mode = 'ShareLock'")).as("the server's presence lock and the subscription's partition-count"
+                    + " lock while running").isEqualTo(2);
 
             store.close();
             executor.shutdownNow();

@@ -99,3 +99,13 @@ CREATE TABLE IF NOT EXISTS ${schema}.jes_parked (
 );
 
 CREATE INDEX IF NOT EXISTS jes_parked_order ON ${schema}.jes_parked (subscription_id, event_number);
+
+-- How many partitions a persistent subscription runs with in the cluster (its concurrencyLimit; 1 for a
+-- single-active one), recorded once for the whole cluster on the subscription's own row id, so that no two servers
+-- run it with different counts at once (each would deliver every event of a key: issue 20). A server configured
+-- otherwise stands by; the count changes only while no server runs the recorded one (SubscriptionLayout.java).
+CREATE TABLE IF NOT EXISTS ${schema}.jes_subscription_layout (
+  subscription_id bigint PRIMARY KEY,
+  partitions int NOT NULL CHECK (partitions >= 1),
+  changed_at timestamptz NOT NULL DEFAULT now()
+);

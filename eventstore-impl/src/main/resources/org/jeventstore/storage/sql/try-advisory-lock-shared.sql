@@ -1,0 +1,4 @@
+-- A shared advisory lock of the lock session (namespace, key): held by every server that runs a subscription with
+-- the partition count recorded for it (SubscriptionLayout.java); a server that wants to change the count needs the
+-- same lock exclusively, which it gets only while no server holds it shared.
+SELECT pg_try_advisory_lock_shared(?, ?)
