@@ -93,21 +93,35 @@ final class Nemesis {
         return target;
     }
 
-    /** The schedule of {@code seed} over {@code millis}: a fault every 0.6-2.4 s. */
+    /**
+     * The schedule of {@code seed} over {@code millis}: a fault every 0.6-2.4 s, drawn from decks that hold every
+     * kind once plus seven more drawn by weight, shuffled, so that even a short run meets (nearly) every kind.
+     */
     static List<Fault> schedule(long seed, long millis, List<String> servers, boolean restartableDatabase) {
         Random r = new Random(seed);
-        List<Kind> kinds = new ArrayList<>();
+        List<Kind> weighted = new ArrayList<>();
+        List<Kind> each = new ArrayList<>();
         for (Kind k : Kind.values()) {
             if (k != Kind.PG_RESTART || restartableDatabase) {
+                each.add(k);
                 for (int i = 0; i < k.weight; i++) {
-                    kinds.add(k);
+                    weighted.add(k);
                 }
             }
         }
         List<Fault> faults = new ArrayList<>();
+        java.util.ArrayDeque<Kind> deck = new java.util.ArrayDeque<>();
         long t = 500 + r.nextInt(1000);
         while (t < millis) {
-            Kind kind = kinds.get(r.nextInt(kinds.size()));
+            if (deck.isEmpty()) {
+                List<Kind> next = new ArrayList<>(each);
+                for (int i = 0; i < 7; i++) {
+                    next.add(weighted.get(r.nextInt(weighted.size())));
+                }
+                java.util.Collections.shuffle(next, r);
+                deck.addAll(next);
+            }
+            Kind kind = deck.poll();
             String server = servers.get(r.nextInt(servers.size()));
             String subscription = Workload.SUBSCRIPTIONS.get(r.nextInt(Workload.SUBSCRIPTIONS.size()));
             long duration = switch (kind) {
@@ -234,14 +248,18 @@ final class Nemesis {
                 if (s == null || cluster.upServers().size() < 2) {
                     return; // keep one server up: the workload must be able to go on
                 }
-                ReentrantLock lock = cluster.lock(f.server());
-                if (!lock.tryLock()) {
-                    return;
-                }
                 boolean crash = f.kind() == Kind.CRASH;
-                history.action(crash ? "crash" : "stop", f.server(), s.toString(), "", start);
                 beside(crash ? "crash" : "stop", () -> {
+                    // taken and released on this thread; busy (another restart of it runs): no fault this time
+                    ReentrantLock lock = cluster.lock(f.server());
+                    if (!lock.tryLock()) {
+                        return;
+                    }
                     try {
+                        if (cluster.up(f.server()) != s) {
+                            return;
+                        }
+                        history.action(crash ? "crash" : "stop", f.server(), s.toString(), "", System.nanoTime());
                         if (crash) {
                             s.crash(db);
                         } else {

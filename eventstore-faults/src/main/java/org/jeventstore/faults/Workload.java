@@ -202,7 +202,7 @@ final class Workload {
                     causal(server, "c-" + random.nextInt(6), random, index, seq);
                 } else if (op < 96) {
                     link(server, "l-" + random.nextInt(4), random);
-                } else if (op < 98) {
+                } else if (op < 97) {
                     appendOne(server, "p-" + index + "-" + seq, ExpectedVersion.noStream(), random, index, seq, true,
                             null);
                 } else {

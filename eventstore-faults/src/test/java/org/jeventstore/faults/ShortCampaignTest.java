@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The short fault campaign that runs in every build: fixed seeds (so a red build replays exactly), 35 s of faults
+ * The short fault campaign that runs in every build: fixed seeds (so a red build replays exactly), 30 s of faults
  * each, every property of the checker. The long campaign is {@code mvn verify -Pchaos -pl eventstore-faults -am}.
  */
 class ShortCampaignTest {
@@ -17,7 +17,7 @@ class ShortCampaignTest {
     @ValueSource(longs = {20261207L, 424242L})
     @Timeout(240)
     void no_property_is_violated_under_the_seeds_faults(long seed) throws Exception {
-        Campaign.Result result = Campaign.run(Campaign.Settings.of(seed, Duration.ofSeconds(35)));
+        Campaign.Result result = Campaign.run(Campaign.Settings.of(seed, Duration.ofSeconds(30)));
         System.out.println(result.report());
 
         assertThat(result.faults().values().stream().mapToInt(Integer::intValue).sum())
