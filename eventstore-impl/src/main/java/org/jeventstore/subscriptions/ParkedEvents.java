@@ -119,13 +119,18 @@ final class ParkedEvents {
         });
     }
 
-    /** A replayed event was handled (or is gone): its row goes. */
-    void replayed(long subscriptionId, UUID eventId) {
-        tx.singleStatement("removing a replayed parked event", c -> {
+    /**
+     * A replayed event was handled (or is gone): its row goes, unless the holding with {@code epoch} has been
+     * fenced off meanwhile. Returns whether a row went.
+     */
+    boolean replayed(long subscriptionId, long epoch, UUID eventId) {
+        return tx.singleStatement("removing a replayed parked event", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("replayed-parked"))) {
                 ps.setLong(1, subscriptionId);
-                ps.setObject(2, eventId);
-                return ps.executeUpdate();
+                ps.setLong(2, epoch);
+                ps.setLong(3, subscriptionId);
+                ps.setObject(4, eventId);
+                return ps.executeUpdate() > 0;
             }
         });
     }

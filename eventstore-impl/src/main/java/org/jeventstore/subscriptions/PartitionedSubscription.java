@@ -106,6 +106,12 @@ final class PartitionedSubscription {
         return name + "#" + (k + 1) + "/" + n;
     }
 
+    /** Whether {@code name} ends like a partition row ({@code #<k>/<N>}): such names are reserved. */
+    static boolean looksLikePartition(String name) {
+        int hash = name.lastIndexOf('#');
+        return hash > 0 && PARTITION_SUFFIX.matcher(name.substring(hash)).matches();
+    }
+
     /** Whether {@code candidate} is the row of one of {@code name}'s partitions (any count). */
     static boolean isPartitionOf(String candidate, String name) {
         return candidate.length() > name.length() && candidate.startsWith(name)

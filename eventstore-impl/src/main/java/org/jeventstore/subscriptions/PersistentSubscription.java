@@ -118,6 +118,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
 
     private final org.jeventstore.telemetry.Telemetry telemetry;
     private final String metricName;
+    /** The server-wide limit of handler calls of a partitioned subscription ({@code serverConcurrency}), or null. */
+    private final java.util.concurrent.Semaphore gate;
     /** The family's partition count in the cluster: a row lock is taken only while it admits this server. */
     private final SubscriptionLayout layout;
 
@@ -128,6 +130,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                            org.jeventstore.telemetry.Telemetry telemetry, java.util.concurrent.Semaphore gate,
                            java.util.function.Function<PersistentSubscription, SubscriptionLayout> layout) {
         this.telemetry = telemetry;
+        this.gate = gate;
         this.layout = layout.apply(this);
         // metrics name a partition by its subscription (the family), as the handler's metrics do
         int hash = name.lastIndexOf('#');
@@ -543,7 +546,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         Holding h = holding;
         Checkpoints cp = h.checkpoints;
         h.draining = true;
-        if (why == Trigger.CLOSED || why == Trigger.YIELDED) {
+        if (why == Trigger.CLOSED || why == Trigger.YIELDED || why == Trigger.FAILED) {
+            // FAILED (the database refused a step) keeps the lock: in-flight calls finish before it goes, so that
+            // the next holder never starts a key while a stage of this holding still runs
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_MILLIS);
             while (!dispatcher.idle() && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()
                     && locks.holds(subscriptionId, h.generation)) {
@@ -731,7 +736,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                 if (found.isEmpty() || !found.get(0).eventId().equals(r.eventId())) {
                     LOG.warning("JES0247W subscription " + describe() + ": parked event " + r.eventNumber() + " ("
                             + r.eventId() + ") is no longer stored; dropped from the parked events");
-                    parked.replayed(subscriptionId, r.eventId());
+                    parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
                     continue;
                 }
                 RecordedEvent e = found.get(0);
@@ -751,7 +756,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
                     backoff = Math.min(backoff * 2, options.maxRetryBackoff().toMillis());
                 }
                 if (failure == null) {
-                    parked.replayed(subscriptionId, r.eventId());
+                    parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
                     replayed++;
                     continue;
                 }
@@ -774,8 +779,28 @@ final class PersistentSubscription implements Subscription, Slot.Owner {
         refreshParked();
     }
 
-    /** One attempt at a replayed event on the worker's thread; the failure, or null when handled. */
+    /**
+     * One attempt at a replayed event on the worker's thread; the failure, or null when handled. Under
+     * {@code serverConcurrency} it takes a permit like any delivery (and gives up when the holding ends first).
+     */
     private Throwable handleNow(Holding h, RecordedEvent e) throws InterruptedException {
+        if (gate != null) {
+            while (!gate.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (!current(h.number)) {
+                    return new IllegalStateException("the holding ended during the replay");
+                }
+            }
+        }
+        try {
+            return callNow(h, e);
+        } finally {
+            if (gate != null) {
+                gate.release();
+            }
+        }
+    }
+
+    private Throwable callNow(Holding h, RecordedEvent e) throws InterruptedException {
         try {
             CompletionStage<?> stage = handler.handleAsync(e, h.token);
             if (stage == null) {

@@ -89,6 +89,12 @@ public final class Subscriptions implements AutoCloseable {
      */
     public Subscription subscribePersistent(String streamId, String name, SubscriptionHandler handler,
                                             SubscriptionOptions options) {
+        if (PartitionedSubscription.looksLikePartition(name)) {
+            throw new org.jeventstore.InvalidRequestException("subscription name '" + name + "' ends like a partition"
+                    + " row ('#<k>/<N>'), which partitioned subscriptions reserve for their partitions (deleting"
+                    + " subscription '" + name.substring(0, name.lastIndexOf('#')) + "' would delete it): choose"
+                    + " another name");
+        }
         if (options.concurrencyLimit() > 1) {
             return subscribePartitioned(streamId, name, handler, options);
         }
