@@ -203,10 +203,23 @@ final class SubscriptionRows {
                             low = rs.getLong(1);
                         }
                     }
+                    java.util.List<Long> oldIds = new java.util.ArrayList<>();
+                    for (String row : rowNames(family, from)) {
+                        try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
+                            ps.setString(1, streamId);
+                            ps.setString(2, row);
+                            try (ResultSet rs = ps.executeQuery()) {
+                                if (rs.next()) {
+                                    oldIds.add(rs.getLong(1));
+                                }
+                            }
+                        }
+                    }
                     java.util.List<String> now = new java.util.ArrayList<>(rowNames(family, to));
                     if (to > 1) {
                         now.add(family);
                     }
+                    java.util.Map<String, Long> newIds = new java.util.HashMap<>();
                     for (String row : now) {
                         try (PreparedStatement ps = c.prepareStatement(sql.get("create-subscription"))) {
                             ps.setString(1, streamId);
@@ -225,6 +238,7 @@ final class SubscriptionRows {
                                 id = rs.getLong(1);
                             }
                         }
+                        newIds.put(row, id);
                         try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
                             ps.setLong(1, low);
                             ps.setLong(2, id);
@@ -235,6 +249,7 @@ final class SubscriptionRows {
                             ps.executeUpdate();
                         }
                     }
+                    moveParked(c, family, oldIds, newIds, to);
                     try (PreparedStatement ps = c.prepareStatement(sql.get("update-layout"))) {
                         ps.setInt(1, to);
                         ps.setLong(2, familyId);
@@ -242,6 +257,43 @@ final class SubscriptionRows {
                     }
                     return low;
                 });
+    }
+
+    /**
+     * Parked events belong to the row that delivers their key: on a change of the partition count they move (with
+     * their status, so a skip stays a skip and a key stays held behind its parked event) to the row of the new
+     * count that owns their key (the same CRC-32 placement as deliveries).
+     */
+    private void moveParked(java.sql.Connection c, String family, java.util.List<Long> oldIds,
+                            java.util.Map<String, Long> newIds, int to) throws java.sql.SQLException {
+        record Parked(long row, Object eventId, String key) {
+        }
+        java.util.List<Parked> parked = new java.util.ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.get("list-parked-of-rows"))) {
+            ps.setArray(1, c.createArrayOf("bigint", oldIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    parked.add(new Parked(rs.getLong(1), rs.getObject(2), rs.getString(3)));
+                }
+            }
+        }
+        for (Parked p : parked) {
+            String row = to == 1 ? family
+                    : PartitionedSubscription.partitionName(family, PartitionedSubscription.partitionOf(p.key(), to), to);
+            long target = newIds.get(row);
+            if (target == p.row()) {
+                continue;
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.get("move-parked"))) {
+                ps.setLong(1, target);
+                ps.setLong(2, p.row());
+                ps.setObject(3, p.eventId());
+                ps.setLong(4, target);
+                ps.setLong(5, p.row());
+                ps.setObject(6, p.eventId());
+                ps.executeUpdate();
+            }
+        }
     }
 
     /** The rows of a family that run with {@code partitions}: its own for 1, its partitions' otherwise. */

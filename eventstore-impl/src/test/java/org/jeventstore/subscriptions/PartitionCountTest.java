@@ -99,6 +99,44 @@ class PartitionCountTest {
     }
 
     @Test
+    void parked_events_move_with_their_key_to_the_new_count_and_the_key_stays_held_behind_them() {
+        PostgresEventStore a = servers.start("a");
+        java.util.Set<String> poison = ConcurrentHashMap.newKeySet();
+        poison.add("held:1");
+        List<String> handled = new CopyOnWriteArrayList<>();
+        SubscriptionHandler projection = e -> {
+            if (poison.contains(e.streamId() + ":" + e.streamVersion())) {
+                throw new IllegalStateException("poison");
+            }
+            handled.add(e.streamId() + ":" + e.streamVersion());
+        };
+        SubscriptionOptions two = limit(2).maxAttempts(1, SubscriptionOptions.OnExhausted.PARK);
+        Subscription before = a.subscribeToAll("moved", projection, two);
+        a.appendToStream("held", ExpectedVersion.any(), events(2)); // held:1 parked, held:2 parked behind it
+        a.appendToStream("free", ExpectedVersion.any(), events(1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("free:1")
+                && a.operations().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10).size() == 2);
+        before.close();
+
+        a.subscribeToAll("moved", projection, two.concurrency(3, null)); // the only server: the count changes now
+        a.appendToStream("held", ExpectedVersion.any(), events(1));
+        a.appendToStream("free", ExpectedVersion.any(), events(1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("free:2"));
+        // held:3 waits behind held:1 in the new count too
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.operations().parkedEvents(
+                org.jeventstore.EventStore.ALL, "moved", 0, 10).size() == 3);
+        assertThat(handled).noneMatch(h -> h.startsWith("held:"));
+
+        poison.clear();
+        a.operations().replayParked(org.jeventstore.EventStore.ALL, "moved");
+        await().atMost(Duration.ofSeconds(30)).until(() -> handled.stream().filter(h -> h.startsWith("held:"))
+                .count() == 3);
+        assertThat(handled.stream().filter(h -> h.startsWith("held:")).toList())
+                .containsExactly("held:1", "held:2", "held:3");
+        assertThat(a.operations().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10)).isEmpty();
+    }
+
+    @Test
     void a_rolling_change_of_the_count_hands_over_once_the_last_server_with_the_old_one_stops() {
         PostgresEventStore a = servers.start("a");
         PostgresEventStore b = servers.start("b");
