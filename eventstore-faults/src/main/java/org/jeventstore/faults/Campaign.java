@@ -85,7 +85,7 @@ public final class Campaign {
         System.exit(result.ok() ? 0 : 1);
     }
 
-    public static Result run(Settings settings) throws InterruptedException {
+    public static Result run(Settings settings) throws InterruptedException, java.io.IOException {
         String run = "fc" + Long.toString(ThreadLocalRandom.current().nextInt(1 << 24), 36);
         String schema = "f_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
         long began = System.nanoTime();
@@ -102,13 +102,22 @@ public final class Campaign {
                 names.add("s" + i);
             }
             Workload[] workload = new Workload[1];
-            Cluster cluster = new Cluster(run, db.server(), schema, names, s -> workload[0].subscribe(s));
+            // the last server reaches PostgreSQL through a proxy the nemesis can turn into a black hole
+            org.jeventstore.testkit.BlackHoleProxy proxy = new org.jeventstore.testkit.BlackHoleProxy(
+                    db.server().host(), db.server().port(), Duration.ofMillis(settings.faultMillis()).plusMinutes(15),
+                    1024);
+            String proxied = names.get(names.size() - 1);
+            org.jeventstore.testkit.PostgresServer viaProxy = new org.jeventstore.testkit.PostgresServer(
+                    "127.0.0.1", proxy.port(), db.server().database(), db.server().user(), db.server().password(),
+                    "proxy");
+            Cluster cluster = new Cluster(run, name -> name.equals(proxied) ? viaProxy : db.server(), schema, names,
+                    s -> workload[0].subscribe(s));
             workload[0] = new Workload(history, cluster, settings.seed(), background);
             Server.Config initial = new Server.Config(3, 4);
             for (String name : names) {
                 cluster.start(name, initial);
             }
-            Nemesis nemesis = new Nemesis(db, schema, cluster, workload[0], history, initial);
+            Nemesis nemesis = new Nemesis(db, schema, cluster, workload[0], history, initial, proxy, proxied);
             List<Nemesis.Fault> schedule = Nemesis.schedule(settings.seed(), settings.faultMillis(), names,
                     db.restartable());
 
@@ -132,6 +141,7 @@ public final class Campaign {
                 s.stop();
             }
             background.shutdownNow();
+            proxy.close();
             Checker.FinalState state = finalState(db, schema);
             List<Checker.Verdict> verdicts = new Checker(history, state).check(liveness,
                     settings.livenessBoundMillis());
@@ -155,6 +165,7 @@ public final class Campaign {
                 } else {
                     s.pool.statementTimeout(0);
                 }
+                nemesis.healNetwork();
             } finally {
                 cluster.lock(name).unlock();
             }

@@ -51,7 +51,7 @@ final class Checker {
         this.state = state;
         for (History.Action a : history.actions) {
             boolean cut = switch (a.kind()) {
-                case "crash", "terminate-listen", "terminate-lock" -> true;
+                case "crash", "terminate-listen", "terminate-lock", "half-open" -> true;
                 case "cancel" -> a.detail().endsWith("-listen");
                 default -> false;
             };

@@ -16,7 +16,7 @@ import org.jeventstore.testkit.PostgresServer;
 final class Cluster {
 
     private final String run;
-    private final PostgresServer db;
+    private final java.util.function.Function<String, PostgresServer> db;
     private final String schema;
     private final Consumer<Server> onStart;
     private final Map<String, Server> current = new ConcurrentHashMap<>();
@@ -25,7 +25,9 @@ final class Cluster {
     private final List<String> names;
     private final List<Server> all = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    Cluster(String run, PostgresServer db, String schema, List<String> names, Consumer<Server> onStart) {
+    /** {@code db} gives each server (by name) the address it reaches PostgreSQL at (one goes through a proxy). */
+    Cluster(String run, java.util.function.Function<String, PostgresServer> db, String schema, List<String> names,
+            Consumer<Server> onStart) {
         this.run = run;
         this.db = db;
         this.schema = schema;
@@ -45,7 +47,7 @@ final class Cluster {
     /** Starts a new incarnation of {@code name} with {@code config} and subscribes its workload. */
     Server start(String name, Server.Config config) {
         int incarnation = incarnations.merge(name, 1, Integer::sum);
-        Server s = Server.start(run, name, incarnation, config, db, schema);
+        Server s = Server.start(run, name, incarnation, config, db.apply(name), schema);
         all.add(s);
         current.put(name, s);
         onStart.accept(s);

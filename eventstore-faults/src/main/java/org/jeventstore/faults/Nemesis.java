@@ -54,7 +54,12 @@ final class Nemesis {
         /** An operator skips one parked event. */
         SKIP_PARKED(2),
         /** PostgreSQL restarts (fast shutdown: every session ends). */
-        PG_RESTART(2);
+        PG_RESTART(2),
+        /**
+         * The proxied server's connections go silent (a network partition: open, nothing passes either way) for a
+         * while; the connections it opens afterwards work, the silent ones stay silent.
+         */
+        HALF_OPEN(3);
 
         final int weight;
 
@@ -76,7 +81,13 @@ final class Nemesis {
     private final List<Thread> running = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Server.Config target;
 
-    Nemesis(Database db, String schema, Cluster cluster, Workload workload, History history, Server.Config initial) {
+    private final org.jeventstore.testkit.BlackHoleProxy proxy;
+    private final String proxied;
+
+    Nemesis(Database db, String schema, Cluster cluster, Workload workload, History history, Server.Config initial,
+            org.jeventstore.testkit.BlackHoleProxy proxy, String proxied) {
+        this.proxy = proxy;
+        this.proxied = proxied;
         this.db = db;
         this.schema = schema;
         this.cluster = cluster;
@@ -129,6 +140,7 @@ final class Nemesis {
                 case TIMEOUT_BURST, HOLD_ALL_ROW -> 500 + r.nextInt(4500);
                 case CRASH, STOP -> 300 + r.nextInt(3000);
                 case PG_RESTART -> 200 + r.nextInt(1500);
+                case HALF_OPEN -> 1000 + r.nextInt(6000);
                 default -> 0;
             };
             int count = switch (kind) {
@@ -159,6 +171,11 @@ final class Nemesis {
                         System.nanoTime());
             }
         }
+    }
+
+    /** Lets the proxied server's new connections through again (the end of a run). */
+    void healNetwork() {
+        proxy.heal();
     }
 
     /** Waits for the faults that run beside the schedule (durations, restarts) to end. */
@@ -340,6 +357,14 @@ final class Nemesis {
                         Thread.currentThread().interrupt();
                     }
                     history.action("pg-up", "postgres", "", "", System.nanoTime());
+                });
+            }
+            case HALF_OPEN -> {
+                proxy.blackHole();
+                beside("half-open", () -> {
+                    sleep(f.millis());
+                    proxy.heal();
+                    history.action("half-open", proxied, f.millis() + " ms", "", start);
                 });
             }
             default -> throw new IllegalStateException(f.kind().name());

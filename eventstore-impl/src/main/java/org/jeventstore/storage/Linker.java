@@ -139,7 +139,7 @@ public final class Linker {
                 ps.setLong(2, maxEvents);
                 ps.setString(3, sql.schema().channel());
                 boolean results = ps.execute();
-                // the first result is the $all row lock; the second, the appends linked and held
+                // results: the SET (an update count), the $all row lock, then the appends linked and held
                 while (true) {
                     if (results) {
                         try (ResultSet rs = ps.getResultSet()) {

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jeventstore.config.SchemaName;
+import org.jeventstore.testkit.BlackHoleProxy;
 import org.jeventstore.testkit.TestPool;
 import org.jeventstore.storage.Sql;
 import org.junit.jupiter.api.Test;

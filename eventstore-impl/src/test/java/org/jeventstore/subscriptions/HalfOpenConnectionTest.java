@@ -16,6 +16,7 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.testkit.BlackHoleProxy;
 import org.jeventstore.testkit.TestPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

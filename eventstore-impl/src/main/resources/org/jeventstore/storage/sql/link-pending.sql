@@ -1,6 +1,11 @@
--- The linker's pass, in one transaction, two statements sent together. First the $all row lock (stream 0), the
--- same lock Elixir writers take, so $all positions are handed out by one transaction at a time, each starting
--- where the last committed one ended: $all grows gapless and readers never see position N+1 before N.
+-- The linker's pass, in one transaction, three statements sent together. The pass holds the $all row, which every
+-- linker and inline append of the cluster needs: should its client go silent before it commits (a network
+-- partition leaves the connection open), PostgreSQL ends the session after 15 s idle in the transaction instead
+-- of keeping the row locked until TCP notices (hours), and the pass is simply rolled back.
+SET LOCAL idle_in_transaction_session_timeout = '15s';
+-- Then the $all row lock (stream 0), the same lock Elixir writers take, so $all positions are handed out by one
+-- transaction at a time, each starting where the last committed one ended: $all grows gapless and readers never
+-- see position N+1 before N.
 SELECT stream_version FROM ${schema}.streams WHERE stream_id = 0 FOR NO KEY UPDATE;
 -- Then, with a snapshot taken after the lock was granted: appends of a stream with an append set aside
 -- (jes_set_aside) are held behind it: moved there too (held_behind = the set-aside append's id), never linked, so

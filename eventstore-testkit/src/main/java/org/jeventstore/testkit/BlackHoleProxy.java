@@ -1,4 +1,4 @@
-package org.jeventstore.subscriptions;
+package org.jeventstore.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
  * silent too, and every connection black-holed once stays dead after {@link #heal()}, which only lets new ones
  * through, as a network coming back would.
  *
- * <p>Bounded: at most {@value #MAX_LINKS} connections, daemon threads only, and it closes itself after its
+ * <p>Bounded: at most {@code maxLinks} connections open at once (64 unless given), daemon threads only, and it closes itself after its
  * lifetime even if a test forgets to.
  */
-final class BlackHoleProxy implements AutoCloseable {
+public final class BlackHoleProxy implements AutoCloseable {
 
-    private static final int MAX_LINKS = 64;
+    private final int maxLinks;
 
     private final String targetHost;
     private final int targetPort;
@@ -34,11 +34,17 @@ final class BlackHoleProxy implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean blackHoled;
 
-    BlackHoleProxy(String targetHost, int targetPort, Duration lifetime) throws IOException {
+    public BlackHoleProxy(String targetHost, int targetPort, Duration lifetime) throws IOException {
+        this(targetHost, targetPort, lifetime, 64);
+    }
+
+    /** As above, forwarding at most {@code maxLinks} connections open at once (black-holed ones included). */
+    public BlackHoleProxy(String targetHost, int targetPort, Duration lifetime, int maxLinks) throws IOException {
+        this.maxLinks = maxLinks;
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_LINKS);
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         daemon("black-hole-proxy-accept", this::accept);
         daemon("black-hole-proxy-lifetime", () -> {
             try {
@@ -50,23 +56,23 @@ final class BlackHoleProxy implements AutoCloseable {
         });
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** From now on nothing is forwarded on any connection, old or new; no socket is closed. */
-    void blackHole() {
+    public void blackHole() {
         blackHoled = true;
         links.forEach(l -> l.dead = true);
     }
 
     /** New connections are forwarded again; those black-holed stay dead. */
-    void heal() {
+    public void heal() {
         blackHoled = false;
     }
 
     /** Connections accepted so far (also the silent ones). */
-    int accepted() {
+    public int accepted() {
         return links.size();
     }
 
@@ -78,7 +84,7 @@ final class BlackHoleProxy implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            if (links.size() >= MAX_LINKS) {
+            if (links.size() >= maxLinks) {
                 closeQuietly(client);
                 continue;
             }
@@ -127,6 +133,7 @@ final class BlackHoleProxy implements AutoCloseable {
             }
         }
         link.close();
+        links.remove(link); // closed by a side: its place is free again
     }
 
     @Override
