@@ -45,6 +45,7 @@ public final class BackgroundLinker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BackgroundLinker.class.getName());
     private static final long MAX_PAUSE_MS = 5_000;
+    private static final org.jeventstore.config.Backoff RETRY = org.jeventstore.config.Backoff.of(100, MAX_PAUSE_MS);
     private static final long VACUUM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Failures of the oldest append alone, in a row, before it is set aside. */
     static final int STRIKES = 3;
@@ -194,7 +195,7 @@ public final class BackgroundLinker implements AutoCloseable {
                     failing = false;
                     pause = 0;
                 } catch (RuntimeException e) {
-                    pause = pause == 0 ? 100 : Math.min(pause * 2, MAX_PAUSE_MS);
+                    pause = RETRY.after(pause);
                     if (!failing) {
                         LOG.log(Level.WARNING, "JES0302W linking appends into $all failed (retrying every "
                                 + MAX_PAUSE_MS / 1000 + " s at most; appends still commit, $all readers and"

@@ -54,6 +54,8 @@ final class AdvisoryLocks implements AutoCloseable {
      */
     static final long TAKEOVER_GRACE_MILLIS = 1_000;
     private static final long MAX_RECONNECT_BACKOFF_MILLIS = 5_000;
+    private static final org.jeventstore.config.Backoff RECONNECT =
+            org.jeventstore.config.Backoff.of(VALIDATE_EVERY_MILLIS, MAX_RECONNECT_BACKOFF_MILLIS);
 
     private final DataSource dataSource;
     private final Sql sql;
@@ -596,7 +598,7 @@ final class AdvisoryLocks implements AutoCloseable {
         try {
             while (!closing.await(backoff, TimeUnit.MILLISECONDS)) {
                 try {
-                    backoff = keepOnce() ? VALIDATE_EVERY_MILLIS : Math.min(backoff * 2, MAX_RECONNECT_BACKOFF_MILLIS);
+                    backoff = keepOnce() ? VALIDATE_EVERY_MILLIS : RECONNECT.after(backoff);
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "JES0205W the subscription lock keeper failed (schema " + sql.schema()
                             + "); going on", e);

@@ -17,6 +17,7 @@ import java.util.logging.Logger;
 import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.config.Backoff;
 
 /**
  * One subscriber of a persistent subscription: starts its events one after another, in the order given, and
@@ -81,7 +82,9 @@ final class Slot {
     private final Executor retryExecutor;
     private final SubscriptionHandler handler;
     private final Owner owner;
-    private final Duration maxBackoff;
+    /** The first retry of a failed event waits this long; each next one twice as long, up to maxRetryBackoff. */
+    static final long FIRST_RETRY_MILLIS = 100;
+    private final Backoff retry;
     /** Attempts at one event before the owner is told it is exhausted; 0 = unlimited. */
     private final int maxAttempts;
     /**
@@ -118,7 +121,7 @@ final class Slot {
         this.retryExecutor = retryExecutor;
         this.handler = handler;
         this.owner = owner;
-        this.maxBackoff = maxBackoff;
+        this.retry = Backoff.of(FIRST_RETRY_MILLIS, Math.max(FIRST_RETRY_MILLIS, maxBackoff.toMillis()));
     }
 
     void offer(Delivery delivery) {
@@ -133,7 +136,7 @@ final class Slot {
             Delivery d;
             while ((d = inbox.poll()) != null) {
                 if (owner.current(d.holding()) && !owner.heldBack(this, d)) {
-                    start(d, 1, 100);
+                    start(d, 1, FIRST_RETRY_MILLIS);
                 }
             }
         } catch (InterruptedException e) {
@@ -378,6 +381,6 @@ final class Slot {
     }
 
     private long next(long backoff) {
-        return Math.min(backoff * 2, maxBackoff.toMillis());
+        return retry.after(backoff);
     }
 }

@@ -40,8 +40,7 @@ public final class Subscriptions implements AutoCloseable {
     private final Streams streams;
     private final AdvisoryLocks locks;
     private final Executor executor;
-    private final int readBatchSize;
-    private final org.jeventstore.telemetry.Telemetry telemetry;
+    private final SubscriptionServices services;
     private final Map<String, PersistentSubscription> persistent = new ConcurrentHashMap<>();
     private final Set<TransientSubscription> transients = ConcurrentHashMap.newKeySet();
     /** This server's partitioned subscriptions (concurrencyLimit above 1), by key; guarded by itself. */
@@ -57,14 +56,14 @@ public final class Subscriptions implements AutoCloseable {
     public Subscriptions(Sql sql, Transactions tx, EventReader reader, Streams streams, DataSource lockDataSource,
                          Executor executor, NotificationListener listener, int readBatchSize,
                          Duration networkTimeout, org.jeventstore.telemetry.Telemetry telemetry) {
-        this.telemetry = telemetry;
         this.rows = new SubscriptionRows(sql, tx);
         this.parked = new ParkedEvents(sql, tx);
         this.reader = reader;
         this.streams = streams;
         this.locks = new AdvisoryLocks(lockDataSource, sql, executor, networkTimeout);
         this.executor = executor;
-        this.readBatchSize = readBatchSize;
+        this.services = new SubscriptionServices(rows, parked, reader, locks, executor, readBatchSize, telemetry,
+                this::shouldYield);
         listener.addConsumer(this::route);
         listener.addConnectListener(this::readAgainAll);
     }
@@ -156,13 +155,13 @@ public final class Subscriptions implements AutoCloseable {
             id = -1;
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
-        self[0] = new PersistentSubscription(streamId, name, handler, options, rows, parked, reader, locks,
-                readBatchSize, executor, id, this::shouldYield, () -> {
+        self[0] = new PersistentSubscription(streamId, name, id, options, handler, services,
+                new PersistentSubscription.Family(layout, gate), () -> {
                     persistent.remove(key, self[0]);
                     if (ownsLayout) {
                         self[0].releaseLayout(); // a partitioned one's goes when the whole family stops here
                     }
-                }, telemetry, gate, layout);
+                });
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
         }

@@ -1,0 +1,15 @@
+package org.jeventstore.subscriptions;
+
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import org.jeventstore.storage.EventReader;
+import org.jeventstore.telemetry.Telemetry;
+
+/**
+ * What the persistent subscriptions of one server share: their tables, the reader, the lock session, the
+ * executor their workers and handlers run on, how many events a read takes, telemetry, and the balancing policy.
+ */
+record SubscriptionServices(SubscriptionRows rows, ParkedEvents parked, EventReader reader, AdvisoryLocks locks,
+                            Executor executor, int readBatchSize, Telemetry telemetry,
+                            Predicate<PersistentSubscription> yieldPolicy) {
+}
