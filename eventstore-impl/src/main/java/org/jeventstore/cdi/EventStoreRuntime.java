@@ -99,6 +99,8 @@ public class EventStoreRuntime {
                 .transactionContext(new JtaTransactionContext(transactions))
                 // before any subscription starts: a server that never appends must still read them as classes
                 .eventTypes(subscriptionExtension.payloadTypes())
+                .eventTypes(subscriptionExtension.annotatedEventTypes())
+                .eventTypes(configuredEventTypes())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .linking(settings.linking())
@@ -138,6 +140,41 @@ public class EventStoreRuntime {
             throw new ConfigurationException("eventstore.serialization.allowed-packages: " + e.getMessage());
         }
         return serializer; // the observed payload classes are registered by the builder (eventTypes)
+    }
+
+    /**
+     * The classes named in {@code eventstore.serialization.event-types} (comma-separated), looked up in the
+     * application's class loaders: its bean archives' (a WAR's, an EJB jar's), the thread's, the EAR lib's.
+     */
+    private java.util.List<Class<?>> configuredEventTypes() {
+        String key = "eventstore.serialization.event-types";
+        java.util.List<Class<?>> types = new java.util.ArrayList<>();
+        for (String raw : config.getOptionalValue(key, String.class).orElse("").split(",")) {
+            String name = raw.trim();
+            if (!name.isEmpty()) {
+                types.add(load(key, name));
+            }
+        }
+        return types;
+    }
+
+    private Class<?> load(String key, String name) {
+        java.util.Set<ClassLoader> loaders = new java.util.LinkedHashSet<>(subscriptionExtension.classLoaders());
+        loaders.add(Thread.currentThread().getContextClassLoader());
+        loaders.add(EventStoreRuntime.class.getClassLoader());
+        for (ClassLoader loader : loaders) {
+            if (loader == null) {
+                continue;
+            }
+            try {
+                return Class.forName(name, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the next loader may see it
+            }
+        }
+        throw new ConfigurationException(key + ": no class " + name + " in the application (looked up in "
+                + loaders.size() + " class loaders): give fully qualified class names, comma-separated, of classes"
+                + " in the EAR's lib/ or one of its modules");
     }
 
     /** Background loops (listener, subscription workers) as long-running managed tasks. */
