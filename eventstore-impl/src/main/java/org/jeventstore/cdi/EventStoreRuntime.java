@@ -93,7 +93,8 @@ public class EventStoreRuntime {
         settings = EventStoreConfig.from(config);
         dataSource = lookup(settings.dataSource(), "eventstore.datasource");
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
-        store = PostgresEventStore.builder(dataSource)
+        // inside a JTA transaction every operation of the store uses one connection (see TransactionConnections)
+        store = PostgresEventStore.builder(new TransactionConnections(dataSource, transactions))
                 .settings(settings.settings().withAutoMigrate(false))
                 .serializer(serializer())
                 .transactionContext(new JtaTransactionContext(transactions))
