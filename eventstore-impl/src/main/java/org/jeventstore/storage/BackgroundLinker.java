@@ -193,7 +193,7 @@ public final class BackgroundLinker implements AutoCloseable {
                     }
                     failing = false;
                     pause = 0;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // an Error too: the loop must never end unseen
                     pause = pause == 0 ? 100 : Math.min(pause * 2, MAX_PAUSE_MS);
                     if (!failing) {
                         LOG.log(Level.WARNING, "JES0302W linking appends into $all failed (retrying every "

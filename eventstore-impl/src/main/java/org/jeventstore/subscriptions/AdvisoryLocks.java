@@ -481,7 +481,7 @@ final class AdvisoryLocks implements AutoCloseable {
             while (!closing.await(backoff, TimeUnit.MILLISECONDS)) {
                 try {
                     backoff = keepOnce() ? VALIDATE_EVERY_MILLIS : Math.min(backoff * 2, MAX_RECONNECT_BACKOFF_MILLIS);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // an Error too: the keeper must never end unseen
                     LOG.log(Level.WARNING, "JES0205W the subscription lock keeper failed (schema " + sql.schema()
                             + "); going on", e);
                 }
