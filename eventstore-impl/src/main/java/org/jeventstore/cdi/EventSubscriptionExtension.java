@@ -36,9 +36,11 @@ public class EventSubscriptionExtension implements Extension {
 
     private final Map<String, Declaration> declarations = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
-    private final java.util.Set<Class<?>> annotatedEventTypes = new java.util.LinkedHashSet<>();
+    // synchronized: a container may fire the discovery events of several archives at once
+    private final java.util.Set<Class<?>> annotatedEventTypes =
+            Collections.synchronizedSet(new java.util.LinkedHashSet<>());
     /** The class loaders of the application's bean archives (where configured event classes are looked up). */
-    private final java.util.Set<ClassLoader> classLoaders = new java.util.LinkedHashSet<>();
+    private final java.util.Set<ClassLoader> classLoaders = Collections.synchronizedSet(new java.util.LinkedHashSet<>());
 
     /** Every class annotated {@code @EventType} in a bean archive that discovers all its classes. */
     <T> void eventType(@Observes @WithAnnotations(EventType.class) ProcessAnnotatedType<T> event) {
@@ -130,12 +132,16 @@ public class EventSubscriptionExtension implements Extension {
 
     /** The concrete classes annotated {@code @EventType} found in the application's bean archives. */
     public java.util.Set<Class<?>> annotatedEventTypes() {
-        return Collections.unmodifiableSet(annotatedEventTypes);
+        synchronized (annotatedEventTypes) {
+            return new java.util.LinkedHashSet<>(annotatedEventTypes);
+        }
     }
 
     /** The class loaders of the application's bean archives, in the order they were met. */
     java.util.Set<ClassLoader> classLoaders() {
-        return Collections.unmodifiableSet(classLoaders);
+        synchronized (classLoaders) {
+            return new java.util.LinkedHashSet<>(classLoaders);
+        }
     }
 
     /** Every class a subscription observer observes: the store registers them, so it reads them from the start. */
