@@ -238,6 +238,9 @@ public final class NotificationListener implements AutoCloseable {
             try {
                 pg = c.unwrap(PGConnection.class);
             } catch (SQLException e) {
+                if (!otherDriver(c)) {
+                    throw e; // a broken connection (closed, terminated): reconnect as for any other failure
+                }
                 throw new DriverMismatch("a connection of the listen DataSource does not unwrap to the"
                         + " org.postgresql.PGConnection jeventstore sees (" + e.getMessage() + "): the DataSource"
                         + " loads another copy of pgjdbc than the application (or another driver); "
@@ -284,6 +287,18 @@ public final class NotificationListener implements AutoCloseable {
             } else {
                 abort(c);
             }
+        }
+    }
+
+    /**
+     * Whether a connection that did not unwrap is a working one of another driver (or another copy of pgjdbc),
+     * rather than a broken one: only then is it a setup problem that stops the listener.
+     */
+    private boolean otherDriver(Connection c) {
+        try {
+            return c.isValid(Math.max(1, (timeoutMillis + 999) / 1000)) && !c.isWrapperFor(PGConnection.class);
+        } catch (SQLException | RuntimeException e) {
+            return false;
         }
     }
 

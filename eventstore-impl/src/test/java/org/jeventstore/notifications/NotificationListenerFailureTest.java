@@ -86,6 +86,9 @@ class NotificationListenerFailureTest {
                             if (method.getName().equals("unwrap")) {
                                 throw new SQLException("not a wrapper for " + args[0]);
                             }
+                            if (method.getName().equals("isWrapperFor")) {
+                                return false;
+                            }
                             try {
                                 return method.invoke(c, args);
                             } catch (InvocationTargetException e) {
@@ -132,5 +135,43 @@ class NotificationListenerFailureTest {
         assertThat(taken.get()).isGreaterThanOrEqualTo(2);
         assertThat(logged).anyMatch(r -> r.getMessage().startsWith("JES0109E")
                 && r.getThrown() instanceof AssertionError);
+    }
+
+    @Test
+    void a_connection_that_breaks_before_it_unwraps_is_a_lost_connection_not_a_setup_problem() {
+        AtomicInteger taken = new AtomicInteger();
+        DataSource brokenOnce = new TestDataSource() {
+            @Override
+            public Connection getConnection() throws SQLException {
+                Connection c = database.getConnection();
+                if (taken.incrementAndGet() > 1) {
+                    return c;
+                }
+                // its backend terminated between the pool and the listener: unwrap fails, and so does isValid
+                return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                            switch (method.getName()) {
+                                case "unwrap":
+                                    throw new SQLException("This connection has been closed.", "08003");
+                                case "isValid":
+                                    return false;
+                                default:
+                                    try {
+                                        return method.invoke(c, args);
+                                    } catch (InvocationTargetException e) {
+                                        throw e.getCause();
+                                    }
+                            }
+                        });
+            }
+        };
+        NotificationListener listener = listener(brokenOnce);
+
+        listener.start(executor);
+
+        await().atMost(Duration.ofSeconds(20)).until(listener::connected);
+        listener.close();
+        assertThat(listener.failure()).isNull();
+        assertThat(taken.get()).isGreaterThanOrEqualTo(2);
     }
 }
