@@ -1,5 +1,7 @@
 package org.jeventstore;
 
+import jakarta.ejb.ApplicationException;
+
 /**
  * An append that <em>committed</em> but could not be given its {@code $all} positions, in the default
  * ({@code linked}) append mode, where an append returns only with them. Its events are stored in their stream:
@@ -19,6 +21,7 @@ package org.jeventstore;
  * </ul>
  * The last two wait for an operator ({@code EventStoreOperations.retrySetAside}).
  */
+@ApplicationException(rollback = false, inherited = true)
 public class AppendNotLinkedException extends EventStoreException {
 
     /** Why a committed append has no {@code $all} positions. */

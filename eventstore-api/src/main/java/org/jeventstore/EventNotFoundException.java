@@ -1,6 +1,9 @@
 package org.jeventstore;
 
+import jakarta.ejb.ApplicationException;
+
 /** An event to link does not exist. */
+@ApplicationException(rollback = true, inherited = true)
 public class EventNotFoundException extends EventStoreException {
 
     private final java.util.UUID eventId;

@@ -117,4 +117,18 @@ public interface EventStore {
 
     /** Removes a persistent subscription's stored checkpoint; a later subscription of that name starts afresh. */
     void deleteSubscription(String streamId, String name);
+
+    /**
+     * Makes event classes readable by their type names from now on: the events stored under a registered class's
+     * type name ({@link EventType}, or its class name) read as instances of it, whoever wrote them. A server that
+     * reads a type it never appends (a projector, a query) registers it before reading. In a container these are
+     * registered at start already: the payload classes of {@code @EventSubscription} observers, classes annotated
+     * {@link EventType} in a bean archive that discovers all its classes, and the classes named in
+     * {@code eventstore.serialization.event-types}. The first class registered under a name keeps it.
+     * ({@link RecordedEvent#data(Class)} reads an event into a class also when its type is not registered.)
+     *
+     * @throws ConfigurationException for a class events cannot be read into (an interface, an abstract class,
+     *                                an array, a primitive)
+     */
+    void registerEventTypes(Class<?>... types);
 }

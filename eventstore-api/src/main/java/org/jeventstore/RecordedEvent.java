@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -47,8 +48,23 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
                                          String eventType, Supplier<?> data,
                                          Supplier<? extends Map<String, Object>> metadata,
                                          UUID causationId, UUID correlationId, OffsetDateTime createdAt) {
+        return deferred(eventNumber, eventId, streamId, streamVersion, eventType, data, metadata, causationId,
+                correlationId, createdAt, null);
+    }
+
+    /**
+     * As {@link #deferred(long, UUID, String, long, String, Supplier, Supplier, UUID, UUID, OffsetDateTime)}, with
+     * the store's way of reading data into a class ({@code binder}: the data as parsed and a class, to an instance
+     * of that class), which {@link #data(Class)} uses when the data is not already an instance of the class asked
+     * for: an event of a type this server has not registered reads as a JSON value, and still reads into its class.
+     */
+    public static RecordedEvent deferred(long eventNumber, UUID eventId, String streamId, long streamVersion,
+                                         String eventType, Supplier<?> data,
+                                         Supplier<? extends Map<String, Object>> metadata,
+                                         UUID causationId, UUID correlationId, OffsetDateTime createdAt,
+                                         BiFunction<Object, Class<?>, ?> binder) {
         return new RecordedEvent(eventNumber, eventId, streamId, streamVersion, eventType,
-                new Deferred<>(Objects.requireNonNull(data, "data")),
+                new Deferred<>(Objects.requireNonNull(data, "data"), binder),
                 new DeferredMetadata(Objects.requireNonNull(metadata, "metadata")),
                 causationId, correlationId, createdAt);
     }
@@ -65,14 +81,36 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
         return metadata instanceof DeferredMetadata d ? d.value.get() : metadata;
     }
 
-    /** The data cast to {@code type}; fails with a clear message when it is of another type. */
+    /**
+     * The data as an instance of {@code type}: the data itself when it is one; otherwise, for an event the store
+     * read, the data read into {@code type} through its JSON (so an event whose type this server has not
+     * registered, which reads as a JSON value, still reads into its class; the result is kept for the next call
+     * with the same class).
+     *
+     * @throws SerializationException naming the event when the data does not fit {@code type} (JSON of another
+     *                                shape), or when this event has no store to read it with (built by hand) and
+     *                                its data is of another class
+     */
     public <T> T data(Class<T> type) {
+        Objects.requireNonNull(type, "type");
         Object value = data();
-        if (!type.isInstance(value)) {
-            throw new ClassCastException("event " + eventId + " of type '" + eventType + "' has data of "
-                    + (value == null ? "null" : value.getClass().getName()) + ", not " + type.getName());
+        if (type.isInstance(value)) {
+            return type.cast(value);
         }
-        return type.cast(value);
+        if (data instanceof Deferred<?> d && d.binder != null) {
+            try {
+                return type.cast(d.bound(value, type));
+            } catch (SerializationException e) {
+                throw new SerializationException("event " + eventId + " (stream '" + streamId + "', version "
+                        + streamVersion + ", type '" + eventType + "') does not read into " + type.getName() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        throw new SerializationException("event " + eventId + " of type '" + eventType + "' has data of "
+                + (value == null ? "null" : value.getClass().getName()) + ", not " + type.getName()
+                + (value instanceof Map || value instanceof java.util.List ? ": its type is not registered on this"
+                + " server; register " + type.getName() + " (EventStore.registerEventTypes, or"
+                + " eventstore.serialization.event-types)" : ""), null);
     }
 
     @Override
@@ -102,9 +140,18 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
     private static final class Deferred<T> {
         private Supplier<? extends T> source;
         private T value;
+        /** Reads the value into another class; {@code null} for an event not read from a store. */
+        final BiFunction<Object, Class<?>, ?> binder;
+        private Class<?> boundType;
+        private Object bound;
 
         Deferred(Supplier<? extends T> source) {
+            this(source, null);
+        }
+
+        Deferred(Supplier<? extends T> source, BiFunction<Object, Class<?>, ?> binder) {
             this.source = source;
+            this.binder = binder;
         }
 
         synchronized T get() {
@@ -113,6 +160,15 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
                 source = null; // lets the stored JSON go
             }
             return value;
+        }
+
+        /** {@code value} read into {@code type}, kept for the next call with the same class. */
+        synchronized Object bound(Object value, Class<?> type) {
+            if (boundType != type) {
+                bound = binder.apply(value, type);
+                boundType = type;
+            }
+            return bound;
         }
     }
 

@@ -1,6 +1,9 @@
 package org.jeventstore;
 
+import jakarta.ejb.ApplicationException;
+
 /** The caller expected no stream, but the stream exists. */
+@ApplicationException(rollback = true, inherited = true)
 public class StreamExistsException extends EventStoreException {
 
     private final String streamId;

@@ -1,6 +1,9 @@
 package org.jeventstore;
 
+import jakarta.ejb.ApplicationException;
+
 /** The stream does not exist. */
+@ApplicationException(rollback = true, inherited = true)
 public class StreamNotFoundException extends EventStoreException {
 
     private final String streamId;

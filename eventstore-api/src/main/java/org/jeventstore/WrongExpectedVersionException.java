@@ -1,6 +1,9 @@
 package org.jeventstore;
 
+import jakarta.ejb.ApplicationException;
+
 /** The stream is not at the version the caller expected. */
+@ApplicationException(rollback = true, inherited = true)
 public class WrongExpectedVersionException extends EventStoreException {
 
     private final String streamId;

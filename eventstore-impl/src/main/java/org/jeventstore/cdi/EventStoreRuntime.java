@@ -76,9 +76,11 @@ public class EventStoreRuntime {
     private volatile List<Subscription> annotated = List.of();
 
     private final AtomicBoolean started = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean schemaReady;
     private EventStoreConfig settings;
     private DataSource dataSource;
+    private DataSource listenDataSource;
     private PostgresEventStore store;
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
@@ -92,13 +94,21 @@ public class EventStoreRuntime {
         }
         settings = EventStoreConfig.from(config);
         dataSource = lookup(settings.dataSource(), "eventstore.datasource");
-        DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
-        store = PostgresEventStore.builder(dataSource)
+        listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
+        // Checked before anything uses the driver: without this a missing pgjdbc ended the listener unseen
+        String driverProblem = SetupCheck.driverProblem(NotificationListener.class.getClassLoader());
+        if (driverProblem != null) {
+            LOG.severe("JES0010E the event store cannot work on this server: " + driverProblem);
+        }
+        // inside a JTA transaction every operation of the store uses one connection (see TransactionConnections)
+        store = PostgresEventStore.builder(new TransactionConnections(dataSource, transactions))
                 .settings(settings.settings().withAutoMigrate(false))
                 .serializer(serializer())
                 .transactionContext(new JtaTransactionContext(transactions))
                 // before any subscription starts: a server that never appends must still read them as classes
                 .eventTypes(subscriptionExtension.payloadTypes())
+                .eventTypes(subscriptionExtension.annotatedEventTypes())
+                .eventTypes(configuredEventTypes())
                 .notifications(listenDataSource, this::runLongRunning)
                 .listenerPoll(settings.listenerPoll())
                 .linking(settings.linking())
@@ -107,6 +117,10 @@ public class EventStoreRuntime {
                         : io.opentelemetry.api.OpenTelemetry.noop(),
                         EventStoreConfig.bool(config, "eventstore.telemetry.trace-context", true))
                 .build();
+        if (driverProblem != null) {
+            store.operations().reportSetupProblem("the PostgreSQL driver is not visible to the application (see"
+                    + " the log, JES0010E)", driverProblem);
+        }
         LOG.info(store.telemetry() == org.jeventstore.telemetry.Telemetry.noop()
                 ? "JES0502I telemetry off: no OpenTelemetry SDK is enabled for this application"
                 : "JES0502I telemetry on: metrics and traces go to this application's OpenTelemetry SDK");
@@ -118,6 +132,7 @@ public class EventStoreRuntime {
         listener.addConsumer(relay::submit);
         listener.addConnectListener(this::ensureSchema);
         ensureSchema();
+        runLongRunning(this::checkSetup);
         annotated = AnnotatedSubscriptions.start(subscriptionExtension, config, beanManager, store);
         LOG.info(() -> "JES0002I event store started: schema " + settings.settings().schema() + ", datasource "
                 + settings.dataSource() + ", listener datasource " + settings.listenDataSource());
@@ -140,9 +155,57 @@ public class EventStoreRuntime {
         return serializer; // the observed payload classes are registered by the builder (eventTypes)
     }
 
-    /** Background loops (listener, subscription workers) as long-running managed tasks. */
+    /**
+     * The classes named in {@code eventstore.serialization.event-types} (comma-separated), looked up in the
+     * application's class loaders: its bean archives' (a WAR's, an EJB jar's), the thread's, the EAR lib's.
+     */
+    private java.util.List<Class<?>> configuredEventTypes() {
+        String key = "eventstore.serialization.event-types";
+        java.util.List<Class<?>> types = new java.util.ArrayList<>();
+        for (String raw : config.getOptionalValue(key, String.class).orElse("").split(",")) {
+            String name = raw.trim();
+            if (!name.isEmpty()) {
+                types.add(load(key, name));
+            }
+        }
+        return types;
+    }
+
+    private Class<?> load(String key, String name) {
+        java.util.Set<ClassLoader> loaders = new java.util.LinkedHashSet<>(subscriptionExtension.classLoaders());
+        loaders.add(Thread.currentThread().getContextClassLoader());
+        loaders.add(EventStoreRuntime.class.getClassLoader());
+        for (ClassLoader loader : loaders) {
+            if (loader == null) {
+                continue;
+            }
+            try {
+                return Class.forName(name, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the next loader may see it
+            }
+        }
+        throw new ConfigurationException(key + ": no class " + name + " in the application (looked up in "
+                + loaders.size() + " class loaders): give fully qualified class names, comma-separated, of classes"
+                + " in the EAR's lib/ or one of its modules");
+    }
+
+    /**
+     * Background loops (listener, linker, subscription workers) as long-running managed tasks. Each loop logs and
+     * survives its own failures; whatever escapes one all the same is logged here (JES0012E), never lost in the
+     * executor's future.
+     */
     private void runLongRunning(Runnable task) {
-        executor.execute(ManagedExecutors.managedTask(task,
+        Runnable guarded = () -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                LOG.log(Level.SEVERE, "JES0012E a background task of the event store ended with an unexpected "
+                        + t.getClass().getName() + ": " + t.getMessage(), t);
+                throw t;
+            }
+        };
+        executor.execute(ManagedExecutors.managedTask(guarded,
                 Map.of(ManagedTask.LONGRUNNING_HINT, "true", ManagedTask.IDENTITY_NAME, "jeventstore"), null));
     }
 
@@ -182,6 +245,56 @@ public class EventStoreRuntime {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "JES0003W event store schema " + settings.settings().schema()
                     + " not ready yet (will retry when the database answers): " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks the DataSources once the database answers (see {@link SetupCheck}): what the store cannot work with
+     * makes readiness DOWN (JES0010E), the rest is logged (JES0011W), each saying what to change. A task of its
+     * own: the application starts without waiting for it, also while the database does not answer.
+     */
+    private void checkSetup() {
+        long pause = 1_000;
+        try {
+            while (!checkSetupOnce()) {
+                if (stopping.await(pause, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                pause = Math.min(pause * 2, 30_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One attempt; false when the database did not answer. */
+    private boolean checkSetupOnce() {
+        java.util.List<SetupCheck.Finding> findings;
+        try {
+            findings = SetupCheck.dataSources(dataSource, settings.dataSource(), listenDataSource,
+                    settings.listenDataSource(), userTransaction());
+        } catch (java.sql.SQLException | RuntimeException e) {
+            LOG.log(Level.FINE, "the DataSources are checked once the database answers", e);
+            return false;
+        }
+        for (SetupCheck.Finding f : findings) {
+            if (f.fatal()) {
+                LOG.severe("JES0010E the event store cannot work on this server: " + f.message());
+                store.operations().reportSetupProblem("a DataSource is misconfigured (see the log, JES0010E)",
+                        f.message());
+            } else {
+                LOG.warning("JES0011W " + f.message());
+            }
+        }
+        return true;
+    }
+
+    private static jakarta.transaction.UserTransaction userTransaction() {
+        try {
+            return InitialContext.doLookup("java:comp/UserTransaction");
+        } catch (NamingException e) {
+            LOG.log(Level.FINE, "no UserTransaction here: the DataSources' enlistment is not checked", e);
+            return null;
         }
     }
 
@@ -247,6 +360,7 @@ public class EventStoreRuntime {
 
     @PreDestroy
     void stop() {
+        stopping.countDown();
         if (store != null) {
             store.close();
             LOG.info("JES0004I event store stopped: notification listener released its connection");

@@ -5,7 +5,9 @@ import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
 import jakarta.enterprise.inject.spi.DeploymentException;
 import jakarta.enterprise.inject.spi.Extension;
 import jakarta.enterprise.inject.spi.ObserverMethod;
+import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
 import jakarta.enterprise.inject.spi.ProcessObserverMethod;
+import jakarta.enterprise.inject.spi.WithAnnotations;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jeventstore.EventSubscription;
+import org.jeventstore.EventType;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StartFrom;
 
@@ -33,6 +36,26 @@ public class EventSubscriptionExtension implements Extension {
 
     private final Map<String, Declaration> declarations = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
+    // synchronized: a container may fire the discovery events of several archives at once
+    private final java.util.Set<Class<?>> annotatedEventTypes =
+            Collections.synchronizedSet(new java.util.LinkedHashSet<>());
+    /** The class loaders of the application's bean archives (where configured event classes are looked up). */
+    private final java.util.Set<ClassLoader> classLoaders = Collections.synchronizedSet(new java.util.LinkedHashSet<>());
+
+    /** Every class annotated {@code @EventType} in a bean archive that discovers all its classes. */
+    <T> void eventType(@Observes @WithAnnotations(EventType.class) ProcessAnnotatedType<T> event) {
+        Class<T> type = event.getAnnotatedType().getJavaClass();
+        if (type.isAnnotationPresent(EventType.class) && concrete(type)) {
+            annotatedEventTypes.add(type);
+        }
+    }
+
+    <T> void archive(@Observes ProcessAnnotatedType<T> event) {
+        ClassLoader loader = event.getAnnotatedType().getJavaClass().getClassLoader();
+        if (loader != null) {
+            classLoaders.add(loader);
+        }
+    }
 
     <T, X> void observer(@Observes ProcessObserverMethod<T, X> event) {
         ObserverMethod<T> method = event.getObserverMethod();
@@ -105,6 +128,20 @@ public class EventSubscriptionExtension implements Extension {
     /** The subscriptions declared by observer methods, by name. */
     public Map<String, Declaration> declarations() {
         return Collections.unmodifiableMap(declarations);
+    }
+
+    /** The concrete classes annotated {@code @EventType} found in the application's bean archives. */
+    public java.util.Set<Class<?>> annotatedEventTypes() {
+        synchronized (annotatedEventTypes) {
+            return new java.util.LinkedHashSet<>(annotatedEventTypes);
+        }
+    }
+
+    /** The class loaders of the application's bean archives, in the order they were met. */
+    java.util.Set<ClassLoader> classLoaders() {
+        synchronized (classLoaders) {
+            return new java.util.LinkedHashSet<>(classLoaders);
+        }
     }
 
     /** Every class a subscription observer observes: the store registers them, so it reads them from the start. */

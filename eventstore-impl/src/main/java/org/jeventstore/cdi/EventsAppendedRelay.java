@@ -124,7 +124,7 @@ final class EventsAppendedRelay {
                 CompletionStage<?> pending;
                 try {
                     pending = deliver.apply(next);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // an observer's Error is its own: the others go on
                     LOG.log(Level.WARNING, "JES0106W " + name + ": an observer failed on " + next, e);
                     continue;
                 }

@@ -40,6 +40,8 @@ public final class NotificationListener implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NotificationListener.class.getName());
     private static final long MIN_BACKOFF_MS = 10;
     private static final long MAX_BACKOFF_MS = 5_000;
+    private static final org.jeventstore.config.Backoff RECONNECT =
+            org.jeventstore.config.Backoff.of(MIN_BACKOFF_MS, MAX_BACKOFF_MS);
     /** How long the connection may stay silent before a round trip checks it. */
     private static final long VALIDATE_EVERY_MS = 10_000;
 
@@ -53,6 +55,8 @@ public final class NotificationListener implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean connected;
     private volatile Instant disconnectedSince = Instant.now();
+    /** Why the listener stopped for good (a setup that no reconnect mends); {@code null} while it runs or retries. */
+    private volatile String failure;
     private volatile boolean started;
     private volatile Executor executor;
     /** The connection in use, for close() to abort when the loop does not stop in time. */
@@ -100,6 +104,24 @@ public final class NotificationListener implements AutoCloseable {
     public boolean connected() {
         return connected && !stalled();
     }
+
+    /**
+     * Why this listener has stopped for good, with what to change; {@code null} while it works or retries. Only
+     * what a reconnect cannot mend stops it: the driver's classes missing or of another copy than the DataSource's
+     * (logged JES0109E).
+     */
+    public String failure() {
+        return failure;
+    }
+
+    /**
+     * Where pgjdbc must be for the listener: visible to the classes of jeventstore and loaded by the DataSource from
+     * the same place, so that a pooled connection unwraps to the {@link PGConnection} this code sees.
+     */
+    public static final String DRIVER_PLACEMENT = "pgjdbc must be visible to jeventstore's classes and be the copy"
+            + " the DataSources load: on Open Liberty put the postgresql jar in the server's lib/global (and nowhere"
+            + " in the application), with <jdbcDriver libraryRef=\"global\"/> in each dataSource; a <library> of"
+            + " its own that only the dataSource references is invisible to the application";
 
     /**
      * When the listener lost (or has not yet got) its connection, or when its loop last went round if it has
@@ -155,17 +177,33 @@ public final class NotificationListener implements AutoCloseable {
                 try {
                     listen();
                     backoff = MIN_BACKOFF_MS;
-                } catch (SQLException | RuntimeException e) {
+                } catch (DriverMismatch | LinkageError e) {
+                    // the driver's classes are missing here or are another copy than the DataSource's: no
+                    // reconnect mends that, so stop and say so (liveness and readiness report it)
+                    markDisconnected();
+                    failure = e instanceof DriverMismatch ? e.getMessage()
+                            : "the notification listener cannot load " + e.getMessage() + " (" + e.getClass().getName()
+                            + "): " + DRIVER_PLACEMENT;
+                    LOG.log(Level.SEVERE, "JES0109E notification listener for schema " + schema + " stopped: "
+                            + failure + ". Nothing is listened to on this server until this is changed and the"
+                            + " application restarted", e);
+                    break;
+                } catch (SQLException | RuntimeException | Error e) {
                     markDisconnected();
                     if (stopping()) {
                         break;
                     }
-                    LOG.log(Level.WARNING, "JES0101W notification listener for schema " + schema
-                            + " lost its connection; reconnecting in " + backoff + " ms: " + e.getMessage());
+                    if (e instanceof Error) { // not a connection problem: say what it was, with its stack
+                        LOG.log(Level.SEVERE, "JES0109E notification listener for schema " + schema + " failed"
+                                + " unexpectedly; reconnecting in " + backoff + " ms", e);
+                    } else {
+                        LOG.log(Level.WARNING, "JES0101W notification listener for schema " + schema
+                                + " lost its connection; reconnecting in " + backoff + " ms: " + e.getMessage());
+                    }
                     if (stopSignal.await(backoff, TimeUnit.MILLISECONDS)) {
                         break;
                     }
-                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                    backoff = RECONNECT.after(backoff);
                 }
             }
         } catch (InterruptedException e) {
@@ -198,7 +236,18 @@ public final class NotificationListener implements AutoCloseable {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
-            PGConnection pg = c.unwrap(PGConnection.class);
+            PGConnection pg;
+            try {
+                pg = c.unwrap(PGConnection.class);
+            } catch (SQLException e) {
+                if (!otherDriver(c)) {
+                    throw e; // a broken connection (closed, terminated): reconnect as for any other failure
+                }
+                throw new DriverMismatch("a connection of the listen DataSource does not unwrap to the"
+                        + " org.postgresql.PGConnection jeventstore sees (" + e.getMessage() + "): the DataSource"
+                        + " loads another copy of pgjdbc than the application (or another driver); "
+                        + DRIVER_PLACEMENT, e);
+            }
             try (Statement st = c.createStatement()) {
                 st.execute("LISTEN \"" + schema.channel() + "\"");
             }
@@ -243,6 +292,25 @@ public final class NotificationListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a connection that did not unwrap is a working one of another driver (or another copy of pgjdbc),
+     * rather than a broken one: only then is it a setup problem that stops the listener.
+     */
+    private boolean otherDriver(Connection c) {
+        try {
+            return c.isValid(Math.max(1, (timeoutMillis + 999) / 1000)) && !c.isWrapperFor(PGConnection.class);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The DataSource's connections are not pgjdbc's as this code sees it: a setup problem, not a lost connection. */
+    private static final class DriverMismatch extends RuntimeException {
+        DriverMismatch(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private static void abort(Connection c) {
         try {
             c.abort(Runnable::run);
@@ -260,7 +328,7 @@ public final class NotificationListener implements AutoCloseable {
         for (Consumer<EventsAppended> consumer : consumers) {
             try {
                 consumer.accept(appended);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // one consumer must not end the loop for the others
                 LOG.log(Level.WARNING, "JES0102W a notification consumer failed for " + appended, e);
             }
         }
@@ -269,7 +337,7 @@ public final class NotificationListener implements AutoCloseable {
     private void runSafely(Runnable callback) {
         try {
             callback.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "JES0102W a reconnect callback failed", e);
         }
     }

@@ -71,6 +71,8 @@ public final class EventStoreOperations {
     private final Subscriptions subscriptions;
     private final NotificationListener listener;
     private final boolean hardDeletes;
+    /** What the container's checks at start found wrong with the server's setup: summary and detail. */
+    private volatile String[] setupProblem;
 
     /** For {@code PostgresEventStore}; applications call {@code store.operations()}. */
     public EventStoreOperations(Sql sql, Transactions tx, Linker linker, SchemaManager schema,
@@ -84,8 +86,29 @@ public final class EventStoreOperations {
         this.hardDeletes = hardDeletes;
     }
 
-    /** Ready when the database answers and holds the current schema. */
+    /**
+     * Marks this server not ready for a reason of its setup that no retry mends (the driver where the application
+     * cannot see it, say): {@code summary} names nothing internal (it goes to an open probe), {@code detail} says
+     * what to change. Readiness stays DOWN with it until the application restarts.
+     */
+    public void reportSetupProblem(String summary, String detail) {
+        setupProblem = new String[] {summary, detail};
+    }
+
+    /**
+     * Ready when the server's setup is sound (see {@link #reportSetupProblem}; a notification listener that
+     * stopped for good counts), the database answers and holds the current schema.
+     */
     public Readiness readiness() {
+        String[] setup = setupProblem;
+        if (setup != null) {
+            return new Readiness(false, "misconfigured: " + setup[0], setup[1]);
+        }
+        String listenerFailure = listener == null ? null : listener.failure();
+        if (listenerFailure != null) {
+            return new Readiness(false, "misconfigured: the notification listener stopped (see the log, JES0109E)",
+                    listenerFailure);
+        }
         try {
             boolean valid = tx.read("checking the database connection", c -> c.isValid(5));
             if (!valid) {

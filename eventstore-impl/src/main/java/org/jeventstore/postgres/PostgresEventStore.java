@@ -397,6 +397,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         subscriptions().delete(streamId, name);
     }
 
+    /** Registers each class with this store's serializer (see {@link EventSerializer#register}). */
+    @Override
+    public void registerEventTypes(Class<?>... types) {
+        Objects.requireNonNull(types, "types");
+        for (Class<?> type : types) {
+            serializer.register(type); // refuses null, interfaces, abstract classes, arrays, primitives
+        }
+    }
+
     private Subscriptions subscriptions() {
         if (subscriptions == null) {
             throw new InvalidRequestException("this store was built without notifications: subscriptions need"

@@ -194,7 +194,7 @@ public final class BackgroundLinker implements AutoCloseable {
                     }
                     failing = false;
                     pause = 0;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // an Error too: the loop must never end unseen
                     pause = RETRY.after(pause);
                     if (!failing) {
                         LOG.log(Level.WARNING, "JES0302W linking appends into $all failed (retrying every "

@@ -174,7 +174,7 @@ public final class EventReader {
             return RecordedEvent.deferred(number, id, stream, version, type,
                     () -> parsed(data, id, stream, version, type),
                     () -> parsed(metadata, id, stream, version, type),
-                    causation, correlation, created);
+                    causation, correlation, created, serializer::bind); // data(Class) of an unregistered type
         } catch (SerializationException e) {
             throw failed(e, id, stream, version, type);
         }

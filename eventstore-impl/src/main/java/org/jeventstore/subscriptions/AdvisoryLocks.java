@@ -599,7 +599,7 @@ final class AdvisoryLocks implements AutoCloseable {
             while (!closing.await(backoff, TimeUnit.MILLISECONDS)) {
                 try {
                     backoff = keepOnce() ? VALIDATE_EVERY_MILLIS : RECONNECT.after(backoff);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // an Error too: the keeper must never end unseen
                     LOG.log(Level.WARNING, "JES0205W the subscription lock keeper failed (schema " + sql.schema()
                             + "); going on", e);
                 }

@@ -265,7 +265,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
                 Trigger trigger;
                 try {
                     trigger = stopping ? Trigger.CLOSED : step();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // an Error too: the worker must never end unseen
                     LOG.log(Level.WARNING, "JES0211W subscription " + describe() + " failed; retrying in "
                             + RECONNECT.after(backoff) + " ms: " + e.getMessage(), e);
                     trigger = Trigger.FAILED;

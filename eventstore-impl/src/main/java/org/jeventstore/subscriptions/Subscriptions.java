@@ -188,7 +188,7 @@ public final class Subscriptions implements AutoCloseable {
                 for (PersistentSubscription s : persistent.values()) {
                     try {
                         s.enforceDeadline();
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) { // an Error too: the watchdog must never end unseen
                         LOG.log(Level.WARNING, "JES0229W the handler deadline of subscription " + s.describe()
                                 + " could not be enforced this round; going on", e);
                     }

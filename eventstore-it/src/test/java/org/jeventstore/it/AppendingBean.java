@@ -35,6 +35,15 @@ public class AppendingBean {
         store.appendToStream(streamId, ExpectedVersion.any(), List.of(EventData.of("it-event", data)));
     }
 
+    /**
+     * Appends to {@code first}, then to {@code second} expecting it at {@code expected}, in this bean's one
+     * transaction: both appends or neither.
+     */
+    public void appendToBoth(String first, String second, long expected) {
+        store.appendToStream(first, ExpectedVersion.any(), List.of(EventData.of("it-event", "first")));
+        store.appendToStream(second, ExpectedVersion.exactly(expected), List.of(EventData.of("it-event", "second")));
+    }
+
     /** Appends, then rolls the transaction back: nothing may remain. */
     public void appendThenRollBack(String streamId, Object data) {
         store.appendToStream(streamId, ExpectedVersion.any(), List.of(EventData.of("it-event", data)));

@@ -50,6 +50,19 @@ final class Deployments {
 
     /** As {@link #earWith(Class[])}, with a {@code META-INF/microprofile-config.properties} for the web module. */
     static EnterpriseArchive earWith(org.jboss.shrinkwrap.api.asset.Asset config, Class<?>... testClasses) {
+        return earWith(config, new JavaArchive[0], testClasses);
+    }
+
+    /** A jar for the web module's {@code WEB-INF/lib} whose {@code beans.xml} discovers all its classes. */
+    static JavaArchive beanArchiveOfAll(String name, Class<?>... classes) {
+        return ShrinkWrap.create(JavaArchive.class, name).addClasses(classes).addAsManifestResource(new StringAsset("""
+                <beans xmlns="https://jakarta.ee/xml/ns/jakartaee" version="4.0" bean-discovery-mode="all"/>
+                """), "beans.xml");
+    }
+
+    /** As {@link #earWith(org.jboss.shrinkwrap.api.asset.Asset, Class[])}, with jars added to the web module. */
+    static EnterpriseArchive earWith(org.jboss.shrinkwrap.api.asset.Asset config, JavaArchive[] libraries,
+                                     Class<?>... testClasses) {
         File file = new File(System.getProperty("eventstore.ear", "../eventstore-ear/target/eventstore.ear"));
         if (!file.isFile()) {
             throw new IllegalStateException("no EAR at " + file.getAbsolutePath() + ": build eventstore-ear first");
@@ -60,7 +73,7 @@ final class Deployments {
         // Rebuilt under the module's own name, so application.xml's context root still applies.
         WebArchive war = ShrinkWrap.create(WebArchive.class, WEB_MODULE).merge(original).addClasses(testClasses)
                 .addAsLibraries(jarOf(org.awaitility.Awaitility.class), jarOf(org.hamcrest.Matcher.class))
-                .addAsLibrary(testRunnerAccess());
+                .addAsLibrary(testRunnerAccess()).addAsLibraries(libraries);
         if (config != null) {
             war.addAsResource(config, "META-INF/microprofile-config.properties");
         }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.ejb.EJB;
-import jakarta.ejb.EJBException;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Status;
@@ -16,6 +15,8 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -37,6 +38,7 @@ import org.jeventstore.InvalidRequestException;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamNotFoundException;
+import org.jeventstore.WrongExpectedVersionException;
 import org.jeventstore.cdi.EventStoreRuntime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -153,10 +155,9 @@ class EventStoreInContainerIT {
     @Test
     void an_append_in_a_transaction_marked_for_rollback_is_refused_clearly_and_writes_nothing() {
         String stream = "rollback-only-" + UUID.randomUUID();
-        EJBException e = assertThrows(EJBException.class, () -> ejb.appendWhenRollbackOnly(stream, Map.of("n", 1)));
-        assertTrue(e.getCausedByException() instanceof InvalidRequestException, String.valueOf(e.getCause()));
-        assertTrue(e.getCausedByException().getMessage().contains("marked for rollback"),
-                e.getCausedByException().getMessage());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> ejb.appendWhenRollbackOnly(stream, Map.of("n", 1)));
+        assertTrue(e.getMessage().contains("marked for rollback"), e.getMessage());
         assertThrows(StreamNotFoundException.class, () -> store.streamInfo(stream));
     }
 
@@ -164,9 +165,32 @@ class EventStoreInContainerIT {
     void a_refused_append_inside_an_ejb_surfaces_the_store_exception_and_writes_nothing() {
         String stream = "ejb-conflict-" + UUID.randomUUID();
         ejb.appendNew(stream, Map.of("n", 1));
-        EJBException e = assertThrows(EJBException.class, () -> ejb.appendNew(stream, Map.of("n", 2)));
-        assertTrue(e.getCausedByException() instanceof StreamExistsException, String.valueOf(e.getCause()));
+        // an application exception: the caller gets it as thrown, not wrapped in an EJBException
+        assertThrows(StreamExistsException.class, () -> ejb.appendNew(stream, Map.of("n", 2)));
         assertEquals(1, store.streamInfo(stream).version());
+    }
+
+    @Test
+    void a_wrong_expected_version_in_an_ejb_reaches_the_caller_as_itself_rolls_the_transaction_back_unlogged()
+            throws IOException {
+        String first = "ejb-app-exception-first-" + UUID.randomUUID();
+        String second = "ejb-app-exception-second-" + UUID.randomUUID();
+        ejb.appendNew(second, Map.of("n", 1));
+
+        WrongExpectedVersionException e = assertThrows(WrongExpectedVersionException.class,
+                () -> ejb.appendToBoth(first, second, 5));
+
+        assertEquals(second, e.streamId());
+        assertEquals(1, e.actualVersion());
+        // rollback = true: the bean's first append, in the same transaction, was undone with it
+        assertThrows(StreamNotFoundException.class, () -> store.streamInfo(first));
+        assertEquals(1, store.streamInfo(second).version());
+        // not a system exception: the container logged no CNTR0020E (unexpected exception) for the call
+        Path log = Path.of(System.getenv("X_LOG_DIR"), "messages.log");
+        List<String> logged = Files.readAllLines(log).stream()
+                .filter(l -> l.contains("CNTR0020E") && (l.contains("appendToBoth") || l.contains("appendNew")))
+                .toList();
+        assertEquals(List.of(), logged, "CNTR0020E in " + log);
     }
 
     @Test
