@@ -1009,11 +1009,9 @@ final class Workloads {
             }
         }
 
-        /** The partition the store puts a key in: CRC-32 of its UTF-8 string, modulo the partition count. */
+        /** The partition the store puts a key in. */
         static int partitionOf(String key) {
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-            crc.update(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return (int) (crc.getValue() % PARTITIONS);
+            return org.jeventstore.subscriptions.PartitionName.placeOf(key, PARTITIONS);
         }
 
         private Map<String, Double> catchUp(int consumers, boolean settled) throws Exception {

@@ -262,7 +262,7 @@ public final class Campaign {
                     + " USING (subscription_id)")) {
                 while (rs.next()) {
                     String name = rs.getString(1);
-                    String family = name.contains("#") ? name.substring(0, name.indexOf('#')) : name;
+                    String family = org.jeventstore.subscriptions.PartitionName.familyOf(name);
                     parked.computeIfAbsent(family, k -> new HashMap<>()).put(rs.getObject(2, UUID.class),
                             rs.getString(3) + (rs.getBoolean(4) ? " held" : ""));
                 }

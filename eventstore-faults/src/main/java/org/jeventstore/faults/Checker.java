@@ -488,7 +488,7 @@ final class Checker {
     }
 
     private boolean resetBetween(String row, long from, long to) {
-        String family = row.contains("#") ? row.substring(0, row.indexOf('#')) : row;
+        String family = org.jeventstore.subscriptions.PartitionName.familyOf(row);
         if (family.equals(Workload.SINGLE)) {
             return resets.stream().anyMatch(r -> r.endNanos() >= from && r.startNanos() <= to);
         }

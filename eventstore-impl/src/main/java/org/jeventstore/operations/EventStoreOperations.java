@@ -216,7 +216,7 @@ public final class EventStoreOperations {
         for (SubscriptionInfo r : rows) {
             long parked = r.parked();
             for (SubscriptionInfo p : rows) {
-                if (p.streamId().equals(r.streamId()) && Subscriptions.isPartitionOf(p.name(), r.name())) {
+                if (p.streamId().equals(r.streamId()) && org.jeventstore.subscriptions.PartitionName.isPartitionOf(p.name(), r.name())) {
                     parked += p.parked();
                 }
             }
@@ -501,7 +501,7 @@ public final class EventStoreOperations {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String found = rs.getString(2);
-                    if (found.equals(name) || Subscriptions.isPartitionOf(found, name)) {
+                    if (found.equals(name) || org.jeventstore.subscriptions.PartitionName.isPartitionOf(found, name)) {
                         ids.add(rs.getLong(1));
                     }
                 }

@@ -1,24 +1,17 @@
 package org.jeventstore.storage;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.jeventstore.AppendNotLinkedException;
 import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
-import org.jeventstore.StorageException;
+import org.jeventstore.config.Backoff;
 
 /**
  * Runs {@link Linker} passes on a long-running executor task: woken by this server's appends once they have
@@ -31,7 +24,8 @@ import org.jeventstore.StorageException;
  * one pass, not a commit of its own. An append linked by another server's pass is found after the next round
  * of this server's passes (by its event ids).
  *
- * <p>A pass that fails for a reason of the appends' own (their data, a constraint, a limit: see
+ * <p>Beside the loop: {@link LinkWaiters} (the appends waiting for their positions) and {@link FailingPasses}
+ * (what a failed pass means). A pass that fails for a reason of the appends' own (their data, a constraint, a limit: see
  * {@link #notTheAppends}) is retried with fewer appends, down to the oldest alone; an append that fails alone three
  * times in a row is set aside ({@code jes_set_aside}, logged JES0305E with its stream and event ids, counted in
  * readiness) so that the appends of other streams keep flowing, while the later appends of its stream wait behind
@@ -45,32 +39,19 @@ public final class BackgroundLinker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BackgroundLinker.class.getName());
     private static final long MAX_PAUSE_MS = 5_000;
-    private static final org.jeventstore.config.Backoff RETRY = org.jeventstore.config.Backoff.of(100, MAX_PAUSE_MS);
+    private static final Backoff RETRY = Backoff.of(100, MAX_PAUSE_MS);
     private static final long VACUUM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Failures of the oldest append alone, in a row, before it is set aside. */
-    static final int STRIKES = 3;
-    static final int MAX_SET_ASIDE_IN_A_ROW = 10;
-
-    /** An append of this server waiting for its positions, registered in round {@code round}. */
-    private record Waiter(long appendId, UUID first, UUID last, long round, CompletableFuture<Linker.Linked> done) {
-    }
 
     private final Linker linker;
     private final long pollMillis;
     private final Consumer<EventsAppended> local;
     private final Semaphore wake = new Semaphore(0);
-    private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
-    private final Map<Long, Integer> strikes = new ConcurrentHashMap<>();
+    private final LinkWaiters waiters = new LinkWaiters();
+    private final FailingPasses failures;
     private volatile boolean closed;
     private volatile boolean started;
     /** Rounds begun; a round is the passes run for one wake-up. Only the loop's thread writes it. */
     private volatile long rounds;
-    private int limit;
-    /**
-     * Appends set aside since the last successful link. A fault that every pass meets is no append's fault: after
-     * {@link #MAX_SET_ASIDE_IN_A_ROW} in a row nothing more is set aside until something links again.
-     */
-    private int setAsideInARow;
     private long lastVacuum = System.nanoTime();
 
     /**
@@ -84,7 +65,7 @@ public final class BackgroundLinker implements AutoCloseable {
         this.linker = linker;
         this.pollMillis = poll.toMillis();
         this.local = local;
-        this.limit = linker.batchSize();
+        this.failures = new FailingPasses(linker, waiters);
     }
 
     /** Starts the loop as one long-running task on {@code executor}. */
@@ -110,19 +91,14 @@ public final class BackgroundLinker implements AutoCloseable {
      * with {@code null} when this linker closes first.
      */
     public CompletableFuture<Linker.Linked> awaitLinked(long appendId, UUID first, UUID last) {
-        Waiter w = new Waiter(appendId, first, last, rounds, new CompletableFuture<>());
-        waiters.put(appendId, w);
-        if (closed) {
-            waiters.remove(appendId);
-            w.done().complete(null);
-        }
+        CompletableFuture<Linker.Linked> done = waiters.register(appendId, first, last, rounds);
         signal();
-        return w.done();
+        return done;
     }
 
     /** Stops waiting for {@code appendId} (its caller gave up); the append is still linked. */
     public void forget(long appendId) {
-        waiters.remove(appendId);
+        waiters.forget(appendId);
     }
 
     /** This server's appends registered and not yet linked. */
@@ -138,36 +114,14 @@ public final class BackgroundLinker implements AutoCloseable {
      * @return whether the backlog fell to {@code max} in time
      */
     public boolean awaitRoom(int max, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (waiters.size() > max && !closed) {
-            Waiter oldest = waiters.values().stream().min((a, b) -> Long.compare(a.appendId(), b.appendId()))
-                    .orElse(null);
-            if (oldest == null) {
-                break;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            try {
-                oldest.done().get(left, TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                return false;
-            } catch (ExecutionException e) {
-                // never completed exceptionally; go round
-            }
-        }
-        return true;
+        return waiters.awaitRoom(max, timeout);
     }
 
     @Override
     public void close() {
         closed = true;
         wake.release();
-        for (Waiter w : List.copyOf(waiters.values())) {
-            waiters.remove(w.appendId());
-            w.done().complete(null);
-        }
+        waiters.close();
     }
 
     private void run() {
@@ -225,10 +179,20 @@ public final class BackgroundLinker implements AutoCloseable {
         long round = ++rounds;
         Linker.Pass pass;
         do {
-            pass = nextPass();
-            released(pass);
+            try {
+                pass = linker.pass(failures.limit());
+                failures.succeeded(pass);
+            } catch (RuntimeException e) {
+                pass = failures.failed(e);
+            }
+            long[] range = waiters.released(pass);
+            if (range != null) {
+                local.accept(new EventsAppended(EventStore.ALL, range[0], range[1]));
+            }
         } while (!closed && pass.full());
-        resolveLeftovers(round);
+        if (waiters.resolveLeftovers(round, linker)) {
+            signal();
+        }
         long now = System.nanoTime();
         if (now - lastVacuum > VACUUM_EVERY_NANOS) {
             lastVacuum = now;
@@ -236,124 +200,6 @@ public final class BackgroundLinker implements AutoCloseable {
                 linker.vacuum();
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "vacuuming jes_unlinked failed (autovacuum will)", e);
-            }
-        }
-    }
-
-    /**
-     * A pass of up to {@link #limit} appends. When it fails for a reason other than the connection, the limit
-     * halves (an append that cannot be linked is then found in a few passes while the others still flow); at 1,
-     * the oldest append is set aside after {@link #STRIKES} failures in a row. Successful passes double it back.
-     */
-    private Linker.Pass nextPass() {
-        try {
-            Linker.Pass pass = linker.pass(limit);
-            limit = Math.min(linker.batchSize(), limit * 2);
-            if (!pass.linked().isEmpty()) {
-                strikes.clear();
-                setAsideInARow = 0;
-            }
-            return pass;
-        } catch (RuntimeException e) {
-            if (notTheAppends(e)) {
-                throw e;
-            }
-            if (limit > 1) {
-                limit = Math.max(1, limit / 2);
-                LOG.log(Level.FINE, "a linker pass failed; trying " + limit + " appends at a time", e);
-                return new Linker.Pass(List.of(), true);
-            }
-            long oldest = linker.oldest();
-            if (oldest == 0 || strikes.merge(oldest, 1, Integer::sum) < STRIKES) {
-                throw e;
-            }
-            if (setAsideInARow >= MAX_SET_ASIDE_IN_A_ROW) {
-                LOG.log(Level.SEVERE, "JES0308E " + setAsideInARow + " appends in a row could not be linked into $all"
-                        + " and were set aside; nothing more is set aside until an append links again (a fault every"
-                        + " pass meets, not an append's): " + e.getMessage(), e);
-                throw e;
-            }
-            strikes.remove(oldest);
-            setAsideInARow++;
-            Linker.SetAside aside = linker.setAside(oldest, String.valueOf(e.getMessage()));
-            if (aside != null) {
-                LOG.log(Level.SEVERE, "JES0305E an append to stream '" + aside.streamId() + "' (versions "
-                        + aside.firstVersion() + "-" + aside.lastVersion() + ", events " + aside.eventIds()
-                        + ", jes_unlinked id " + aside.appendId() + ") could not be linked into $all and was set"
-                        + " aside in jes_set_aside; the appends of other streams are linked, the later ones of its"
-                        + " stream wait behind it. Its events stay in their stream;"
-                        + " EventStoreOperations.retrySetAside retries it. Cause: " + e.getMessage(), e);
-                complete(oldest, Linker.Linked.notLinked(oldest, AppendNotLinkedException.Reason.SET_ASIDE,
-                        "it was set aside (jes_set_aside id " + oldest + "): " + e.getMessage()));
-            }
-            return new Linker.Pass(List.of(), true);
-        }
-    }
-
-    /**
-     * Whether a failure says nothing about the appends in the pass: anything but an error of their data, a
-     * constraint or a limit.
-     */
-    static boolean notTheAppends(RuntimeException e) {
-        String state = e instanceof StorageException s ? s.sqlState() : null;
-        if (state == null || state.length() < 2) {
-            return true;
-        }
-        // Only what one append's own rows can cause counts against it: its data (22: a value out of range, a
-        // notification payload too long), a constraint (23), a limit (54: an index row too big). Everything else
-        // (a statement timeout or cancel 57014, a read-only server 25006, a lock timeout 55P03, a deadlock 40P01,
-        // the connection 08, resources 53, the schema or privileges 42, a shutdown 57P, internal XX) would meet
-        // any pass, and a healthy append set aside for it would leave $all without it.
-        return switch (state.substring(0, 2)) {
-            case "22", "23", "54" -> false;
-            default -> true;
-        };
-    }
-
-    private void complete(long appendId, Linker.Linked outcome) {
-        Waiter w = waiters.remove(appendId);
-        if (w != null) {
-            w.done().complete(outcome);
-        }
-    }
-
-    private void released(Linker.Pass pass) {
-        for (Linker.Linked h : pass.held()) {
-            complete(h.appendId(), h);
-        }
-        long first = Long.MAX_VALUE;
-        long last = 0;
-        for (Linker.Linked l : pass.linked()) {
-            complete(l.appendId(), l);
-            if (l.firstPosition() > 0) {
-                first = Math.min(first, l.firstPosition());
-                last = Math.max(last, l.lastPosition());
-            }
-        }
-        if (last > 0) {
-            local.accept(new EventsAppended(EventStore.ALL, first, last));
-        }
-    }
-
-    /**
-     * Waiters registered before this round began whose appends no pass of it linked: another server's pass did,
-     * or a hard delete removed them, or they were set aside. Each is looked up by its event ids; one still
-     * waiting asks for another round.
-     */
-    private void resolveLeftovers(long round) {
-        List<Waiter> left = new ArrayList<>();
-        for (Waiter w : waiters.values()) {
-            if (w.round() < round) {
-                left.add(w);
-            }
-        }
-        for (Waiter w : left) {
-            Linker.Standing s = linker.standing(w.appendId(), w.first(), w.last());
-            if (s.waiting()) {
-                signal();
-            } else if (waiters.remove(w.appendId(), w)) {
-                w.done().complete(new Linker.Linked(w.appendId(), s.firstPosition(), s.lastPosition(), 0,
-                        s.notLinked(), s.detail()));
             }
         }
     }

@@ -1,6 +1,5 @@
 package org.jeventstore.subscriptions;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -13,8 +12,6 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StartFrom;
@@ -45,7 +42,6 @@ import org.jeventstore.SubscriptionState;
 final class PartitionedSubscription {
 
     private static final Logger LOG = Logger.getLogger(PartitionedSubscription.class.getName());
-    private static final Pattern PARTITION_SUFFIX = Pattern.compile("#[0-9]+/[0-9]+");
 
     /**
      * Starts a partition's single-active subscription (the normal path of {@link Subscriptions}); {@code gate}, when
@@ -87,9 +83,9 @@ final class PartitionedSubscription {
         try {
             for (int k = 0; k < partitions; k++) {
                 int partition = k;
-                Predicate<RecordedEvent> mine = e -> partitionOf(key.apply(e), partitions) == partition
+                Predicate<RecordedEvent> mine = e -> PartitionName.placeOf(key.apply(e), partitions) == partition
                         && (selector == null || selector.test(e));
-                String part = partitionName(name, k, partitions);
+                String part = PartitionName.of(name, k, partitions).rowName();
                 partNames.add(part);
                 parts.add(starter.start(part, router(k),
                         options.concurrency(1, key).selector(mine).startFrom(start), gate));
@@ -99,33 +95,6 @@ final class PartitionedSubscription {
             parts.forEach(Subscription::close);
             throw e;
         }
-    }
-
-    /** The row name of partition {@code k} (0-based) of {@code n}: {@code <name>#<k+1>/<n>}. */
-    static String partitionName(String name, int k, int n) {
-        return name + "#" + (k + 1) + "/" + n;
-    }
-
-    /** Whether {@code name} ends like a partition row ({@code #<k>/<N>}): such names are reserved. */
-    static boolean looksLikePartition(String name) {
-        int hash = name.lastIndexOf('#');
-        return hash > 0 && PARTITION_SUFFIX.matcher(name.substring(hash)).matches();
-    }
-
-    /** Whether {@code candidate} is the row of one of {@code name}'s partitions (any count). */
-    static boolean isPartitionOf(String candidate, String name) {
-        return candidate.length() > name.length() && candidate.startsWith(name)
-                && PARTITION_SUFFIX.matcher(candidate.substring(name.length())).matches();
-    }
-
-    /**
-     * The partition of {@code key}: CRC-32 of its string form, so that every server (any JVM) agrees.
-     * Keys are compared by {@code toString()}.
-     */
-    static int partitionOf(Object key, int n) {
-        CRC32 crc = new CRC32();
-        crc.update(String.valueOf(key).getBytes(StandardCharsets.UTF_8));
-        return (int) (crc.getValue() % n);
     }
 
     /**

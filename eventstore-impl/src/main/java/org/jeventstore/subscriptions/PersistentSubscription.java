@@ -88,15 +88,13 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         this.services = services;
         this.onStopped = onStopped;
         // metrics name a partition by its subscription (the family), as the handler's metrics do
-        int hash = name.lastIndexOf('#');
-        this.metricName = hash > 0 && PartitionedSubscription.isPartitionOf(name, name.substring(0, hash))
-                ? name.substring(0, hash) : name;
+        this.metricName = PartitionName.familyOf(name);
         this.feed = new EventFeed(services.reader(), streamId, describe(), services.readBatchSize(), options);
         this.saver = new CheckpointSaver(services.rows(), services.executor(), describe(), () -> {
             services.telemetry().checkpointSaved(streamId, metricName);
             signal.wakeUp();
         });
-        this.balancer = new Balancer(services.yieldPolicy(), services.locks());
+        this.balancer = new Balancer(services.running(), services.locks());
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
                 handler, services.executor(), this, options.maxRetryBackoff(), options.maxAttempts(), family.gate());
         this.layout = family.layout().apply(this);

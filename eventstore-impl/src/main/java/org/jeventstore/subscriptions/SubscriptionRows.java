@@ -279,7 +279,7 @@ final class SubscriptionRows {
         }
         for (Parked p : parked) {
             String row = to == 1 ? family
-                    : PartitionedSubscription.partitionName(family, PartitionedSubscription.partitionOf(p.key(), to), to);
+                    : PartitionName.of(family, PartitionName.placeOf(p.key(), to), to).rowName();
             long target = newIds.get(row);
             if (target == p.row()) {
                 continue;
@@ -303,7 +303,7 @@ final class SubscriptionRows {
         }
         java.util.List<String> names = new java.util.ArrayList<>(partitions);
         for (int k = 0; k < partitions; k++) {
-            names.add(PartitionedSubscription.partitionName(family, k, partitions));
+            names.add(PartitionName.of(family, k, partitions).rowName());
         }
         return names;
     }

@@ -63,7 +63,7 @@ public final class Subscriptions implements AutoCloseable {
         this.locks = new AdvisoryLocks(lockDataSource, sql, executor, networkTimeout);
         this.executor = executor;
         this.services = new SubscriptionServices(rows, parked, reader, locks, executor, readBatchSize, telemetry,
-                this::shouldYield);
+                persistent::values);
         listener.addConsumer(this::route);
         listener.addConnectListener(this::readAgainAll);
     }
@@ -88,7 +88,7 @@ public final class Subscriptions implements AutoCloseable {
      */
     public Subscription subscribePersistent(String streamId, String name, SubscriptionHandler handler,
                                             SubscriptionOptions options) {
-        if (PartitionedSubscription.looksLikePartition(name)) {
+        if (PartitionName.reserved(name)) {
             throw new org.jeventstore.InvalidRequestException("subscription name '" + name + "' ends like a partition"
                     + " row ('#<k>/<N>'), which partitioned subscriptions reserve for their partitions (deleting"
                     + " subscription '" + name.substring(0, name.lastIndexOf('#')) + "' would delete it): choose"
@@ -237,57 +237,11 @@ public final class Subscriptions implements AutoCloseable {
             running.close();
         }
         for (String part : rows.namesStartingWith(streamId, name + "#")) {
-            if (PartitionedSubscription.isPartitionOf(part, name)) {
+            if (PartitionName.isPartitionOf(part, name)) {
                 rows.delete(streamId, part);
             }
         }
         rows.delete(streamId, name);
-    }
-
-    /**
-     * Balancing: this server holds more than its fair share of {@code s}'s family and {@code s} is the one of
-     * them it took last, so {@code s} should hand its lock to a standby server. A family is the partitions of one
-     * partitioned subscription, or all single-active subscriptions together: each is spread on its own, so that
-     * N partitions end up N/servers per server whatever else runs. (Every server is assumed to run the same
-     * subscriptions; a subscription nobody else took stops yielding, see PersistentSubscription.)
-     */
-    boolean shouldYield(PersistentSubscription s) {
-        int servers = locks.servers();
-        if (servers <= 1) {
-            return false;
-        }
-        String family = family(s);
-        int members = 0;
-        PersistentSubscription newest = null;
-        int held = 0;
-        for (PersistentSubscription p : persistent.values()) {
-            if (!family.equals(family(p))) {
-                continue;
-            }
-            members++;
-            if (p.active()) {
-                held++;
-                if (newest == null || p.activeSince() > newest.activeSince()) {
-                    newest = p;
-                }
-            }
-        }
-        int fairShare = (members + servers - 1) / servers;
-        return held > fairShare && newest == s;
-    }
-
-    /** Whether {@code candidate} names a partition row of the partitioned subscription {@code name}. */
-    public static boolean isPartitionOf(String candidate, String name) {
-        return PartitionedSubscription.isPartitionOf(candidate, name);
-    }
-
-    /** The partitions of one partitioned subscription share a family; single-active ones are the family "". */
-    private static String family(PersistentSubscription s) {
-        int hash = s.name().lastIndexOf('#');
-        if (hash > 0 && PartitionedSubscription.isPartitionOf(s.name(), s.name().substring(0, hash))) {
-            return key(s.streamId(), s.name().substring(0, hash));
-        }
-        return "";
     }
 
     /**

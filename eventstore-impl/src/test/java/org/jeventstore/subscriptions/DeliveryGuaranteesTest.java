@@ -270,7 +270,7 @@ class DeliveryGuaranteesTest {
         List<String> streams = new java.util.ArrayList<>();
         Set<Integer> taken = new java.util.HashSet<>();
         for (int i = 0; streams.size() < 3; i++) {
-            if (taken.add(PartitionedSubscription.partitionOf("d-" + i, 3))) {
+            if (taken.add(PartitionName.placeOf("d-" + i, 3))) {
                 streams.add("d-" + i);
             }
         }

@@ -339,29 +339,29 @@ class PartitionedSubscriptionTest {
             a.appendToStream("key-" + k, ExpectedVersion.any(), List.of(EventData.of("t", Map.of("r", 0))));
         }
         int others = 0;
-        int partitionOfKey0 = PartitionedSubscription.partitionOf("key-0", 4);
+        int partitionOfKey0 = PartitionName.placeOf("key-0", 4);
         for (int k = 1; k < 12; k++) {
-            if (PartitionedSubscription.partitionOf("key-" + k, 4) != partitionOfKey0) {
+            if (PartitionName.placeOf("key-" + k, 4) != partitionOfKey0) {
                 others++;
             }
         }
         int expected = others;
         await().atMost(Duration.ofSeconds(20)).until(() -> handled.stream()
-                .filter(k -> PartitionedSubscription.partitionOf(k, 4) != partitionOfKey0).count() == expected);
+                .filter(k -> PartitionName.placeOf(k, 4) != partitionOfKey0).count() == expected);
         assertThat(expected).isPositive();
     }
 
     @Test
     void the_partition_of_a_key_is_the_same_on_every_server() {
         // CRC-32 of the key's string form: fixed values, so that a JVM or version change cannot move a key
-        assertThat(PartitionedSubscription.partitionOf("key-0", 4)).isEqualTo((int) (crc("key-0") % 4));
-        assertThat(PartitionedSubscription.partitionName("billing", 0, 4)).isEqualTo("billing#1/4");
-        assertThat(PartitionedSubscription.isPartitionOf("billing#3/4", "billing")).isTrue();
-        assertThat(PartitionedSubscription.isPartitionOf("billing#x/4", "billing")).isFalse();
-        assertThat(PartitionedSubscription.isPartitionOf("billing-2#1/4", "billing")).isFalse();
+        assertThat(PartitionName.placeOf("key-0", 4)).isEqualTo((int) (crc("key-0") % 4));
+        assertThat(PartitionName.of("billing", 0, 4).rowName()).isEqualTo("billing#1/4");
+        assertThat(PartitionName.isPartitionOf("billing#3/4", "billing")).isTrue();
+        assertThat(PartitionName.isPartitionOf("billing#x/4", "billing")).isFalse();
+        assertThat(PartitionName.isPartitionOf("billing-2#1/4", "billing")).isFalse();
         int[] counts = new int[4];
         for (int i = 0; i < 1000; i++) {
-            counts[PartitionedSubscription.partitionOf("stream-" + i, 4)]++;
+            counts[PartitionName.placeOf("stream-" + i, 4)]++;
         }
         for (int c : counts) {
             assertThat(c).as("keys spread over the partitions").isBetween(180, 320);
