@@ -110,12 +110,14 @@ final class AnnotatedSubscriptions {
                         (int) a.retryIntervalMs())))
                 .maxAttempts(maxAttempts, onExhausted)
                 .parkHoldsKey(EventStoreConfig.bool(config, prefix + "park-holds-key", a.parkHoldsKey()))
-                .serverConcurrency(serverConcurrency(config, prefix + "server-concurrency", a.serverConcurrency()))
-                .handlerTimeout(handlerTimeout(config, prefix + "handler-timeout-ms", a.handlerTimeoutMs()));
+                .serverConcurrency((int) nonNegative(config, prefix + "server-concurrency", a.serverConcurrency(),
+                        "one per partition held"))
+                .handlerTimeout(Duration.ofMillis(nonNegative(config, prefix + "handler-timeout-ms", a.handlerTimeoutMs(),
+                        "no deadline (milliseconds)")));
     }
 
-    /** Milliseconds, at least 0 (0: no deadline). */
-    private static Duration handlerTimeout(Config config, String key, long fallback) {
+    /** A whole number of at least 0 from {@code key}, else {@code fallback}; {@code zeroMeans} says what 0 is. */
+    private static long nonNegative(Config config, String key, long fallback, String zeroMeans) {
         String text = config.getOptionalValue(key, String.class).orElse(null);
         long value;
         try {
@@ -124,23 +126,7 @@ final class AnnotatedSubscriptions {
             value = -1;
         }
         if (value < 0) {
-            throw new ConfigurationException(key + " must be a number of milliseconds >= 1, or 0 for no deadline,"
-                    + " was '" + (text == null ? fallback : text) + "'");
-        }
-        return Duration.ofMillis(value);
-    }
-
-    /** At least 1, or 0 for one per partition held. */
-    private static int serverConcurrency(Config config, String key, int fallback) {
-        String text = config.getOptionalValue(key, String.class).orElse(null);
-        int value;
-        try {
-            value = text == null ? fallback : Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            value = -1;
-        }
-        if (value < 0) {
-            throw new ConfigurationException(key + " must be >= 1, or 0 for one per partition held, was '"
+            throw new ConfigurationException(key + " must be >= 1, or 0 for " + zeroMeans + ", was '"
                     + (text == null ? fallback : text) + "'");
         }
         return value;

@@ -75,9 +75,7 @@ final class AdvisoryLocks implements AutoCloseable {
     private boolean closed;
     private boolean keeperStarted;
     private Instant downSince;
-    private int servers;
     private volatile int sessionPid;
-    private long serversCheckedAt;
 
     /** When the session last answered (System.nanoTime of the round trip's start). */
     private volatile long provenAt;
@@ -107,8 +105,22 @@ final class AdvisoryLocks implements AutoCloseable {
      * session holds it or the database cannot be reached (now: another thread may be busy on the connection).
      */
     long tryLock(long subscriptionId) {
+        long gen = take(false, "try-advisory-lock", subscriptionId, held, "a lock");
+        if (gen >= 0) {
+            LOG.info(() -> "JES0201I acquired the lock of subscription " + subscriptionId + " (schema "
+                    + sql.schema() + ")");
+        }
+        return gen;
+    }
+
+    /**
+     * Takes an advisory lock of the session (one round trip): in the subscriptions' namespace or, for
+     * {@code layout}, the partition counts'. Returns the generation it was taken in, or -1 when it is busy, the
+     * database cannot be reached, or {@code into} (where it is recorded as held; null: not recorded) has it.
+     */
+    private long take(boolean layout, String statement, long id, Set<Long> into, String what) {
         synchronized (this) {
-            if (closed || held.contains(subscriptionId)) {
+            if (closed || (into != null && into.contains(id))) {
                 return -1;
             }
         }
@@ -120,9 +132,9 @@ final class AdvisoryLocks implements AutoCloseable {
             s = session();
             long start = System.nanoTime();
             boolean taken;
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get("try-advisory-lock"))) {
-                ps.setInt(1, s.namespace());
-                ps.setInt(2, key(subscriptionId));
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(statement))) {
+                ps.setInt(1, layout ? s.layoutNamespace() : s.namespace());
+                ps.setInt(2, key(id));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     taken = rs.getBoolean(1);
@@ -136,18 +148,57 @@ final class AdvisoryLocks implements AutoCloseable {
                 if (session != s) {
                     return -1; // lost (or closed) meanwhile: the lock went with the session
                 }
-                held.add(subscriptionId);
+                if (into != null) {
+                    into.add(id);
+                }
             }
-            LOG.info(() -> "JES0201I acquired the lock of subscription " + subscriptionId + " (schema "
-                    + sql.schema() + ")");
             return s.generation();
         } catch (SQLException | RuntimeException e) {
             if (s != null) {
-                lost(s, "taking a lock failed: " + e.getMessage());
+                lost(s, "taking " + what + " failed: " + e.getMessage());
             } else {
                 failedToConnect(e);
             }
             return -1;
+        } finally {
+            io.unlock();
+        }
+    }
+
+    /**
+     * Releases an advisory lock taken in {@code gen} (one round trip), if {@code from} (where it is recorded; null:
+     * not recorded) still has it. When that cannot be done (in time), the whole session is aborted instead: a lock
+     * this server no longer counts as held must not stay held in PostgreSQL. Returns whether it was released.
+     */
+    private boolean release(boolean layout, String statement, long id, long gen, Set<Long> from, String what) {
+        Session s;
+        synchronized (this) {
+            if ((from != null && !from.remove(id)) || session == null || session.generation() != gen) {
+                return false;
+            }
+            s = session;
+        }
+        if (!enterIo()) {
+            lost(s, "releasing " + what + " timed out waiting for the connection");
+            return false;
+        }
+        try {
+            synchronized (this) {
+                if (session != s) {
+                    return false; // the session, and the lock with it, is gone already
+                }
+            }
+            long start = System.nanoTime();
+            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(statement))) {
+                ps.setInt(1, layout ? s.layoutNamespace() : s.namespace());
+                ps.setInt(2, key(id));
+                ps.executeQuery().close();
+            }
+            proven(start);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            lost(s, "releasing " + what + " failed: " + e.getMessage());
+            return false;
         } finally {
             io.unlock();
         }
@@ -185,85 +236,14 @@ final class AdvisoryLocks implements AutoCloseable {
      * shared). Returns the generation it was taken in, or -1 when it is busy or the database cannot be reached.
      */
     long tryLayoutLock(long familyId, boolean shared) {
-        synchronized (this) {
-            if (closed || (shared && layoutsHeld.contains(familyId))) {
-                return -1;
-            }
-        }
-        if (!enterIo()) {
-            return -1;
-        }
-        Session s = null;
-        try {
-            s = session();
-            long start = System.nanoTime();
-            boolean taken;
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(shared ? "try-advisory-lock-shared"
-                    : "try-advisory-lock"))) {
-                ps.setInt(1, s.layoutNamespace());
-                ps.setInt(2, key(familyId));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    taken = rs.getBoolean(1);
-                }
-            }
-            proven(start);
-            if (!taken) {
-                return -1;
-            }
-            synchronized (this) {
-                if (session != s) {
-                    return -1;
-                }
-                if (shared) {
-                    layoutsHeld.add(familyId);
-                }
-            }
-            return s.generation();
-        } catch (SQLException | RuntimeException e) {
-            if (s != null) {
-                lost(s, "taking a partition-count lock failed: " + e.getMessage());
-            } else {
-                failedToConnect(e);
-            }
-            return -1;
-        } finally {
-            io.unlock();
-        }
+        return take(true, shared ? "try-advisory-lock-shared" : "try-advisory-lock", familyId,
+                shared ? layoutsHeld : null, "a partition-count lock");
     }
 
     /** Releases a partition-count lock taken in {@code gen}; when that cannot be done, the session is aborted. */
     void unlockLayout(long familyId, boolean shared, long gen) {
-        Session s;
-        synchronized (this) {
-            if (session == null || session.generation() != gen || (shared && !layoutsHeld.remove(familyId))) {
-                return;
-            }
-            s = session;
-        }
-        if (!enterIo()) {
-            lost(s, "releasing a partition-count lock timed out waiting for the connection");
-            return;
-        }
-        try {
-            synchronized (this) {
-                if (session != s) {
-                    return;
-                }
-            }
-            long start = System.nanoTime();
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(shared ? "advisory-unlock-shared"
-                    : "advisory-unlock"))) {
-                ps.setInt(1, s.layoutNamespace());
-                ps.setInt(2, key(familyId));
-                ps.executeQuery().close();
-            }
-            proven(start);
-        } catch (SQLException | RuntimeException e) {
-            lost(s, "releasing a partition-count lock failed: " + e.getMessage());
-        } finally {
-            io.unlock();
-        }
+        release(true, shared ? "advisory-unlock-shared" : "advisory-unlock", familyId, gen,
+                shared ? layoutsHeld : null, "a partition-count lock");
     }
 
     /** Whether the shared partition-count lock of {@code familyId} taken in {@code gen} is still held (memory only). */
@@ -273,52 +253,46 @@ final class AdvisoryLocks implements AutoCloseable {
         }
     }
 
-    /** How many servers of this store are up (their lock sessions); 1 or more while this one is connected. */
     /** The backend of the lock session (how other views tell this server's locks); 0 while there is none. */
     int sessionPid() {
         return sessionPid;
     }
 
-    int servers() {
+    /** One round trip on the lock session: {@code connection} and the store's lock namespace. */
+    @FunctionalInterface
+    interface SessionQuery<T> {
+        T run(Connection connection, int namespace) throws SQLException;
+    }
+
+    /**
+     * Runs {@code query} on the lock session (one round trip, bounded like every other), for what lives with it
+     * ({@link Presence}). Empty when there is no session, another user keeps the connection past the network
+     * timeout, or the query fails (the session is then lost, as for any failure on it).
+     */
+    <T> java.util.Optional<T> onSession(String what, SessionQuery<T> query) {
         Session s;
         synchronized (this) {
             s = session;
             if (s == null) {
-                return 1;
-            }
-            if (System.nanoTime() - serversCheckedAt < 2_000_000_000L && servers > 0) {
-                return servers;
+                return java.util.Optional.empty();
             }
         }
         if (!enterIo()) {
-            synchronized (this) {
-                return Math.max(1, servers);
-            }
+            return java.util.Optional.empty();
         }
         try {
             synchronized (this) {
                 if (session != s) {
-                    return Math.max(1, servers);
+                    return java.util.Optional.empty();
                 }
             }
             long start = System.nanoTime();
-            int counted;
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get("count-servers"))) {
-                ps.setInt(1, s.namespace());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    counted = Math.max(1, rs.getInt(1));
-                }
-            }
+            T result = query.run(s.connection(), s.namespace());
             proven(start);
-            synchronized (this) {
-                servers = counted;
-                serversCheckedAt = System.nanoTime();
-            }
-            return counted;
+            return java.util.Optional.ofNullable(result);
         } catch (SQLException | RuntimeException e) {
-            lost(s, "counting servers failed: " + e.getMessage());
-            return 1;
+            lost(s, what + " failed: " + e.getMessage());
+            return java.util.Optional.empty();
         } finally {
             io.unlock();
         }
@@ -329,35 +303,8 @@ final class AdvisoryLocks implements AutoCloseable {
      * is aborted instead: a lock this server no longer counts as held must not stay held in PostgreSQL.
      */
     void unlock(long subscriptionId, long gen) {
-        Session s;
-        synchronized (this) {
-            if (!held.remove(subscriptionId) || session == null || session.generation() != gen) {
-                return;
-            }
-            s = session;
-        }
-        if (!enterIo()) {
-            lost(s, "releasing the lock of subscription " + subscriptionId + " timed out waiting for the connection");
-            return;
-        }
-        try {
-            synchronized (this) {
-                if (session != s) {
-                    return; // the session, and the lock with it, is gone already
-                }
-            }
-            long start = System.nanoTime();
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get("advisory-unlock"))) {
-                ps.setInt(1, s.namespace());
-                ps.setInt(2, key(subscriptionId));
-                ps.executeQuery().close();
-            }
-            proven(start);
+        if (release(false, "advisory-unlock", subscriptionId, gen, held, "the lock of subscription " + subscriptionId)) {
             LOG.info(() -> "JES0203I released the lock of subscription " + subscriptionId);
-        } catch (SQLException | RuntimeException e) {
-            lost(s, "releasing a lock failed: " + e.getMessage());
-        } finally {
-            io.unlock();
         }
     }
 
@@ -503,10 +450,7 @@ final class AdvisoryLocks implements AutoCloseable {
                     fenced = rs.getString(1) != null;
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("announce-server"))) {
-                ps.setInt(1, namespace);
-                ps.executeQuery().close();
-            }
+            Presence.announce(c, namespace, sql);
             try (PreparedStatement pid = c.prepareStatement("SELECT pg_backend_pid()");
                  ResultSet rs = pid.executeQuery()) {
                 rs.next();

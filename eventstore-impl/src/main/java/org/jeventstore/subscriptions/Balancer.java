@@ -19,7 +19,7 @@ final class Balancer {
     private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Supplier<Collection<PersistentSubscription>> peers;
-    private final AdvisoryLocks locks;
+    private final Presence presence;
     private long lastCheck = System.nanoTime();
     /** Servers up when this subscription yielded and nobody took it. */
     private int lonelyAt = -1;
@@ -27,9 +27,9 @@ final class Balancer {
     private int yieldedAt = -1;
 
     /** @param peers the persistent subscriptions this server runs (its own among them) */
-    Balancer(Supplier<Collection<PersistentSubscription>> peers, AdvisoryLocks locks) {
+    Balancer(Supplier<Collection<PersistentSubscription>> peers, Presence presence) {
         this.peers = peers;
-        this.locks = locks;
+        this.presence = presence;
     }
 
     /** A holding starts: the first check comes one period later. */
@@ -46,7 +46,7 @@ final class Balancer {
             return false;
         }
         lastCheck = System.nanoTime();
-        int servers = locks.servers();
+        int servers = presence.servers();
         if (servers != lonelyAt && overFairShare(s, peers.get(), servers)) {
             yieldedAt = servers;
             return true;

@@ -94,7 +94,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             services.telemetry().checkpointSaved(streamId, metricName);
             signal.wakeUp();
         });
-        this.balancer = new Balancer(services.running(), services.locks());
+        this.balancer = new Balancer(services.running(), services.presence());
         this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
                 handler, services.executor(), this, options.maxRetryBackoff(), options.maxAttempts(), family.gate());
         this.layout = family.layout().apply(this);

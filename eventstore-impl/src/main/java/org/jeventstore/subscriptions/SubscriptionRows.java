@@ -28,15 +28,19 @@ final class SubscriptionRows {
                 ps.setLong(5, start instanceof StartFrom.Position p ? p.eventNumber() : 0);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
-                ps.setString(1, streamId);
-                ps.setString(2, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
+            return idOf(c, streamId, name);
         });
+    }
+
+    /** The id of the row ({@code streamId}, {@code name}), or -1 when there is none. */
+    private long idOf(java.sql.Connection c, String streamId, String name) throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
+            ps.setString(1, streamId);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
     }
 
     /** What a holding of the lock learned when it started: its fencing epoch and the checkpoint to resume after. */
@@ -205,14 +209,9 @@ final class SubscriptionRows {
                     }
                     java.util.List<Long> oldIds = new java.util.ArrayList<>();
                     for (String row : rowNames(family, from)) {
-                        try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
-                            ps.setString(1, streamId);
-                            ps.setString(2, row);
-                            try (ResultSet rs = ps.executeQuery()) {
-                                if (rs.next()) {
-                                    oldIds.add(rs.getLong(1));
-                                }
-                            }
+                        long id = idOf(c, streamId, row);
+                        if (id >= 0) {
+                            oldIds.add(id);
                         }
                     }
                     java.util.List<String> now = new java.util.ArrayList<>(rowNames(family, to));
@@ -229,15 +228,7 @@ final class SubscriptionRows {
                             ps.setLong(5, low);
                             ps.executeUpdate();
                         }
-                        long id;
-                        try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
-                            ps.setString(1, streamId);
-                            ps.setString(2, row);
-                            try (ResultSet rs = ps.executeQuery()) {
-                                rs.next();
-                                id = rs.getLong(1);
-                            }
-                        }
+                        long id = idOf(c, streamId, row);
                         newIds.put(row, id);
                         try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
                             ps.setLong(1, low);
@@ -310,7 +301,15 @@ final class SubscriptionRows {
 
     /** Whether the subscription still exists (a standby server asks, to stop a deleted one). */
     boolean exists(long subscriptionId) {
-        return standing(subscriptionId, Long.MIN_VALUE) != Standing.DELETED;
+        return tx.read("checking that subscription " + subscriptionId + " exists", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("subscription-exists"))) {
+                ps.setLong(1, subscriptionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        });
     }
 
     /** Moves a partitioned subscription's own row to the lowest checkpoint of {@code partitions} (forward only). */

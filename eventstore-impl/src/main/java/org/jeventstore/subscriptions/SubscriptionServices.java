@@ -12,6 +12,6 @@ import org.jeventstore.telemetry.Telemetry;
  * server runs (the balancing policy compares them).
  */
 record SubscriptionServices(SubscriptionRows rows, ParkedEvents parked, EventReader reader, AdvisoryLocks locks,
-                            Executor executor, int readBatchSize, Telemetry telemetry,
+                            Presence presence, Executor executor, int readBatchSize, Telemetry telemetry,
                             Supplier<Collection<PersistentSubscription>> running) {
 }

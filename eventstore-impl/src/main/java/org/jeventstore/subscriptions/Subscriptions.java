@@ -62,8 +62,8 @@ public final class Subscriptions implements AutoCloseable {
         this.streams = streams;
         this.locks = new AdvisoryLocks(lockDataSource, sql, executor, networkTimeout);
         this.executor = executor;
-        this.services = new SubscriptionServices(rows, parked, reader, locks, executor, readBatchSize, telemetry,
-                persistent::values);
+        this.services = new SubscriptionServices(rows, parked, reader, locks, new Presence(locks, sql), executor,
+                readBatchSize, telemetry, persistent::values);
         listener.addConsumer(this::route);
         listener.addConnectListener(this::readAgainAll);
     }
