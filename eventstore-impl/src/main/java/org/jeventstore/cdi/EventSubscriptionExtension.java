@@ -158,7 +158,7 @@ public class EventSubscriptionExtension implements Extension {
                 && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs()
                 && a.maxAttempts() == b.maxAttempts() && a.onExhausted() == b.onExhausted()
                 && a.parkHoldsKey() == b.parkHoldsKey() && a.serverConcurrency() == b.serverConcurrency()
-                && a.handlerTimeoutMs() == b.handlerTimeoutMs();
+                && a.handlerTimeoutMs() == b.handlerTimeoutMs() && a.unknownTypes() == b.unknownTypes();
     }
 
     private static String describe(ObserverMethod<?> method) {

@@ -34,6 +34,8 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.EventUpcaster;
 import org.jeventstore.MultiEventUpcaster;
 import org.jeventstore.evolution.Evolution;
+import org.jeventstore.evolution.EvolvingHandler;
+import org.jeventstore.evolution.SkipCounts;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
@@ -88,6 +90,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final LinkSettings linking;
     private final EventSerializer serializer;
     private final Evolution evolution;
+    private final SkipCounts skipped = new SkipCounts();
     private final org.jeventstore.operations.EventStoreOperations operations;
     private final Telemetry telemetry;
 
@@ -120,7 +123,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
         this.appender = new Appender(sql, tx, guarded, columns, passes, linker, local, b.linking);
         this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
-                subscriptions, listener, settings.hardDeletesEnabled());
+                subscriptions, listener, settings.hardDeletesEnabled(), skipped::describe);
         this.telemetry = b.telemetry;
         observe();
     }
@@ -441,10 +444,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         checkStreamId(streamId);
         checkSubscriptionName(name);
         Objects.requireNonNull(handler, "subscription handler must not be null");
-        SubscriptionHandler traced = telemetry == Telemetry.noop() ? handler
-                : new TracedHandler(handler, telemetry, streamId, name);
-        return subscriptions().subscribePersistent(streamId, name, traced,
-                options == null ? SubscriptionOptions.defaults() : options);
+        SubscriptionOptions chosen = options == null ? SubscriptionOptions.defaults() : options;
+        SubscriptionHandler evolving = handler;
+        if (EvolvingHandler.needed(evolution, chosen)) {
+            EvolvingHandler h = EvolvingHandler.of(handler, evolution, chosen, streamId, name, telemetry, skipped);
+            evolving = h;
+            chosen = h.engineOptions(chosen);
+        }
+        SubscriptionHandler traced = telemetry == Telemetry.noop() ? evolving
+                : new TracedHandler(evolving, telemetry, streamId, name);
+        return subscriptions().subscribePersistent(streamId, name, traced, chosen);
     }
 
     @Override
