@@ -93,7 +93,14 @@ public class EventStoreRuntime {
         settings = EventStoreConfig.from(config);
         dataSource = lookup(settings.dataSource(), "eventstore.datasource");
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
-        store = PostgresEventStore.builder(dataSource)
+        PostgresEventStore.Builder builder = PostgresEventStore.builder(dataSource);
+        for (EventSubscriptionExtension.UpcasterBean u : subscriptionExtension.upcasters()) {
+            // the bean's contextual reference (a client proxy for a normal scope), named by its class in errors
+            Object upcaster = beanManager.getReference(u.bean(), u.api(), beanManager.createCreationalContext(u.bean()));
+            builder.upcaster(new org.jeventstore.evolution.Evolution.Registration(u.type(), u.revision(), upcaster,
+                    u.beanClass().getName()));
+        }
+        store = builder
                 .settings(settings.settings().withAutoMigrate(false))
                 .serializer(serializer())
                 .transactionContext(new JtaTransactionContext(transactions))
