@@ -94,6 +94,7 @@ public class EventStoreRuntime {
         dataSource = lookup(settings.dataSource(), "eventstore.datasource");
         DataSource listenDataSource = lookup(settings.listenDataSource(), "eventstore.listen-datasource");
         PostgresEventStore.Builder builder = PostgresEventStore.builder(dataSource);
+        aliases(config.getOptionalValue("eventstore.evolution.aliases", String.class).orElse(""), builder);
         for (EventSubscriptionExtension.UpcasterBean u : subscriptionExtension.upcasters()) {
             // the bean's contextual reference (a client proxy for a normal scope), named by its class in errors
             Object upcaster = beanManager.getReference(u.bean(), u.api(), beanManager.createCreationalContext(u.bean()));
@@ -145,6 +146,29 @@ public class EventStoreRuntime {
             throw new ConfigurationException("eventstore.serialization.allowed-packages: " + e.getMessage());
         }
         return serializer; // the observed payload classes are registered by the builder (eventTypes)
+    }
+
+    /**
+     * {@code eventstore.evolution.aliases}: comma-separated {@code stored=current} pairs, renames of types no class
+     * of the application reads (classes declare theirs with {@code @EventType(aliases)}), e.g. for the HTTP API's
+     * JSON events. A malformed entry fails the start naming it.
+     */
+    static void aliases(String setting, PostgresEventStore.Builder builder) {
+        for (String entry : setting.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            if (eq < 0) {
+                throw new ConfigurationException("eventstore.evolution.aliases: '" + entry.trim() + "' is not a"
+                        + " stored=current pair");
+            }
+            try {
+                builder.alias(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+            } catch (ConfigurationException e) {
+                throw new ConfigurationException("eventstore.evolution.aliases: " + e.getMessage());
+            }
+        }
     }
 
     /** Background loops (listener, subscription workers) as long-running managed tasks. */
