@@ -1,7 +1,6 @@
 package org.jeventstore.evolution;
 
 import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
