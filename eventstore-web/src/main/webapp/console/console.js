@@ -64,12 +64,22 @@
     return id ? el('a', { href: '#/event/' + id, class: 'id-link', title: id }, label + ' ' + id.slice(0, 8)) : '';
   }
 
+  // What an event is read as next to how it was stored: renamed (an alias) or upcast from an older revision.
+  function storedAs(e) {
+    const evolved = e.storedType != null && (e.storedType !== e.eventType || e.storedRevision !== e.revision);
+    if (evolved) {
+      return el('div', { class: 'muted stored-as', text: 'rev ' + e.revision + ', stored as ' + e.storedType
+        + ' rev ' + e.storedRevision });
+    }
+    return e.revision > 1 ? el('div', { class: 'muted stored-as', text: 'rev ' + e.revision }) : null;
+  }
+
   function eventRow(e, withStream) {
     return el('tr', { class: 'event-row', 'data-position': e.eventNumber },
       el('td', { text: e.eventNumber }),
       withStream ? el('td', {}, el('a', { href: '#/stream/' + enc(e.streamId) + '?start=' + e.streamVersion,
         text: e.streamId + ' @' + e.streamVersion })) : null,
-      el('td', {}, el('b', { text: e.eventType }), el('div', { class: 'muted', text: e.eventId }),
+      el('td', {}, el('b', { text: e.eventType }), storedAs(e), el('div', { class: 'muted', text: e.eventId }),
         el('div', { class: 'muted', text: when(e.createdAt) }),
         el('div', {}, idLink('caused by', e.causationId)), el('div', {}, idLink('correlation', e.correlationId))),
       el('td', {}, el('pre', { class: 'data', text: json(e.data) })),

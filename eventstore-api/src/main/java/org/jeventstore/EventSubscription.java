@@ -20,7 +20,8 @@ import java.lang.annotation.Target;
  * Each option can be overridden per server by MicroProfile Config {@code eventstore.subscription.<name>.<option>}
  * ({@code enabled}, {@code start-from}, {@code concurrency-limit}, {@code partition-by}, {@code buffer-size}, {@code max-queue-size},
  * {@code checkpoint-threshold}, {@code checkpoint-after-ms}, {@code retry-interval-ms}, {@code max-attempts},
- * {@code on-exhausted}, {@code park-holds-key}, {@code server-concurrency}, {@code handler-timeout-ms}).
+ * {@code on-exhausted}, {@code park-holds-key}, {@code server-concurrency}, {@code handler-timeout-ms},
+ * {@code unknown-types}).
  */
 @Qualifier
 @Documented
@@ -95,4 +96,14 @@ public @interface EventSubscription {
      */
     @Nonbinding
     long handlerTimeoutMs() default 60_000;
+
+    /**
+     * What becomes of an event of a type no class of this server reads, after aliases and upcasters
+     * ({@link SubscriptionOptions#unknownTypes()}): {@code DELIVER} (the default) hands it to the
+     * {@code RecordedEvent} observers with its data as a JSON value (with none, it is skipped and counted);
+     * {@code SKIP} acknowledges it without calling any observer and counts it; {@code FAIL} refuses it, so it is
+     * retried, and parked or halted with {@link #maxAttempts()}.
+     */
+    @Nonbinding
+    SubscriptionOptions.UnknownTypes unknownTypes() default SubscriptionOptions.UnknownTypes.DELIVER;
 }

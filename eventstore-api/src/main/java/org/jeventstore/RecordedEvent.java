@@ -22,15 +22,36 @@ import java.util.function.Supplier;
  * @param eventId       the event's id
  * @param streamId      the stream the event was originally appended to
  * @param streamVersion the event's version in that original stream
- * @param eventType     the stored type name
+ * @param eventType     the type name it is read as: the stored one, or the current name of the class the stored
+ *                      name is an alias of, or the type an upcaster made it
  * @param data          the payload: an instance of the type's class when this server knows it, otherwise the
  *                      JSON value as maps, lists, strings, numbers and booleans
  * @param metadata      the metadata (empty when none)
  * @param createdAt     when the event was appended (UTC)
+ * @param revision      the revision of its type the data is read as (1 unless the type was revised: see
+ *                      {@link EventType#revision()})
+ * @param storedType    the type name stored with the event; {@link #eventType()} differs when the stored name is an
+ *                      alias ({@link EventType#aliases()}) or an upcaster made the event another type
+ * @param storedRevision the revision stored with the event (its metadata key {@code jes_revision}; 1 without it);
+ *                      {@link #revision()} differs when upcasters brought the data up. 0 when the stored value is
+ *                      not a whole number &gt;= 1: {@code data()} and {@code metadata()} then fail, naming it
  */
 public record RecordedEvent(long eventNumber, UUID eventId, String streamId, long streamVersion,
                             String eventType, Object data, Map<String, Object> metadata,
-                            UUID causationId, UUID correlationId, OffsetDateTime createdAt) {
+                            UUID causationId, UUID correlationId, OffsetDateTime createdAt,
+                            int revision, String storedType, int storedRevision) {
+
+    public RecordedEvent {
+        storedType = storedType == null ? eventType : storedType;
+    }
+
+    /** An event read as it was stored: revision 1, under its stored type name. */
+    public RecordedEvent(long eventNumber, UUID eventId, String streamId, long streamVersion, String eventType,
+                         Object data, Map<String, Object> metadata, UUID causationId, UUID correlationId,
+                         OffsetDateTime createdAt) {
+        this(eventNumber, eventId, streamId, streamVersion, eventType, data, metadata, causationId, correlationId,
+                createdAt, 1, eventType, 1);
+    }
 
     /*
      * Laziness inside a record: the data and metadata components of a deferred event hold a private placeholder
@@ -49,24 +70,40 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
                                          Supplier<? extends Map<String, Object>> metadata,
                                          UUID causationId, UUID correlationId, OffsetDateTime createdAt) {
         return deferred(eventNumber, eventId, streamId, streamVersion, eventType, data, metadata, causationId,
-                correlationId, createdAt, null);
+                correlationId, createdAt, 1, eventType, 1);
+    }
+
+    /** As above, for an event read as {@code eventType} at {@code revision}, stored as the other two. */
+    public static RecordedEvent deferred(long eventNumber, UUID eventId, String streamId, long streamVersion,
+                                         String eventType, Supplier<?> data,
+                                         Supplier<? extends Map<String, Object>> metadata,
+                                         UUID causationId, UUID correlationId, OffsetDateTime createdAt,
+                                         int revision, String storedType, int storedRevision) {
+        return deferred(eventNumber, eventId, streamId, streamVersion, eventType, data, metadata, causationId,
+                correlationId, createdAt, revision, storedType, storedRevision, null);
     }
 
     /**
-     * As {@link #deferred(long, UUID, String, long, String, Supplier, Supplier, UUID, UUID, OffsetDateTime)}, with
-     * the store's way of reading data into a class ({@code binder}: the data as parsed and a class, to an instance
-     * of that class), which {@link #data(Class)} uses when the data is not already an instance of the class asked
-     * for: an event of a type this server has not registered reads as a JSON value, and still reads into its class.
+     * As above, with the store's way of reading data into a class ({@code binder}: the data as parsed and a class,
+     * to an instance of that class), which {@link #data(Class)} uses when the data is not already an instance of
+     * the class asked for: an event of a type this server has not registered reads as a JSON value, and still
+     * reads into its class.
      */
     public static RecordedEvent deferred(long eventNumber, UUID eventId, String streamId, long streamVersion,
                                          String eventType, Supplier<?> data,
                                          Supplier<? extends Map<String, Object>> metadata,
                                          UUID causationId, UUID correlationId, OffsetDateTime createdAt,
+                                         int revision, String storedType, int storedRevision,
                                          BiFunction<Object, Class<?>, ?> binder) {
         return new RecordedEvent(eventNumber, eventId, streamId, streamVersion, eventType,
                 new Deferred<>(Objects.requireNonNull(data, "data"), binder),
                 new DeferredMetadata(Objects.requireNonNull(metadata, "metadata")),
-                causationId, correlationId, createdAt);
+                causationId, correlationId, createdAt, revision, storedType, storedRevision);
+    }
+
+    /** Whether the event is read as another type or revision than it was stored as (renamed or upcast). */
+    public boolean evolved() {
+        return revision != storedRevision || !Objects.equals(eventType, storedType);
     }
 
     /** The payload (parsed now if this event was read and nobody has asked for it yet). */
@@ -119,13 +156,15 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
                 && Objects.equals(eventId, e.eventId) && Objects.equals(streamId, e.streamId)
                 && Objects.equals(eventType, e.eventType) && Objects.equals(data(), e.data())
                 && Objects.equals(metadata(), e.metadata()) && Objects.equals(causationId, e.causationId)
-                && Objects.equals(correlationId, e.correlationId) && Objects.equals(createdAt, e.createdAt);
+                && Objects.equals(correlationId, e.correlationId) && Objects.equals(createdAt, e.createdAt)
+                && revision == e.revision && storedRevision == e.storedRevision
+                && Objects.equals(storedType, e.storedType);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(eventNumber, eventId, streamId, streamVersion, eventType, data(), metadata(),
-                causationId, correlationId, createdAt);
+                causationId, correlationId, createdAt, revision, storedType, storedRevision);
     }
 
     @Override
@@ -133,7 +172,8 @@ public record RecordedEvent(long eventNumber, UUID eventId, String streamId, lon
         return "RecordedEvent[eventNumber=" + eventNumber + ", eventId=" + eventId + ", streamId=" + streamId
                 + ", streamVersion=" + streamVersion + ", eventType=" + eventType + ", data=" + data()
                 + ", metadata=" + metadata() + ", causationId=" + causationId + ", correlationId=" + correlationId
-                + ", createdAt=" + createdAt + "]";
+                + ", createdAt=" + createdAt + ", revision=" + revision + ", storedType=" + storedType
+                + ", storedRevision=" + storedRevision + "]";
     }
 
     /** A value computed once on first use; the events of a read page may be handed to other threads. */

@@ -48,13 +48,54 @@ import java.util.function.Predicate;
  *                            {@code jeventstore.subscription.handler.timeouts}). A call that ignores the
  *                            interrupt may still finish while the next holding delivers: a fenced handler
  *                            ({@code SubscriptionHandler.fenced}) refuses its late writes by their epoch
+ * @param unknownTypes        what becomes of an event of a type no class of this server reads (default
+ *                            {@link UnknownTypes#DELIVER}: delivered with its data as a JSON value)
  */
 public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> selector, int concurrencyLimit,
                                   Function<RecordedEvent, Object> partitionBy, int bufferSize, int maxQueueSize,
                                   int checkpointThreshold, Duration checkpointAfter, Duration retryInterval,
                                   Duration safetyPoll, Duration maxRetryBackoff, int maxAttempts,
                                   OnExhausted onExhausted, boolean parkHoldsKey, int serverConcurrency,
-                                  Duration handlerTimeout) {
+                                  Duration handlerTimeout, UnknownTypes unknownTypes) {
+
+    /**
+     * What a subscription does with an event of a type no class of this server reads: after aliases and upcasters,
+     * its type name maps to no registered class (nor to a class of a package allowed by name). Such an event is
+     * never acknowledged unseen: it is delivered, counted as skipped, or refused.
+     */
+    public enum UnknownTypes {
+        /**
+         * Delivered, its data a JSON value (maps, lists, strings, numbers, booleans): what handlers of
+         * {@code RecordedEvent} always got, and the default. A CDI subscription of payload observers only (no
+         * {@code RecordedEvent} observer to deliver it to) skips and counts it instead, as {@link #SKIP}.
+         */
+        DELIVER,
+        /**
+         * Acknowledged without calling the handler, and counted: the metric
+         * {@code jeventstore.subscription.skipped} ({@code reason=unknown_type}), the console's state of the
+         * subscription on this server, and a log line (JES0250W) the first time each type is skipped.
+         */
+        SKIP,
+        /**
+         * Not acknowledged: the delivery fails with an {@link UnknownEventTypeException} naming the event and its
+         * type, so it is retried with backoff like a failing handler, and with {@code maxAttempts} parked or the
+         * subscription halted ({@code onExhausted}). For a subscription that must see every event as a class: a
+         * renamed type without its alias stops it instead of passing by.
+         */
+        FAIL;
+
+        /** {@code deliver}, {@code skip} or {@code fail} (any case); anything else is refused naming {@code setting}. */
+        public static UnknownTypes parse(String setting, String value) {
+            if (value != null) {
+                for (UnknownTypes u : values()) {
+                    if (u.name().equalsIgnoreCase(value.trim())) {
+                        return u;
+                    }
+                }
+            }
+            throw new IllegalArgumentException(setting + " must be 'deliver', 'skip' or 'fail', was '" + value + "'");
+        }
+    }
 
     /** What becomes of an event whose handler failed {@code maxAttempts} times. */
     public enum OnExhausted {
@@ -103,6 +144,7 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
             throw new IllegalArgumentException("subscription option handlerTimeout must be a positive duration, or"
                     + " zero for none, was " + handlerTimeout);
         }
+        Objects.requireNonNull(unknownTypes, "unknownTypes");
         if (serverConcurrency < 0) {
             throw new IllegalArgumentException("subscription option serverConcurrency must be >= 1, or 0 for one per"
                     + " partition, was " + serverConcurrency);
@@ -112,61 +154,61 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
     public static SubscriptionOptions defaults() {
         return new SubscriptionOptions(StartFrom.origin(), null, 1, null, 1, 1000, 100, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), 0, OnExhausted.PARK, true, 0,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), UnknownTypes.DELIVER);
     }
 
     public SubscriptionOptions startFrom(StartFrom value) {
         return new SubscriptionOptions(value, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions selector(Predicate<RecordedEvent> value) {
         return new SubscriptionOptions(startFrom, value, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions concurrency(int limit, Function<RecordedEvent, Object> partitionKey) {
         return new SubscriptionOptions(startFrom, selector, limit, partitionKey, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions bufferSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, value, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions maxQueueSize(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, value,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions checkpoint(int threshold, Duration after) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 threshold, after, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts, onExhausted, parkHoldsKey,
-                serverConcurrency, handlerTimeout);
+                serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions retryInterval(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, value, safetyPoll, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions safetyPoll(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, value, maxRetryBackoff,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     public SubscriptionOptions maxRetryBackoff(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, value,
-                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout);
+                maxAttempts, onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     /**
@@ -176,28 +218,35 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
     public SubscriptionOptions maxAttempts(int attempts, OnExhausted policy) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, attempts, policy,
-                parkHoldsKey, serverConcurrency, handlerTimeout);
+                parkHoldsKey, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     /** See {@code parkHoldsKey} above (default true). */
     public SubscriptionOptions parkHoldsKey(boolean value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
-                onExhausted, value, serverConcurrency, handlerTimeout);
+                onExhausted, value, serverConcurrency, handlerTimeout, unknownTypes);
     }
 
     /** See {@code serverConcurrency} above (0, the default: one handler call per partition held). */
     public SubscriptionOptions serverConcurrency(int value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
-                onExhausted, parkHoldsKey, value, handlerTimeout);
+                onExhausted, parkHoldsKey, value, handlerTimeout, unknownTypes);
     }
 
     /** See {@code handlerTimeout} above (default 60 s; zero: no deadline). */
     public SubscriptionOptions handlerTimeout(Duration value) {
         return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
                 checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
-                onExhausted, parkHoldsKey, serverConcurrency, value);
+                onExhausted, parkHoldsKey, serverConcurrency, value, unknownTypes);
+    }
+
+    /** See {@code unknownTypes} above (default {@link UnknownTypes#DELIVER}). */
+    public SubscriptionOptions unknownTypes(UnknownTypes value) {
+        return new SubscriptionOptions(startFrom, selector, concurrencyLimit, partitionBy, bufferSize, maxQueueSize,
+                checkpointThreshold, checkpointAfter, retryInterval, safetyPoll, maxRetryBackoff, maxAttempts,
+                onExhausted, parkHoldsKey, serverConcurrency, handlerTimeout, value);
     }
 
     /** Whether failing events are given up after {@link #maxAttempts()} attempts. */

@@ -285,6 +285,18 @@ public final class Bench {
     }
 
     /**
+     * A second store on the existing schema {@code schema} (nothing dropped) as a later version of the application
+     * reads it: the stored Payloads are revision 1 of {@link EvolvedPayload}, reached through its three upcasters.
+     */
+    PostgresEventStore evolvedStore(String schema, Executor executor) {
+        return PostgresEventStore.builder(pool).schema(schema)
+                .serializer(new JsonbEventSerializer().register(EvolvedPayload.class))
+                .upcaster(Payload.TYPE, 1, EvolvedPayload.RENAME_NOTE).upcaster(Payload.TYPE, 2, EvolvedPayload.FOLD_AMOUNT)
+                .upcaster(Payload.TYPE, 3, EvolvedPayload.ADD_CHANNEL)
+                .notifications(direct, executor).listenerPoll(Duration.ofMillis(500)).build();
+    }
+
+    /**
      * The pool every store and baseline uses: 12 connections, enough for the 8 writers of W3, the store's linker,
      * the backlog sampler and an idle store's linker poll.
      */

@@ -27,6 +27,11 @@ final class Report {
             return new Goal(Kind.RATIO_AT_LEAST, figure, Workload.STORE, baseline, min);
         }
 
+        /** {@code subject}'s figure divided by the baseline's must be at least {@code min}. */
+        static Goal ratio(String figure, String subject, String baseline, double min) {
+            return new Goal(Kind.RATIO_AT_LEAST, figure, subject, baseline, min);
+        }
+
         /** The ratio to this baseline is shown, without a target. */
         static Goal info(String figure, String baseline) {
             return info(figure, Workload.STORE, baseline);

@@ -41,7 +41,7 @@ final class AnnotatedSubscriptions {
                         + "enabled=false)");
                 continue;
             }
-            SubscriptionOptions options = options(d.annotation(), prefix, config);
+            SubscriptionOptions options = effective(options(d.annotation(), prefix, config), d);
             EventSubscriptionLiteral qualifier = new EventSubscriptionLiteral(d.name(), d.stream());
             SubscriptionHandler handler = handler(d, store.serializer(),
                     event -> beans.getEvent().select(RecordedEvent.class, qualifier).fire(event),
@@ -51,6 +51,19 @@ final class AnnotatedSubscriptions {
                     + " declared by " + d.declaredBy());
         }
         return started;
+    }
+
+    /**
+     * {@code options} for declaration {@code d}: payload observers never get a JSON value in place of their class,
+     * so a subscription with no {@code RecordedEvent} observer has nobody to deliver an unknown type to. Under
+     * {@code DELIVER} such an event was acknowledged with no observer called (before unknown-types policies
+     * existed, silently); now it is skipped and counted, so it is at least seen in the metric and the console.
+     */
+    static SubscriptionOptions effective(SubscriptionOptions options, EventSubscriptionExtension.Declaration d) {
+        if (!d.recordedEventObserver() && options.unknownTypes() == SubscriptionOptions.UnknownTypes.DELIVER) {
+            return options.unknownTypes(SubscriptionOptions.UnknownTypes.SKIP);
+        }
+        return options;
     }
 
     /**
@@ -91,6 +104,13 @@ final class AnnotatedSubscriptions {
             throw new ConfigurationException(e.getMessage());
         }
         int maxAttempts = attempts(config, prefix + "max-attempts", a.maxAttempts());
+        SubscriptionOptions.UnknownTypes unknownTypes;
+        try {
+            unknownTypes = SubscriptionOptions.UnknownTypes.parse(prefix + "unknown-types", config
+                    .getOptionalValue(prefix + "unknown-types", String.class).orElse(a.unknownTypes().name()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(e.getMessage());
+        }
         StartFrom startFrom;
         try {
             startFrom = StartFrom.parse(start);
@@ -113,7 +133,8 @@ final class AnnotatedSubscriptions {
                 .serverConcurrency((int) nonNegative(config, prefix + "server-concurrency", a.serverConcurrency(),
                         "one per partition held"))
                 .handlerTimeout(Duration.ofMillis(nonNegative(config, prefix + "handler-timeout-ms", a.handlerTimeoutMs(),
-                        "no deadline (milliseconds)")));
+                        "no deadline (milliseconds)")))
+                .unknownTypes(unknownTypes);
     }
 
     /** A whole number of at least 0 from {@code key}, else {@code fallback}; {@code zeroMeans} says what 0 is. */

@@ -101,7 +101,16 @@ public class EventStoreRuntime {
             LOG.severe("JES0010E the event store cannot work on this server: " + driverProblem);
         }
         // inside a JTA transaction every operation of the store uses one connection (see TransactionConnections)
-        store = PostgresEventStore.builder(new TransactionConnections(dataSource, transactions))
+        PostgresEventStore.Builder builder = PostgresEventStore.builder(new TransactionConnections(dataSource,
+                transactions));
+        aliases(config.getOptionalValue("eventstore.evolution.aliases", String.class).orElse(""), builder);
+        for (EventSubscriptionExtension.UpcasterBean u : subscriptionExtension.upcasters()) {
+            // the bean's contextual reference (a client proxy for a normal scope), named by its class in errors
+            Object upcaster = beanManager.getReference(u.bean(), u.api(), beanManager.createCreationalContext(u.bean()));
+            builder.upcaster(new org.jeventstore.evolution.Evolution.Registration(u.type(), u.revision(), upcaster,
+                    u.beanClass().getName()));
+        }
+        store = builder
                 .settings(settings.settings().withAutoMigrate(false))
                 .serializer(serializer())
                 .transactionContext(new JtaTransactionContext(transactions))
@@ -188,6 +197,29 @@ public class EventStoreRuntime {
         throw new ConfigurationException(key + ": no class " + name + " in the application (looked up in "
                 + loaders.size() + " class loaders): give fully qualified class names, comma-separated, of classes"
                 + " in the EAR's lib/ or one of its modules");
+    }
+
+    /**
+     * {@code eventstore.evolution.aliases}: comma-separated {@code stored=current} pairs, renames of types no class
+     * of the application reads (classes declare theirs with {@code @EventType(aliases)}), e.g. for the HTTP API's
+     * JSON events. A malformed entry fails the start naming it.
+     */
+    static void aliases(String setting, PostgresEventStore.Builder builder) {
+        for (String entry : setting.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            if (eq < 0) {
+                throw new ConfigurationException("eventstore.evolution.aliases: '" + entry.trim() + "' is not a"
+                        + " stored=current pair");
+            }
+            try {
+                builder.alias(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+            } catch (ConfigurationException e) {
+                throw new ConfigurationException("eventstore.evolution.aliases: " + e.getMessage());
+            }
+        }
     }
 
     /**

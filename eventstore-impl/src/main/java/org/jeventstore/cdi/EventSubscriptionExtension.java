@@ -34,7 +34,18 @@ public class EventSubscriptionExtension implements Extension {
                               boolean recordedEventObserver, java.util.Set<Class<?>> payloadTypes) {
     }
 
+    /**
+     * A bean declared {@code @Upcaster}: the runtime registers it with the store before any subscription starts.
+     *
+     * @param type  the type it reads (its {@code @Upcaster})
+     * @param api   the interface it is looked up by ({@code EventUpcaster} or {@code MultiEventUpcaster})
+     */
+    public record UpcasterBean(String type, int revision, Class<?> beanClass, Class<?> api,
+                               jakarta.enterprise.inject.spi.Bean<?> bean) {
+    }
+
     private final Map<String, Declaration> declarations = new LinkedHashMap<>();
+    private final List<UpcasterBean> upcasters = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     // synchronized: a container may fire the discovery events of several archives at once
     private final java.util.Set<Class<?>> annotatedEventTypes =
@@ -55,6 +66,49 @@ public class EventSubscriptionExtension implements Extension {
         if (loader != null) {
             classLoaders.add(loader);
         }
+    }
+
+    <T> void upcaster(@Observes jakarta.enterprise.inject.spi.ProcessManagedBean<T> event) {
+        Class<?> type = event.getAnnotatedBeanClass().getJavaClass();
+        org.jeventstore.Upcaster declared = event.getAnnotatedBeanClass().getAnnotation(org.jeventstore.Upcaster.class);
+        if (declared != null) {
+            recordUpcaster(declared, type, event.getBean());
+        }
+    }
+
+    /**
+     * Records an {@code @Upcaster} bean of class {@code type}; a bean that implements neither upcaster interface,
+     * declares an invalid type or revision, or a second upcaster of one type and revision, fails the deployment.
+     */
+    void recordUpcaster(org.jeventstore.Upcaster declared, Class<?> type, jakarta.enterprise.inject.spi.Bean<?> bean) {
+        String where = type.getName() + " (@Upcaster(type = \"" + declared.type() + "\", revision = "
+                + declared.revision() + "))";
+        boolean single = org.jeventstore.EventUpcaster.class.isAssignableFrom(type);
+        boolean multi = org.jeventstore.MultiEventUpcaster.class.isAssignableFrom(type);
+        if (!single && !multi) { // both at once cannot compile: their upcast methods differ only in return type
+            problems.add(where + ": an @Upcaster bean implements EventUpcaster (to the next revision) or"
+                    + " MultiEventUpcaster (to other types, several events or none); this one implements neither");
+            return;
+        }
+        if (declared.type() == null || declared.type().isBlank() || declared.revision() < 1) {
+            problems.add(where + ": type must not be blank and revision must be >= 1");
+            return;
+        }
+        for (UpcasterBean other : upcasters) {
+            if (other.type().equals(declared.type()) && other.revision() == declared.revision()) {
+                problems.add(where + ": type '" + declared.type() + "' revision " + declared.revision()
+                        + " has an upcaster already, " + other.beanClass().getName() + " (one per type and revision;"
+                        + " chain them by revision)");
+                return;
+            }
+        }
+        upcasters.add(new UpcasterBean(declared.type(), declared.revision(), type,
+                single ? org.jeventstore.EventUpcaster.class : org.jeventstore.MultiEventUpcaster.class, bean));
+    }
+
+    /** The {@code @Upcaster} beans found, in discovery order. */
+    public List<UpcasterBean> upcasters() {
+        return Collections.unmodifiableList(upcasters);
     }
 
     <T, X> void observer(@Observes ProcessObserverMethod<T, X> event) {
@@ -195,7 +249,7 @@ public class EventSubscriptionExtension implements Extension {
                 && a.checkpointAfterMs() == b.checkpointAfterMs() && a.retryIntervalMs() == b.retryIntervalMs()
                 && a.maxAttempts() == b.maxAttempts() && a.onExhausted() == b.onExhausted()
                 && a.parkHoldsKey() == b.parkHoldsKey() && a.serverConcurrency() == b.serverConcurrency()
-                && a.handlerTimeoutMs() == b.handlerTimeoutMs();
+                && a.handlerTimeoutMs() == b.handlerTimeoutMs() && a.unknownTypes() == b.unknownTypes();
     }
 
     private static String describe(ObserverMethod<?> method) {

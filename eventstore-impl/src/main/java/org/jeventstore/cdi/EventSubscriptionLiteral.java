@@ -89,4 +89,9 @@ final class EventSubscriptionLiteral extends AnnotationLiteral<EventSubscription
     public long handlerTimeoutMs() {
         return 60_000;
     }
+
+    @Override
+    public org.jeventstore.SubscriptionOptions.UnknownTypes unknownTypes() {
+        return org.jeventstore.SubscriptionOptions.UnknownTypes.DELIVER;
+    }
 }

@@ -57,7 +57,9 @@ public final class EventStoreOperations {
      * @param lagMillis  how long the oldest of those has waited; 0 when none waits
      * @param localState its state on this server ({@code null} when it does not run here): {@code active},
      *                   {@code standby}, {@code halted} (an event exhausted its attempts under STOP), ...; followed
-     *                   by the number of handler calls abandoned past {@code handlerTimeout} that still run here
+     *                   by the number of handler calls abandoned past {@code handlerTimeout} that still run here,
+     *                   and by what it acknowledged here without its handler (events of unknown types skipped,
+     *                   events upcasters turned into none)
      * @param parked     its parked events waiting for an operator (or being replayed); skipped ones not counted
      */
     public record SubscriptionInfo(long id, String streamId, String name, long checkpoint, long head,
@@ -73,10 +75,18 @@ public final class EventStoreOperations {
     private final boolean hardDeletes;
     /** What the container's checks at start found wrong with the server's setup: summary and detail. */
     private volatile String[] setupProblem;
+    private final java.util.function.BiFunction<String, String, String> skipped;
 
-    /** For {@code PostgresEventStore}; applications call {@code store.operations()}. */
+    /**
+     * For {@code PostgresEventStore}; applications call {@code store.operations()}.
+     *
+     * @param skipped what a subscription (stream, name) running here skipped without its handler (events of
+     *                unknown types, events upcast to none), as text for its state; {@code null} for nothing
+     */
     public EventStoreOperations(Sql sql, Transactions tx, Linker linker, SchemaManager schema,
-                                Subscriptions subscriptions, NotificationListener listener, boolean hardDeletes) {
+                                Subscriptions subscriptions, NotificationListener listener, boolean hardDeletes,
+                                java.util.function.BiFunction<String, String, String> skipped) {
+        this.skipped = skipped;
         this.sql = sql;
         this.tx = tx.local();
         this.linker = linker;
@@ -260,6 +270,10 @@ public final class EventStoreOperations {
                         String standby = running == null ? null : subscriptions.standbyReason(stream, name);
                         if (standby != null) {
                             state += " (" + standby + ")";
+                        }
+                        String skippedHere = running == null ? null : skipped.apply(stream, name);
+                        if (skippedHere != null) {
+                            state += ", " + skippedHere;
                         }
                         out.add(new SubscriptionInfo(rs.getLong(1), stream, name, checkpoint, head,
                                 Math.max(0, head - checkpoint), lagMillis, rs.getInt(7), state, rs.getLong(8)));

@@ -31,6 +31,11 @@ import org.jeventstore.StreamQuery;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
+import org.jeventstore.EventUpcaster;
+import org.jeventstore.MultiEventUpcaster;
+import org.jeventstore.evolution.Evolution;
+import org.jeventstore.evolution.EvolvingHandler;
+import org.jeventstore.evolution.SkipCounts;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
@@ -84,6 +89,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Linker passes;
     private final LinkSettings linking;
     private final EventSerializer serializer;
+    private final Evolution evolution;
+    private final SkipCounts skipped = new SkipCounts();
     private final org.jeventstore.operations.EventStoreOperations operations;
     private final Telemetry telemetry;
 
@@ -96,7 +103,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         DataColumns columns = new DataColumns(settings.schema(), tx);
         Sql sql = new Sql(settings.schema(), columns::format);
         EventSerializer guarded = new GuardedSerializer(b.serializer);
-        this.reader = new EventReader(sql, tx, guarded, columns);
+        this.evolution = new Evolution(guarded, b.aliases, b.upcasters);
+        this.reader = new EventReader(sql, tx, evolution, columns);
         this.streams = new Streams(sql, tx);
         this.snapshots = new Snapshots(sql, tx, guarded, columns);
         this.schema = new SchemaManager(sql, tx, columns, settings.columnType());
@@ -115,7 +123,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
         this.appender = new Appender(sql, tx, guarded, columns, passes, linker, local, b.linking);
         this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
-                subscriptions, listener, settings.hardDeletesEnabled());
+                subscriptions, listener, settings.hardDeletesEnabled(), skipped::describe);
         this.telemetry = b.telemetry;
         observe();
     }
@@ -171,6 +179,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** How this store turns data into JSON and type names into classes (with the types registered at build). */
     public EventSerializer serializer() {
         return serializer;
+    }
+
+    /** How stored events are read today: aliases, revisions and the upcasters this store was built with. */
+    public Evolution evolution() {
+        return evolution;
     }
 
     /** The notification listener; {@code null} when the store was built without notifications. */
@@ -246,7 +259,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
         try (Telemetry.AppendSpan span = telemetry.startAppend("append", streamId, events.size())) {
             try {
-                AppendResult result = appender.append(streamId, expected, span.withTraceContext(events));
+                AppendResult result = appender.append(streamId, expected,
+                        span.withTraceContext(evolution.withRevisions(streamId, events)));
                 span.end(null);
                 return result;
             } catch (RuntimeException | Error e) {
@@ -283,13 +297,41 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public List<RecordedEvent> readStreamForward(String streamId, long start, int count) {
         checkRead(streamId, start, count, true);
-        return reader.read(streamId, start, count, true);
+        return read(streamId, start, count, true);
     }
 
     @Override
     public List<RecordedEvent> readStreamBackward(String streamId, long start, int count) {
         checkRead(streamId, start, count, false);
-        return reader.read(streamId, start, count, false);
+        return read(streamId, start, count, false);
+    }
+
+    /**
+     * A page of events as read today. Without upcasters that split or drop events it is the stored page. With
+     * them, {@code count} counts the events returned, not the stored ones: a page holds the events of whole stored
+     * events and stops once it has {@code count} (one that splits may take it past {@code count}), or at the end
+     * of the stream. So a page shorter than asked still means the end, as callers that page by hand take it,
+     * even where upcasters turned stored events into none; the next page starts after the last event number.
+     */
+    private List<RecordedEvent> read(String streamId, long start, int count, boolean forward) {
+        List<RecordedEvent> page = reader.read(streamId, start, count, forward);
+        if (!evolution.expands()) {
+            return page;
+        }
+        List<RecordedEvent> out = evolution.expandAll(page, !forward);
+        while (out.size() < count && page.size() == count) {
+            long next = page.get(page.size() - 1).eventNumber() + (forward ? 1 : -1);
+            if (next < 1) {
+                break;
+            }
+            page = reader.read(streamId, next, count, forward);
+            List<RecordedEvent> more = evolution.expandAll(page, !forward);
+            if (!more.isEmpty()) {
+                out = new java.util.ArrayList<>(out);
+                out.addAll(more);
+            }
+        }
+        return out;
     }
 
     @Override
@@ -305,13 +347,21 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public Stream<RecordedEvent> streamForward(String streamId, long start, int batchSize) {
         checkRead(streamId, start, batchSize, true);
-        return reader.stream(streamId, start, batchSize(batchSize), true);
+        return expanded(reader.stream(streamId, start, batchSize(batchSize), true), true);
     }
 
     @Override
     public Stream<RecordedEvent> streamBackward(String streamId, long start, int batchSize) {
         checkRead(streamId, start, batchSize, false);
-        return reader.stream(streamId, start, batchSize(batchSize), false);
+        return expanded(reader.stream(streamId, start, batchSize(batchSize), false), false);
+    }
+
+    /** The lazy read with each stored event expanded where an upcaster splits or drops it. */
+    private Stream<RecordedEvent> expanded(Stream<RecordedEvent> stored, boolean forward) {
+        if (!evolution.expands()) {
+            return stored;
+        }
+        return stored.flatMap(e -> evolution.expandAll(List.of(e), !forward).stream());
     }
 
     @Override
@@ -375,7 +425,17 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     public Subscription subscribe(String streamId, Predicate<RecordedEvent> selector, Consumer<RecordedEvent> listener) {
         checkStreamId(streamId);
         Objects.requireNonNull(listener, "listener must not be null");
-        return subscriptions().subscribe(streamId, selector, listener);
+        if (!evolution.expands()) {
+            return subscriptions().subscribe(streamId, selector, listener);
+        }
+        // the selector sees the events a stored event expands to, as the listener does
+        return subscriptions().subscribe(streamId, null, e -> {
+            for (RecordedEvent part : evolution.expand(e)) {
+                if (selector == null || selector.test(part)) {
+                    listener.accept(part);
+                }
+            }
+        });
     }
 
     @Override
@@ -384,10 +444,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         checkStreamId(streamId);
         checkSubscriptionName(name);
         Objects.requireNonNull(handler, "subscription handler must not be null");
-        SubscriptionHandler traced = telemetry == Telemetry.noop() ? handler
-                : new TracedHandler(handler, telemetry, streamId, name);
-        return subscriptions().subscribePersistent(streamId, name, traced,
-                options == null ? SubscriptionOptions.defaults() : options);
+        SubscriptionOptions chosen = options == null ? SubscriptionOptions.defaults() : options;
+        SubscriptionHandler evolving = handler;
+        if (EvolvingHandler.needed(evolution, chosen)) {
+            EvolvingHandler h = EvolvingHandler.of(handler, evolution, chosen, streamId, name, telemetry, skipped);
+            evolving = h;
+            chosen = h.engineOptions(chosen);
+        }
+        SubscriptionHandler traced = telemetry == Telemetry.noop() ? evolving
+                : new TracedHandler(evolving, telemetry, streamId, name);
+        return subscriptions().subscribePersistent(streamId, name, traced, chosen);
     }
 
     @Override
@@ -479,6 +545,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private Executor linkerExecutor;
         private LinkSettings linking = LinkSettings.defaults();
         private final Set<Class<?>> eventTypes = new LinkedHashSet<>();
+        private final List<Evolution.Registration> upcasters = new java.util.ArrayList<>();
+        private final java.util.Map<String, String> aliases = new java.util.LinkedHashMap<>();
         private Telemetry telemetry = Telemetry.noop();
 
         private Builder(DataSource dataSource) {
@@ -529,6 +597,58 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                     throw new ConfigurationException("event types to register must not contain null");
                 }
                 eventTypes.add(type);
+            }
+            return this;
+        }
+
+        /**
+         * Registers {@code upcaster} for the events of {@code type} at {@code revision} (README, "Evolving
+         * events"): it brings their JSON to the next revision, lazily, when their data is first read. One upcaster
+         * per type and revision; {@code type} is the name events are read as (a class's current name, not one of
+         * its aliases).
+         */
+        public Builder upcaster(String type, int revision, EventUpcaster upcaster) {
+            return upcaster(new Evolution.Registration(type, revision, Objects.requireNonNull(upcaster, "upcaster"),
+                    upcaster.getClass().getName()));
+        }
+
+        /**
+         * Registers {@code upcaster} for the events of {@code type} at {@code revision}: it turns each into events
+         * of other types or revisions, several or none, when they are read.
+         */
+        public Builder upcaster(String type, int revision, MultiEventUpcaster upcaster) {
+            return upcaster(new Evolution.Registration(type, revision, Objects.requireNonNull(upcaster, "upcaster"),
+                    upcaster.getClass().getName()));
+        }
+
+        /** Registers each of {@code upcasters} for the type and revision its class's {@code @Upcaster} declares. */
+        public Builder upcasters(Object... upcasters) {
+            for (Object u : Objects.requireNonNull(upcasters, "upcasters")) {
+                upcaster(Evolution.Registration.of(u));
+            }
+            return this;
+        }
+
+        /** Registers an upcaster as the container found it (a CDI bean, named by its bean class). */
+        public Builder upcaster(Evolution.Registration registration) {
+            upcasters.add(Objects.requireNonNull(registration, "registration"));
+            return this;
+        }
+
+        /**
+         * Reads events stored under {@code storedName} as {@code currentName}: a rename of a type no class of this
+         * server reads (classes declare theirs with {@code @EventType(aliases = ...)}).
+         */
+        public Builder alias(String storedName, String currentName) {
+            if (storedName == null || storedName.isBlank() || currentName == null || currentName.isBlank()
+                    || storedName.equals(currentName)) {
+                throw new ConfigurationException("an alias maps a stored type name to another, current one; was '"
+                        + storedName + "' -> '" + currentName + "'");
+            }
+            String before = aliases.putIfAbsent(storedName, currentName);
+            if (before != null && !before.equals(currentName)) {
+                throw new ConfigurationException("type name '" + storedName + "' is an alias of '" + before
+                        + "' already, not of '" + currentName + "' too");
             }
             return this;
         }

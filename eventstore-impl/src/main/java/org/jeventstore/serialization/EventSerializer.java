@@ -57,4 +57,38 @@ public interface EventSerializer {
         Map<String, Object> value = metadataFromJson(json);
         return () -> value;
     }
+
+    /**
+     * The type name events stored under {@code storedName} are read as: the current name ({@code @EventType}
+     * value) of the class that lists it among its {@code aliases}, otherwise {@code storedName} itself. Called for
+     * every event read, before anything else: keep it a lookup.
+     */
+    default String currentName(String storedName) {
+        return storedName;
+    }
+
+    /**
+     * The class events of {@code typeName} are read into, or {@code null} when they read as JSON values (or the
+     * serializer does not say). Used to check an upcast event's revision against the class's.
+     */
+    default Class<?> classOf(String typeName) {
+        return null;
+    }
+
+    /**
+     * Whether events of {@code typeName} are read into a class of this server rather than as JSON values: what a
+     * subscription's unknown-types policy asks. A serializer of the application's that does not override this
+     * knows every name, so the policy never applies to it.
+     */
+    default boolean knows(String typeName) {
+        return true;
+    }
+
+    /**
+     * {@link #deferredFromJson(String, String)} for JSON that is itself produced later (by upcasters): the class is
+     * chosen now where the serializer can, the JSON is asked for and parsed when the supplier is called.
+     */
+    default Supplier<Object> deferredFromJson(String typeName, Supplier<String> json) {
+        return () -> fromJson(typeName, json.get());
+    }
 }

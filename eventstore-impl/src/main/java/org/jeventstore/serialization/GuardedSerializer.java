@@ -73,6 +73,43 @@ public final class GuardedSerializer implements EventSerializer {
     }
 
     @Override
+    public Supplier<Object> deferredFromJson(String typeName, Supplier<String> json) {
+        Supplier<Object> parse;
+        try {
+            parse = serializer.deferredFromJson(typeName, json);
+        } catch (EventStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
+        }
+        return () -> {
+            try {
+                return parse.get();
+            } catch (EventStoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
+            }
+        };
+    }
+
+    /** A lookup: whatever it throws is a defect of the serializer, passed as it is. */
+    @Override
+    public String currentName(String storedName) {
+        return serializer.currentName(storedName);
+    }
+
+    @Override
+    public Class<?> classOf(String typeName) {
+        return serializer.classOf(typeName);
+    }
+
+    @Override
+    public boolean knows(String typeName) {
+        return serializer.knows(typeName);
+    }
+
+    @Override
     public Supplier<Map<String, Object>> deferredMetadataFromJson(String json) {
         Supplier<Map<String, Object>> parse;
         try {

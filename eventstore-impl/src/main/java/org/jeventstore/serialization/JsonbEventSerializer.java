@@ -62,6 +62,12 @@ public final class JsonbEventSerializer implements EventSerializer {
      */
     private final Map<String, WeakReference<Class<?>>> types = new ConcurrentHashMap<>();
     /**
+     * The old names of registered classes ({@link EventType#aliases()}): each maps to its class (weakly, as
+     * {@link #types}) and to the class's current name, which reads report. Empty unless a class has aliases, so
+     * the lookup every read makes costs nothing then.
+     */
+    private final Map<String, Alias> aliases = new ConcurrentHashMap<>();
+    /**
      * Type names a class loader could not resolve, per loader: in an EAR one module's loader may miss a class
      * another module's sees, so a miss is only remembered for the loader that missed.
      */
@@ -117,6 +123,17 @@ public final class JsonbEventSerializer implements EventSerializer {
         return loader == null;
     }
 
+    /** An old name of a class: the class (weakly) and the name it is read as. */
+    private record Alias(WeakReference<Class<?>> type, String current) {
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The class's {@link EventType#aliases()} are registered with it: events stored under them read as the
+     * class, reported under its current name. A name is one type's: an alias that another class (of another
+     * name) has as its name or alias is refused, as is a blank alias or one that repeats the class's own name.
+     */
     @Override
     public JsonbEventSerializer register(Class<?> type) {
         if (type == null) {
@@ -127,9 +144,82 @@ public final class JsonbEventSerializer implements EventSerializer {
             throw new ConfigurationException("event type " + type.getTypeName() + " cannot be registered: events"
                     + " are read into a concrete class, not an interface, abstract class, array or primitive");
         }
+        String name = nameOf(type);
+        EventType annotation = type.getAnnotation(EventType.class);
+        if (annotation != null && annotation.revision() < 1) {
+            throw new ConfigurationException("event type " + type.getName() + ": @EventType revision must be >= 1,"
+                    + " was " + annotation.revision());
+        }
+        Alias holder = aliases.get(name);
+        Class<?> aliasOf = holder == null ? null : holder.type().get();
+        if (aliasOf != null && !sameClass(aliasOf, type)) {
+            throw new ConfigurationException("event type name '" + name + "' of " + type.getName() + " is an alias"
+                    + " of " + aliasOf.getName() + " (current name '" + holder.current() + "'): a stored name can"
+                    + " be read as one type only");
+        }
+        for (String alias : annotation == null ? new String[0] : annotation.aliases()) {
+            checkAlias(type, name, alias);
+        }
         // The first class keeps the name: reads must not change class because another module registered later.
-        keep(nameOf(type), type);
+        keep(name, type);
+        for (String alias : annotation == null ? new String[0] : annotation.aliases()) {
+            aliases.compute(alias, (a, known) -> known != null && known.type().get() != null ? known
+                    : new Alias(new WeakReference<>(type), name));
+        }
         return this;
+    }
+
+    private void checkAlias(Class<?> type, String name, String alias) {
+        if (alias == null || alias.isBlank()) {
+            throw new ConfigurationException("event type " + type.getName() + ": @EventType aliases must not be"
+                    + " blank");
+        }
+        if (alias.equals(name)) {
+            throw new ConfigurationException("event type " + type.getName() + ": alias '" + alias + "' is its own"
+                    + " current name");
+        }
+        Class<?> named = known(alias);
+        if (named != null && !sameClass(named, type)) {
+            throw new ConfigurationException("event type " + type.getName() + ": alias '" + alias + "' is the"
+                    + " current name of " + named.getName() + ": a stored name can be read as one type only");
+        }
+        Alias other = aliases.get(alias);
+        Class<?> otherType = other == null ? null : other.type().get();
+        if (otherType != null && !sameClass(otherType, type)) {
+            throw new ConfigurationException("event type " + type.getName() + ": alias '" + alias + "' is already"
+                    + " an alias of " + otherType.getName() + ": a stored name can be read as one type only");
+        }
+    }
+
+    /** Copies of one class in two modules of an EAR are one event type. */
+    private static boolean sameClass(Class<?> a, Class<?> b) {
+        return a == b || a.getName().equals(b.getName());
+    }
+
+    @Override
+    public String currentName(String storedName) {
+        if (aliases.isEmpty()) {
+            return storedName;
+        }
+        Alias alias = aliases.get(storedName);
+        if (alias == null) {
+            return storedName;
+        }
+        if (alias.type().get() == null) {
+            aliases.remove(storedName, alias); // its deployment is gone
+            return storedName;
+        }
+        return alias.current();
+    }
+
+    @Override
+    public Class<?> classOf(String typeName) {
+        return resolve(typeName);
+    }
+
+    @Override
+    public boolean knows(String typeName) {
+        return resolve(typeName) != null;
     }
 
     /** Registers each of {@code types} (see {@link #register(Class)}). */
@@ -180,7 +270,7 @@ public final class JsonbEventSerializer implements EventSerializer {
         String name = nameOf(type);
         WeakReference<Class<?>> known = types.get(name);
         if (known == null || known.get() == null) {
-            keep(name, type);
+            register(type); // with its aliases: old events of a class this server writes read as it too
         }
         return name;
     }
@@ -223,6 +313,13 @@ public final class JsonbEventSerializer implements EventSerializer {
     public java.util.function.Supplier<Object> deferredFromJson(String typeName, String json) {
         Class<?> type = resolve(typeName);
         return () -> fromJson(type, typeName, json);
+    }
+
+    /** The class is resolved now, as {@link #deferredFromJson(String, String)} does; the JSON is asked for later. */
+    @Override
+    public Supplier<Object> deferredFromJson(String typeName, Supplier<String> json) {
+        Class<?> type = resolve(typeName);
+        return () -> fromJson(type, typeName, json.get());
     }
 
     @Override
@@ -301,6 +398,13 @@ public final class JsonbEventSerializer implements EventSerializer {
         Class<?> known = known(typeName);
         if (known != null) {
             return known;
+        }
+        if (!aliases.isEmpty()) {
+            Alias alias = aliases.get(typeName);
+            Class<?> aliased = alias == null ? null : alias.type().get();
+            if (aliased != null) {
+                return aliased;
+            }
         }
         if (!loadableByName(typeName)) {
             return null;

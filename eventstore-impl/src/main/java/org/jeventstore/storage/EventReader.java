@@ -8,12 +8,10 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.UUID;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.jeventstore.EventStore;
@@ -21,6 +19,7 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.SerializationException;
 import org.jeventstore.StreamDeletedException;
 import org.jeventstore.StreamNotFoundException;
+import org.jeventstore.evolution.Evolution;
 import org.jeventstore.serialization.EventSerializer;
 
 /** Reads streams and {@code $all}, as pages or as lazy streams that page on demand. */
@@ -32,13 +31,18 @@ public final class EventReader {
 
     private final Sql sql;
     private final Transactions tx;
-    private final EventSerializer serializer;
+    private final Evolution evolution;
     private final DataColumns columns;
 
-    public EventReader(Sql sql, Transactions tx, EventSerializer serializer, DataColumns columns) {
+    /**
+     * @param evolution how a stored row becomes the event a read returns (aliases, revisions, upcasters); events
+     *                  an upcaster would split or drop come back pending ({@link Evolution#pending}): callers that
+     *                  hand events to applications expand them ({@link Evolution#expand})
+     */
+    public EventReader(Sql sql, Transactions tx, Evolution evolution, DataColumns columns) {
         this.sql = sql;
         this.tx = tx;
-        this.serializer = serializer;
+        this.evolution = evolution;
         this.columns = columns;
     }
 
@@ -150,12 +154,13 @@ public final class EventReader {
 
     /**
      * The event of the current row. Its data and metadata are parsed when first asked for, so a reader that filters
-     * by stream or type, or a handler that ignores an event, pays nothing for them. What can be checked without
-     * parsing is checked here and fails the read: bytea bytes that are Erlang terms or not UTF-8 ({@link
-     * DataColumns#json}). JSON that does not parse fails at {@code data()} or {@code metadata()}, naming the event
-     * (as an application's serializer that parses at once, which {@link EventSerializer#deferredFromJson} keeps by
-     * default, fails here). In a jsonb column PostgreSQL has checked the JSON; a bytea column holds what its
-     * writers (this store, Elixir's JsonSerializer) wrote.
+     * by stream or type, or a handler that ignores an event, pays nothing for them ({@link Evolution#read}: the
+     * upcasters of an older revision run then too). What can be checked without parsing is checked here and fails
+     * the read: bytea bytes that are Erlang terms or not UTF-8 ({@link DataColumns#json}). JSON that does not parse
+     * fails at {@code data()} or {@code metadata()}, naming the event (as an application's serializer that parses
+     * at once, which {@link EventSerializer#deferredFromJson} keeps by default, fails here). In a jsonb column
+     * PostgreSQL has checked the JSON; a bytea column holds what its writers (this store, Elixir's JsonSerializer)
+     * wrote.
      */
     private RecordedEvent recorded(ResultSet rs, DataFormat format) throws SQLException {
         String type = rs.getString(EVENT + 4);
@@ -169,28 +174,11 @@ public final class EventReader {
         try {
             String dataJson = columns.json(rs, EVENT + 7, format);
             String metadataJson = columns.metadataJson(rs, EVENT + 8, format);
-            Supplier<Object> data = serializer.deferredFromJson(type, dataJson);
-            Supplier<Map<String, Object>> metadata = serializer.deferredMetadataFromJson(metadataJson);
-            return RecordedEvent.deferred(number, id, stream, version, type,
-                    () -> parsed(data, id, stream, version, type),
-                    () -> parsed(metadata, id, stream, version, type),
-                    causation, correlation, created, serializer::bind); // data(Class) of an unregistered type
+            return evolution.read(number, id, stream, version, type, dataJson, metadataJson, causation, correlation,
+                    created);
         } catch (SerializationException e) {
-            throw failed(e, id, stream, version, type);
+            throw new SerializationException("reading event " + id + " (stream '" + stream + "', version " + version
+                    + ", type '" + type + "') failed: " + e.getMessage(), e);
         }
-    }
-
-    private static <T> T parsed(Supplier<T> parse, UUID id, String stream, long version, String type) {
-        try {
-            return parse.get();
-        } catch (SerializationException e) {
-            throw failed(e, id, stream, version, type);
-        }
-    }
-
-    private static SerializationException failed(SerializationException e, UUID id, String stream, long version,
-                                                 String type) {
-        return new SerializationException("reading event " + id + " (stream '" + stream + "', version " + version
-                + ", type '" + type + "') failed: " + e.getMessage(), e);
     }
 }

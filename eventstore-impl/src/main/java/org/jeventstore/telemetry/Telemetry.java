@@ -65,6 +65,7 @@ public final class Telemetry {
     static final AttributeKey<String> EVENT_ID = AttributeKey.stringKey("messaging.message.id");
     static final AttributeKey<Long> POSITION = AttributeKey.longKey("jeventstore.event.number");
     static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("jeventstore.event.type");
+    static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
 
     /** What became of an append, as the {@code outcome} attribute. */
     public enum Outcome {
@@ -127,6 +128,7 @@ public final class Telemetry {
     private final LongCounter timeouts;
     private final LongCounter parked;
     private final LongCounter checkpointSaves;
+    private final LongCounter skipped;
     private final LongCounter reconnects;
     private final List<AutoCloseable> callbacks = new ArrayList<>();
 
@@ -162,6 +164,10 @@ public final class Telemetry {
                 .setDescription("Events parked after their attempts ran out, by subscription").build();
         this.checkpointSaves = meter.counterBuilder("jeventstore.subscription.checkpoint.saves").setUnit("{save}")
                 .setDescription("Checkpoint saves, by subscription").build();
+        this.skipped = meter.counterBuilder("jeventstore.subscription.skipped").setUnit("{event}")
+                .setDescription("Events a subscription acknowledged without calling its handler, by subscription and"
+                        + " reason: unknown_type (no class reads its type, policy skip), upcast_to_none (an upcaster"
+                        + " turned the stored event into no events)").build();
         this.reconnects = meter.counterBuilder("jeventstore.listener.reconnects").setUnit("{reconnect}")
                 .setDescription("Times the notification listener reconnected after losing its connection").build();
     }
@@ -364,6 +370,11 @@ public final class Telemetry {
 
     public void parked(String streamId, String name) {
         parked.add(1, Attributes.of(SUBSCRIPTION, name, STREAM, streamId));
+    }
+
+    /** What a subscription skipped without its handler, and why: {@code unknown_type} or {@code upcast_to_none}. */
+    public void skipped(String streamId, String name, String reason) {
+        skipped.add(1, Attributes.of(SUBSCRIPTION, name, STREAM, streamId, REASON, reason));
     }
 
     public void checkpointSaved(String streamId, String name) {

@@ -163,6 +163,28 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void an_event_shows_its_stored_type_and_revision_next_to_what_it_is_read_as() {
+        String stream = "evolved-" + UUID.randomUUID();
+        append(stream, "[{\"eventType\":\"" + WebServer.LEGACY_TYPE + "\",\"data\":{\"n\":1}},"
+                + "{\"eventType\":\"" + WebServer.CURRENT_TYPE + "\",\"data\":{\"n\":2},"
+                + "\"metadata\":{\"jes_revision\":2}},{\"eventType\":\"t\",\"data\":{}}]");
+        // the API's events carry both
+        String body = http.get("/api/streams/" + stream, DevUsers.READER.basicAuth()).body();
+        assertThat(body).contains("\"eventType\":\"" + WebServer.CURRENT_TYPE + "\"")
+                .contains("\"storedType\":\"" + WebServer.LEGACY_TYPE + "\"").contains("\"storedRevision\":2");
+
+        signIn(DevUsers.READER, "#/stream/" + stream);
+        waitFor(By.cssSelector("#events .event-row"));
+        List<WebElement> rows = driver.findElements(By.cssSelector("#events .event-row"));
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0).findElement(By.cssSelector("b")).getText()).isEqualTo(WebServer.CURRENT_TYPE);
+        assertThat(rows.get(0).findElement(By.cssSelector(".stored-as")).getText())
+                .isEqualTo("rev 1, stored as " + WebServer.LEGACY_TYPE + " rev 1");
+        assertThat(rows.get(1).findElement(By.cssSelector(".stored-as")).getText()).isEqualTo("rev 2");
+        assertThat(rows.get(2).findElements(By.cssSelector(".stored-as"))).isEmpty();
+    }
+
+    @Test
     void the_live_tail_shows_an_append_made_through_the_api() {
         signIn(DevUsers.READER, "#/live");
         new WebDriverWait(driver, Duration.ofSeconds(20))

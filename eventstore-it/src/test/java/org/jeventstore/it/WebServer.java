@@ -19,6 +19,9 @@ final class WebServer {
     static final int MAX_EVENTS_PER_APPEND = 50;
     static final int MAX_PAGE_EVENTS = 200;
     static final int MAX_PAGE_BYTES = 256 * 1024;
+    /** A type name the server reads as {@link #CURRENT_TYPE} (eventstore.evolution.aliases): a renamed JSON type. */
+    static final String LEGACY_TYPE = "web-legacy-opened";
+    static final String CURRENT_TYPE = "web-opened";
 
     private static LibertyServer server;
     private static PostgresServer database;
@@ -38,6 +41,7 @@ final class WebServer {
             env.put("EVENTSTORE_HTTP_MAX_PAGE_EVENTS", Integer.toString(MAX_PAGE_EVENTS));
             env.put("EVENTSTORE_HTTP_MAX_PAGE_BYTES", Integer.toString(MAX_PAGE_BYTES));
             env.put("EVENTSTORE_HARD_DELETES", "true");
+            env.put("EVENTSTORE_EVOLUTION_ALIASES", LEGACY_TYPE + "=" + CURRENT_TYPE);
             s.start(env);
             server = s;
             s.awaitStatus("/health/ready", 200, Duration.ofMinutes(3));

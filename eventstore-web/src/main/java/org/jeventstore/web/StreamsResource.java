@@ -78,13 +78,18 @@ public class StreamsResource {
 
     /**
      * Up to {@code limit} events as a JSON array, read in small batches so that a page of large events stops
-     * once it passes the byte limit instead of holding them all; the first event is always included.
+     * once it passes the byte limit instead of holding them all; the first event is always included. The events
+     * an upcaster made of one stored event share its number and come whole: a client continues after the last
+     * number, so a page never ends between them (the first number's come whole even past the byte limit).
      */
-    private String page(String streamId, boolean forward, long from, int limit) {
+    String page(String streamId, boolean forward, long from, int limit) {
         StringBuilder out = new StringBuilder("[");
         long bytes = 1;
         int taken = 0;
         long next = from;
+        long number = Long.MIN_VALUE; // of the events last added, and where they begin in out
+        int numberStart = 1;
+        int numberTaken = 0;
         while (taken < limit) {
             int batch = Math.min(limit - taken, 100);
             List<RecordedEvent> events = forward ? store.readStreamForward(streamId, next, batch)
@@ -92,12 +97,23 @@ public class StreamsResource {
             for (RecordedEvent e : events) {
                 String json = JSON.toJson(e);
                 long size = json.getBytes(StandardCharsets.UTF_8).length + 1L;
-                if (taken > 0 && bytes + size > limits.maxPageBytes()) {
+                boolean sameNumber = e.eventNumber() == number;
+                if (taken > 0 && bytes + size > limits.maxPageBytes() && !(sameNumber && taken == numberTaken)) {
+                    if (sameNumber) { // drop the number's events added so far: the next page repeats them whole
+                        out.setLength(Math.max(1, numberStart - 1));
+                        taken -= numberTaken;
+                    }
                     return out.append(']').toString();
+                }
+                if (!sameNumber) {
+                    number = e.eventNumber();
+                    numberStart = out.length() + (taken > 0 ? 1 : 0);
+                    numberTaken = 0;
                 }
                 out.append(taken > 0 ? "," : "").append(json);
                 bytes += size;
                 taken++;
+                numberTaken++;
                 next = forward ? e.eventNumber() + 1 : e.eventNumber() - 1;
             }
             if (events.size() < batch || (!forward && next < 1)) {
