@@ -15,7 +15,7 @@ import java.util.Map;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.notifications.NotificationListener;
-import org.jeventstore.storage.Linker;
+import org.jeventstore.storage.LinkPasses;
 import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.Transactions;
@@ -68,7 +68,7 @@ public final class EventStoreOperations {
 
     private final Sql sql;
     private final Transactions tx;
-    private final Linker linker;
+    private final LinkPasses passes;
     private final SchemaManager schema;
     private final Subscriptions subscriptions;
     private final NotificationListener listener;
@@ -83,13 +83,13 @@ public final class EventStoreOperations {
      * @param skipped what a subscription (stream, name) running here skipped without its handler (events of
      *                unknown types, events upcast to none), as text for its state; {@code null} for nothing
      */
-    public EventStoreOperations(Sql sql, Transactions tx, Linker linker, SchemaManager schema,
+    public EventStoreOperations(Sql sql, Transactions tx, LinkPasses passes, SchemaManager schema,
                                 Subscriptions subscriptions, NotificationListener listener, boolean hardDeletes,
                                 java.util.function.BiFunction<String, String, String> skipped) {
         this.skipped = skipped;
         this.sql = sql;
         this.tx = tx.local();
-        this.linker = linker;
+        this.passes = passes;
         this.schema = schema;
         this.subscriptions = subscriptions;
         this.listener = listener;
@@ -120,7 +120,7 @@ public final class EventStoreOperations {
                     listenerFailure);
         }
         try {
-            boolean valid = tx.read("checking the database connection", c -> c.isValid(5));
+            boolean valid = tx.onConnection("checking the database connection", c -> c.isValid(5));
             if (!valid) {
                 return new Readiness(false, "database unreachable", "database connection is not valid");
             }
@@ -160,7 +160,7 @@ public final class EventStoreOperations {
     }
 
     public LinkBacklog linkBacklog() {
-        Linker.Backlog b = linker.backlog();
+        LinkPasses.Backlog b = passes.backlog();
         return new LinkBacklog(b.appends(), b.oldestMillis(), b.setAside());
     }
 
@@ -178,7 +178,7 @@ public final class EventStoreOperations {
             throw new org.jeventstore.InvalidRequestException("a set-aside append's id is > 0 (0 for all), was "
                     + setAsideId);
         }
-        return linker.retrySetAside(setAsideId);
+        return passes.retrySetAside(setAsideId);
     }
 
     public boolean hardDeletesEnabled() {
@@ -193,7 +193,7 @@ public final class EventStoreOperations {
             names.put(lockKey(s.id()), s.streamId() + "/" + s.name());
         }
         int self = subscriptions == null ? 0 : subscriptions.lockSessionPid();
-        return tx.read("listing the servers of schema " + sql.schema(), c -> {
+        return tx.onConnection("listing the servers of schema " + sql.schema(), c -> {
             int namespace = namespace(c);
             List<ServerInfo> out = new ArrayList<>();
             if (namespace == 0) {
@@ -244,7 +244,7 @@ public final class EventStoreOperations {
                 local.put(s.streamId() + "\u0000" + s.name(), s);
             }
         }
-        return tx.read("listing the subscriptions of schema " + sql.schema(), c -> {
+        return tx.onConnection("listing the subscriptions of schema " + sql.schema(), c -> {
             int namespace = namespace(c);
             List<SubscriptionInfo> out = new ArrayList<>();
             if (namespace == 0) {
@@ -302,7 +302,7 @@ public final class EventStoreOperations {
 
     /** Where the event with this id was appended, if it is stored. */
     public java.util.Optional<EventLocation> findEvent(java.util.UUID eventId) {
-        return tx.read("finding event " + eventId, c -> {
+        return tx.onConnection("finding event " + eventId, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("find-event"))) {
                 ps.setObject(1, eventId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -412,7 +412,7 @@ public final class EventStoreOperations {
             throw new org.jeventstore.InvalidRequestException("limit must be between 1 and " + MAX_PARKED_PAGE
                     + ", was " + limit);
         }
-        return tx.read("listing the parked events of subscription '" + name + "' on '" + streamId + "'", c -> {
+        return tx.onConnection("listing the parked events of subscription '" + name + "' on '" + streamId + "'", c -> {
             List<ParkedEvent> out = new ArrayList<>();
             List<Long> ids = subscriptionIds(c, streamId, name);
             if (ids.isEmpty()) {
@@ -438,7 +438,7 @@ public final class EventStoreOperations {
 
     /** Whether the store has a persistent subscription of that name on that stream. */
     public boolean subscriptionExists(String streamId, String name) {
-        return tx.read("finding subscription '" + name + "' on '" + streamId + "'",
+        return tx.onConnection("finding subscription '" + name + "' on '" + streamId + "'",
                 c -> !subscriptionIds(c, streamId, name).isEmpty());
     }
 

@@ -46,9 +46,9 @@ import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.GuardedSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.Appender;
-import org.jeventstore.storage.BackgroundLinker;
+import org.jeventstore.storage.LinkerLoop;
 import org.jeventstore.storage.DataColumns;
-import org.jeventstore.storage.Linker;
+import org.jeventstore.storage.LinkPasses;
 import org.jeventstore.storage.EventReader;
 import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.Snapshots;
@@ -67,13 +67,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private static final int LINK_BATCH = 1000;
     /** A linker pass stops taking appends at this many events (it always takes the oldest append whole). */
     private static final long LINK_MAX_EVENTS = 20_000;
-    /**
-     * The longest stream id, in UTF-8 bytes, that an append or a link accepts. A stream id travels in every
-     * notification payload ({@code stream,id,first,last}, at most 8,000 bytes in PostgreSQL, so with room for the
-     * three numbers) and is a key of the btree index {@code ix_streams_stream_uuid} (an entry must stay under
-     * about 2,700 bytes); 2,000 bytes stays clear of both.
-     */
-    public static final int MAX_STREAM_ID_BYTES = 2_000;
+    /** The longest stream id, in UTF-8 bytes, that an append or a link accepts ({@link org.jeventstore.StreamIds}). */
+    public static final int MAX_STREAM_ID_BYTES = org.jeventstore.StreamIds.MAX_BYTES;
     /** The default bound on one round trip on the long-lived connections (see Builder#networkTimeout). */
     public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(5);
 
@@ -85,8 +80,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final SchemaManager schema;
     private final NotificationListener listener;
     private final Subscriptions subscriptions;
-    private final BackgroundLinker linker;
-    private final Linker passes;
+    /** The background loop that runs link passes (null: appends link on their own thread). */
+    private final LinkerLoop loop;
+    private final LinkPasses passes;
     private final LinkSettings linking;
     private final EventSerializer serializer;
     private final Evolution evolution;
@@ -119,9 +115,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
         // This server's subscriptions hear of its own appends at once; other servers' through NOTIFY.
         Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
-        this.passes = new Linker(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
-        this.linker = b.linkerExecutor != null ? new BackgroundLinker(passes, b.linkerPoll, local) : null;
-        this.appender = new Appender(sql, tx, guarded, columns, passes, linker, local, b.linking);
+        this.passes = new LinkPasses(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
+        this.loop = b.linkerExecutor != null ? new LinkerLoop(passes, b.linkerPoll, local) : null;
+        this.appender = new Appender(sql, tx, guarded, columns, passes, loop, local, b.linking);
         this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
                 subscriptions, listener, settings.hardDeletesEnabled(), skipped::describe);
         this.telemetry = b.telemetry;
@@ -214,8 +210,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         if (listener != null) {
             listener.close();
         }
-        if (linker != null) {
-            linker.close();
+        if (loop != null) {
+            loop.close();
         }
     }
 
@@ -236,7 +232,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     }
 
     /** Committed appends still waiting for their {@code $all} positions (for health checks and monitoring). */
-    public Linker.Backlog linkBacklog() {
+    public LinkPasses.Backlog linkBacklog() {
         return passes.backlog();
     }
 
@@ -491,24 +487,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     }
 
     static void checkStreamId(String streamId) {
-        if (streamId == null || streamId.isBlank()) {
-            throw new InvalidRequestException("stream id must not be null or blank, was "
-                    + (streamId == null ? "null" : "'" + streamId + "'"));
-        }
+        org.jeventstore.StreamIds.checkReadable(streamId);
     }
 
     private static void checkWritableStream(String streamId, ExpectedVersion expected) {
-        checkStreamId(streamId);
-        if (ALL.equals(streamId)) {
-            throw new InvalidRequestException("stream '$all' is the global log: it cannot be appended, linked to"
-                    + " or deleted");
-        }
-        int bytes = streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        if (bytes > MAX_STREAM_ID_BYTES) {
-            throw new InvalidRequestException("stream id '" + streamId.substring(0, 40) + "...' is " + bytes
-                    + " bytes long in UTF-8; at most " + MAX_STREAM_ID_BYTES + " are allowed (it travels in every"
-                    + " notification and is an index key)");
-        }
+        org.jeventstore.StreamIds.checkWritable(streamId);
         if (expected == null) {
             throw new InvalidRequestException("expected version for stream '" + streamId + "' must not be null");
         }
@@ -754,8 +737,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             if (store.listener != null) {
                 store.listener.start(executor);
             }
-            if (store.linker != null) {
-                store.linker.start(linkerExecutor);
+            if (store.loop != null) {
+                store.loop.start(linkerExecutor);
             }
             return store;
         }

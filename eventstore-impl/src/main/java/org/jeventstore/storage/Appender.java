@@ -28,8 +28,8 @@ import org.jeventstore.serialization.EventSerializer;
  * Appends and links events: one statement, one round trip, whatever the number of events (they travel as
  * arrays, so PostgreSQL's bind-parameter limit never applies). The statement takes the stream's row lock and,
  * when nobody holds it and no committed append waits for its {@code $all} positions, the {@code $all} row lock,
- * and then writes the {@code $all} rows itself; otherwise it leaves them to the {@link Linker} (see
- * append-events.sql). Such a deferred append, once committed, is linked by the {@link BackgroundLinker} (or on
+ * and then writes the {@code $all} rows itself; otherwise it leaves them to the {@link LinkPasses} (see
+ * append-events.sql). Such a deferred append, once committed, is linked by the {@link LinkerLoop} (or on
  * this thread when the store has none) and, in {@link LinkSettings.Mode#LINKED} mode, returns only when it has
  * its positions; inside a caller's JTA transaction that wait happens when the container commits.
  */
@@ -41,28 +41,29 @@ public final class Appender {
     private final Transactions tx;
     private final EventSerializer serializer;
     private final DataColumns dataColumns;
-    private final Linker linker;
-    private final BackgroundLinker background;
+    private final LinkPasses passes;
+    /** The background loop that runs the passes; null: this thread links right after the commit. */
+    private final LinkerLoop loop;
     private final Consumer<EventsAppended> local;
     private final LinkSettings linking;
 
     /**
      * @param dataColumns the store's JSON column type: it decides what is stored for an event without metadata
-     * @param background the background linker to wake after each append; {@code null} to link on the appending
+     * @param loop       the background linker loop to wake after each append; {@code null} to link on the appending
      *                   thread right after the commit (the append then reports its {@code $all} positions)
      * @param local      told of each committed append (its stream's range, and its {@code $all} range when it
      *                   has one), so that this server's subscriptions need not wait for the NOTIFY
      * @param linking    whether a deferred append waits for its positions, and how long at most
      */
-    public Appender(Sql sql, Transactions tx, EventSerializer serializer, DataColumns dataColumns, Linker linker,
-                    BackgroundLinker background, Consumer<EventsAppended> local, LinkSettings linking) {
+    public Appender(Sql sql, Transactions tx, EventSerializer serializer, DataColumns dataColumns, LinkPasses passes,
+                    LinkerLoop loop, Consumer<EventsAppended> local, LinkSettings linking) {
         this.linking = linking;
         this.sql = sql;
         this.tx = tx;
         this.serializer = serializer;
         this.dataColumns = dataColumns;
-        this.linker = linker;
-        this.background = background;
+        this.passes = passes;
+        this.loop = loop;
         this.local = local;
     }
 
@@ -73,7 +74,7 @@ public final class Appender {
 
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
         if (events.isEmpty()) {
-            return tx.read("checking stream '" + streamId + "'", c -> {
+            return tx.onConnection("checking stream '" + streamId + "'", c -> {
                 StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
                 StreamRow.check(streamId, expected, row);
                 return new AppendResult(row == null ? 0 : row.version(), 0, 0);
@@ -120,7 +121,7 @@ public final class Appender {
             // commit itself waits for them (the caller's method returns with its events in $all).
             tx.afterCommit(() -> {
                 local.accept(ofStream);
-                Linker.Linked linked = deferred(streamId, appended, first, last);
+                LinkPasses.Linked linked = deferred(streamId, appended, first, last);
                 if (linked.notLinked() != null) {
                     // after the container's commit nobody can be told by an exception: said in the log only
                     LOG.warning("JES0309W " + notLinked(streamId, n, appended, linked).getMessage());
@@ -129,7 +130,7 @@ public final class Appender {
             return new AppendResult(appended.version(), 0, 0);
         }
         local.accept(ofStream);
-        Linker.Linked linked = deferred(streamId, appended, first, last);
+        LinkPasses.Linked linked = deferred(streamId, appended, first, last);
         if (linked.notLinked() != null && linking.mode() == LinkSettings.Mode.LINKED) {
             throw notLinked(streamId, n, appended, linked);
         }
@@ -137,7 +138,7 @@ public final class Appender {
     }
 
     private static AppendNotLinkedException notLinked(String streamId, int n, Appended appended,
-                                                      Linker.Linked linked) {
+                                                      LinkPasses.Linked linked) {
         return new AppendNotLinkedException(streamId, appended.version() - n + 1, appended.version(),
                 linked.notLinked(), linked.detail());
     }
@@ -151,36 +152,36 @@ public final class Appender {
      * failure, a set-aside) comes back with a {@code notLinked} reason, which the caller turns into an
      * {@link AppendNotLinkedException} in LINKED mode.
      */
-    private Linker.Linked deferred(String streamId, Appended appended, UUID first, UUID last) {
-        if (background == null) {
+    private LinkPasses.Linked deferred(String streamId, Appended appended, UUID first, UUID last) {
+        if (loop == null) {
             return linkQuietly(appended, first, last);
         }
-        CompletableFuture<Linker.Linked> done = background.awaitLinked(appended.appendId(), first, last);
+        CompletableFuture<LinkPasses.Linked> done = loop.awaitLinked(appended.appendId(), first, last);
         long timeoutMs = linking.linkTimeout().toMillis();
-        Linker.Linked none = Linker.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
+        LinkPasses.Linked none = LinkPasses.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
                 "no linker pass linked it within " + timeoutMs + " ms (eventstore.link-timeout-ms); it waits in"
                         + " jes_unlinked and is linked later");
         try {
             if (linking.mode() == LinkSettings.Mode.COMMITTED) {
-                if (!background.awaitRoom(linking.maxUnlinkedAppends(), linking.linkTimeout())) {
-                    LOG.warning("JES0307W this server still has " + background.waiting() + " appends waiting for $all"
+                if (!loop.awaitRoom(linking.maxUnlinkedAppends(), linking.linkTimeout())) {
+                    LOG.warning("JES0307W this server still has " + loop.waiting() + " appends waiting for $all"
                             + " positions (eventstore.max-unlinked-appends " + linking.maxUnlinkedAppends() + ") after "
                             + timeoutMs + " ms; the append to stream '" + streamId + "' returns anyway");
                 }
-                return new Linker.Linked(appended.appendId(), 0, 0, 0); // returns at its commit, by choice
+                return new LinkPasses.Linked(appended.appendId(), 0, 0, 0); // returns at its commit, by choice
             }
-            Linker.Linked linked = done.get(timeoutMs, TimeUnit.MILLISECONDS);
+            LinkPasses.Linked linked = done.get(timeoutMs, TimeUnit.MILLISECONDS);
             return linked != null ? linked : linkQuietly(appended, first, last); // the linker closed meanwhile
         } catch (TimeoutException e) {
-            background.forget(appended.appendId());
+            loop.forget(appended.appendId());
             LOG.warning("JES0306W the append to stream '" + streamId + "' (up to version " + appended.version()
                     + ") committed but got no $all positions within " + timeoutMs + " ms"
                     + " (eventstore.link-timeout-ms); it is linked later");
             return none;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            background.forget(appended.appendId());
-            return Linker.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
+            loop.forget(appended.appendId());
+            return LinkPasses.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
                     "the thread waiting for its positions was interrupted; it is linked later");
         } catch (ExecutionException e) {
             return none; // never completed exceptionally
@@ -198,13 +199,13 @@ public final class Appender {
      * Links on this thread. The append has committed whatever happens here, so a failure must not look like a
      * failed append (a retry would write the events twice): it is logged, and the next pass links the events.
      */
-    private Linker.Linked linkQuietly(Appended appended, UUID first, UUID last) {
+    private LinkPasses.Linked linkQuietly(Appended appended, UUID first, UUID last) {
         try {
-            return linker.linkThrough(appended.appendId(), first, last);
+            return passes.linkThrough(appended.appendId(), first, last);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "JES0304W appended events committed but not yet linked into $all (the next"
                     + " append links them): " + e.getMessage(), e);
-            return Linker.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
+            return LinkPasses.Linked.notLinked(appended.appendId(), AppendNotLinkedException.Reason.PENDING,
                     "linking it failed (" + e.getMessage() + "); it waits in jes_unlinked and is linked later");
         }
     }

@@ -48,7 +48,7 @@ public final class DataColumns {
         if (known != null) {
             return known;
         }
-        DataFormat found = tx.read("checking the data columns of schema " + schema, this::detect);
+        DataFormat found = tx.onConnection("checking the data columns of schema " + schema, this::detect);
         if (found == null) {
             throw new StorageException("event store schema " + schema + " has no events table yet: create it"
                     + " (eventstore.auto-migrate, or schema().migrate())", "42P01", null);

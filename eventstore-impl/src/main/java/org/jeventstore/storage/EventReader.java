@@ -52,14 +52,14 @@ public final class EventReader {
             return List.of();
         }
         DataFormat format = columns.format();
-        return tx.read("reading stream '" + streamId + "'",
+        return tx.onConnection("reading stream '" + streamId + "'",
                 c -> page(c, streamId, null, start, count, forward, format));
     }
 
     /** A lazy stream over a whole stream, fetching {@code batchSize} events per round trip. */
     public Stream<RecordedEvent> stream(String streamId, long start, int batchSize, boolean forward) {
         DataFormat format = columns.format();
-        long internalId = tx.read("reading stream '" + streamId + "'", c -> internalId(c, streamId));
+        long internalId = tx.onConnection("reading stream '" + streamId + "'", c -> internalId(c, streamId));
         Iterator<RecordedEvent> pages = new Iterator<>() {
             private List<RecordedEvent> page = List.of();
             private int index;
@@ -74,7 +74,7 @@ public final class EventReader {
                 if (exhausted) {
                     return false;
                 }
-                page = tx.read("reading stream '" + streamId + "'",
+                page = tx.onConnection("reading stream '" + streamId + "'",
                         c -> page(c, streamId, internalId, next, batchSize, forward, format));
                 index = 0;
                 exhausted = page.size() < batchSize;

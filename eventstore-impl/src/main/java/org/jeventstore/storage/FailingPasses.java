@@ -23,7 +23,7 @@ final class FailingPasses {
     static final int STRIKES = 3;
     static final int MAX_SET_ASIDE_IN_A_ROW = 10;
 
-    private final Linker linker;
+    private final LinkPasses linker;
     private final LinkWaiters waiters;
     private final Map<Long, Integer> strikes = new ConcurrentHashMap<>();
     /** Appends set aside since the last successful link. */
@@ -31,7 +31,7 @@ final class FailingPasses {
     /** How many appends the next pass takes. */
     private int limit;
 
-    FailingPasses(Linker linker, LinkWaiters waiters) {
+    FailingPasses(LinkPasses linker, LinkWaiters waiters) {
         this.linker = linker;
         this.waiters = waiters;
         this.limit = linker.batchSize();
@@ -43,7 +43,7 @@ final class FailingPasses {
     }
 
     /** A pass succeeded. */
-    void succeeded(Linker.Pass pass) {
+    void succeeded(LinkPasses.Pass pass) {
         limit = Math.min(linker.batchSize(), limit * 2);
         if (!pass.linked().isEmpty()) {
             strikes.clear();
@@ -55,14 +55,14 @@ final class FailingPasses {
      * A pass failed with {@code e}: rethrows it when the loop should back off, else returns an empty full pass
      * (the round goes on at once with a smaller pass, or past the append just set aside).
      */
-    Linker.Pass failed(RuntimeException e) {
+    LinkPasses.Pass failed(RuntimeException e) {
         if (notTheAppends(e)) {
             throw e;
         }
         if (limit > 1) {
             limit = Math.max(1, limit / 2);
             LOG.log(Level.FINE, "a linker pass failed; trying " + limit + " appends at a time", e);
-            return new Linker.Pass(List.of(), true);
+            return new LinkPasses.Pass(List.of(), true);
         }
         long oldest = linker.oldest();
         if (oldest == 0 || strikes.merge(oldest, 1, Integer::sum) < STRIKES) {
@@ -76,7 +76,7 @@ final class FailingPasses {
         }
         strikes.remove(oldest);
         setAsideInARow++;
-        Linker.SetAside aside = linker.setAside(oldest, String.valueOf(e.getMessage()));
+        LinkPasses.SetAside aside = linker.setAside(oldest, String.valueOf(e.getMessage()));
         if (aside != null) {
             LOG.log(Level.SEVERE, "JES0305E an append to stream '" + aside.streamId() + "' (versions "
                     + aside.firstVersion() + "-" + aside.lastVersion() + ", events " + aside.eventIds()
@@ -84,10 +84,10 @@ final class FailingPasses {
                     + " aside in jes_set_aside; the appends of other streams are linked, the later ones of its"
                     + " stream wait behind it. Its events stay in their stream;"
                     + " EventStoreOperations.retrySetAside retries it. Cause: " + e.getMessage(), e);
-            waiters.complete(oldest, Linker.Linked.notLinked(oldest, AppendNotLinkedException.Reason.SET_ASIDE,
+            waiters.complete(oldest, LinkPasses.Linked.notLinked(oldest, AppendNotLinkedException.Reason.SET_ASIDE,
                     "it was set aside (jes_set_aside id " + oldest + "): " + e.getMessage()));
         }
-        return new Linker.Pass(List.of(), true);
+        return new LinkPasses.Pass(List.of(), true);
     }
 
     /**

@@ -20,14 +20,14 @@ import java.util.concurrent.TimeoutException;
 final class LinkWaiters {
 
     /** An append of this server waiting for its positions, registered in round {@code round}. */
-    private record Waiter(long appendId, UUID first, UUID last, long round, CompletableFuture<Linker.Linked> done) {
+    private record Waiter(long appendId, UUID first, UUID last, long round, CompletableFuture<LinkPasses.Linked> done) {
     }
 
     private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** Registers an append of round {@code round}; the future completes as {@link BackgroundLinker#awaitLinked}. */
-    CompletableFuture<Linker.Linked> register(long appendId, UUID first, UUID last, long round) {
+    /** Registers an append of round {@code round}; the future completes as {@link LinkerLoop#awaitLinked}. */
+    CompletableFuture<LinkPasses.Linked> register(long appendId, UUID first, UUID last, long round) {
         Waiter w = new Waiter(appendId, first, last, round, new CompletableFuture<>());
         waiters.put(appendId, w);
         if (closed) {
@@ -50,7 +50,7 @@ final class LinkWaiters {
     }
 
     /** Completes the waiter of {@code appendId}, if there is one, with {@code outcome}. */
-    void complete(long appendId, Linker.Linked outcome) {
+    void complete(long appendId, LinkPasses.Linked outcome) {
         Waiter w = waiters.remove(appendId);
         if (w != null) {
             w.done().complete(outcome);
@@ -61,13 +61,13 @@ final class LinkWaiters {
      * Releases what a pass did (linked or held behind a set-aside append); returns the {@code $all} range it linked
      * as {first, last}, or null when it linked no position.
      */
-    long[] released(Linker.Pass pass) {
-        for (Linker.Linked h : pass.held()) {
+    long[] released(LinkPasses.Pass pass) {
+        for (LinkPasses.Linked h : pass.held()) {
             complete(h.appendId(), h);
         }
         long first = Long.MAX_VALUE;
         long last = 0;
-        for (Linker.Linked l : pass.linked()) {
+        for (LinkPasses.Linked l : pass.linked()) {
             complete(l.appendId(), l);
             if (l.firstPosition() > 0) {
                 first = Math.min(first, l.firstPosition());
@@ -81,7 +81,7 @@ final class LinkWaiters {
      * Waiters registered before {@code round} began whose appends no pass of it linked: each is looked up by its
      * event ids and released, unless it still waits. Returns whether one still waits (another round is due).
      */
-    boolean resolveLeftovers(long round, Linker linker) {
+    boolean resolveLeftovers(long round, LinkPasses linker) {
         List<Waiter> left = new ArrayList<>();
         for (Waiter w : waiters.values()) {
             if (w.round() < round) {
@@ -90,11 +90,11 @@ final class LinkWaiters {
         }
         boolean stillWaiting = false;
         for (Waiter w : left) {
-            Linker.Standing s = linker.standing(w.appendId(), w.first(), w.last());
+            LinkPasses.Standing s = linker.standing(w.appendId(), w.first(), w.last());
             if (s.waiting()) {
                 stillWaiting = true;
             } else if (waiters.remove(w.appendId(), w)) {
-                w.done().complete(new Linker.Linked(w.appendId(), s.firstPosition(), s.lastPosition(), 0,
+                w.done().complete(new LinkPasses.Linked(w.appendId(), s.firstPosition(), s.lastPosition(), 0,
                         s.notLinked(), s.detail()));
             }
         }

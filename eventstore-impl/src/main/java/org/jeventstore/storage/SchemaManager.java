@@ -84,13 +84,13 @@ public final class SchemaManager {
     }
 
     public Status status() {
-        return tx.read("checking schema " + sql.schema(), this::status);
+        return tx.onConnection("checking schema " + sql.schema(), this::status);
     }
 
     /** Why this store cannot serve the schema's JSON columns ({@link Status#UNSUPPORTED}); {@code null} if it can. */
     public String columnsProblem() {
         try {
-            tx.read("checking the data columns of schema " + sql.schema(), columns::detect);
+            tx.onConnection("checking the data columns of schema " + sql.schema(), columns::detect);
             return null;
         } catch (ConfigurationException e) {
             return e.getMessage();

@@ -51,7 +51,7 @@ public final class Snapshots {
 
     public Optional<SnapshotData> read(String sourceId) {
         DataFormat format = columns.format();
-        return tx.read("reading snapshot of '" + sourceId + "'", c -> {
+        return tx.onConnection("reading snapshot of '" + sourceId + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("read-snapshot"))) {
                 ps.setString(1, sourceId);
                 try (ResultSet rs = ps.executeQuery()) {

@@ -45,7 +45,7 @@ public final class Streams {
 
     /** A stream's row, soft deleted or not; {@link StreamNotFoundException} when it does not exist. */
     public StreamInfo find(String streamId) {
-        return tx.read("reading stream info of '" + streamId + "'", c -> {
+        return tx.onConnection("reading stream info of '" + streamId + "'", c -> {
             StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
             if (row == null) {
                 throw new StreamNotFoundException(streamId);
@@ -57,7 +57,7 @@ public final class Streams {
     public Page<StreamInfo> paginate(StreamQuery q) {
         String order = COLUMNS.get(q.sortBy()) + (q.ascending() ? " ASC" : " DESC");
         String statement = sql.get("paginate-streams").replace("${order}", order);
-        return tx.read("listing streams", c -> {
+        return tx.onConnection("listing streams", c -> {
             try (PreparedStatement ps = c.prepareStatement(statement)) {
                 ps.setString(1, q.search());
                 ps.setString(2, q.search());

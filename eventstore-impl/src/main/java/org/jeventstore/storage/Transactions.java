@@ -49,8 +49,11 @@ public final class Transactions {
         return jta == TransactionContext.NONE ? this : new Transactions(dataSource, TransactionContext.NONE);
     }
 
-    /** Runs read-only work on a connection as the DataSource hands it out (autocommit outside JTA). */
-    public <T> T read(String what, Work<T> work) {
+    /**
+     * Runs work on a connection as the DataSource hands it out (autocommit outside JTA; the caller's transaction
+     * inside one): reads, and statements that must not run in a transaction (VACUUM).
+     */
+    public <T> T onConnection(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
@@ -65,7 +68,7 @@ public final class Transactions {
      */
     public <T> T singleStatement(String what, Work<T> work) {
         if (joinsCallers(what)) {
-            return read(what, work);
+            return onConnection(what, work);
         }
         try (Connection c = dataSource.getConnection()) {
             // a DataSource that hands out connections outside autocommit gets an explicit transaction
@@ -81,7 +84,7 @@ public final class Transactions {
      */
     public <T> T write(String what, Work<T> work) {
         if (joinsCallers(what)) {
-            return read(what, work);
+            return onConnection(what, work);
         }
         try (Connection c = dataSource.getConnection()) {
             return local(c, work);

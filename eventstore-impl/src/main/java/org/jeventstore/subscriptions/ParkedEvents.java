@@ -77,7 +77,7 @@ final class ParkedEvents {
     }
 
     State state(long subscriptionId) {
-        return tx.read("reading the parked events of subscription " + subscriptionId, c -> {
+        return tx.onConnection("reading the parked events of subscription " + subscriptionId, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("parked-keys"))) {
                 ps.setLong(1, subscriptionId);
                 Map<String, Long> keys = new HashMap<>();

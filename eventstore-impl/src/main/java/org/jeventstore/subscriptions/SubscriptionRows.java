@@ -85,7 +85,7 @@ final class SubscriptionRows {
     }
 
     long checkpoint(long subscriptionId) {
-        return tx.read("reading a subscription checkpoint", c -> {
+        return tx.onConnection("reading a subscription checkpoint", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("read-checkpoint"))) {
                 ps.setLong(1, subscriptionId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -124,7 +124,7 @@ final class SubscriptionRows {
 
     /** Where the holding with {@code epoch} stands now, without writing anything. */
     Standing standing(long subscriptionId, long epoch) {
-        return tx.read("checking subscription " + subscriptionId, c -> {
+        return tx.onConnection("checking subscription " + subscriptionId, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("verify-holder"))) {
                 ps.setLong(1, subscriptionId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -168,7 +168,7 @@ final class SubscriptionRows {
             return recorded;
         }
         // another server recorded it while this statement ran: read what it recorded
-        return tx.read("reading the partition count of subscription " + familyId, c -> {
+        return tx.onConnection("reading the partition count of subscription " + familyId, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("read-layout"))) {
                 ps.setLong(1, familyId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -301,7 +301,7 @@ final class SubscriptionRows {
 
     /** Whether the subscription still exists (a standby server asks, to stop a deleted one). */
     boolean exists(long subscriptionId) {
-        return tx.read("checking that subscription " + subscriptionId + " exists", c -> {
+        return tx.onConnection("checking that subscription " + subscriptionId + " exists", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("subscription-exists"))) {
                 ps.setLong(1, subscriptionId);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -328,7 +328,7 @@ final class SubscriptionRows {
 
     /** The names of {@code streamId}'s subscriptions that begin with {@code prefix}. */
     java.util.List<String> namesStartingWith(String streamId, String prefix) {
-        return tx.read("listing subscriptions of '" + streamId + "'", c -> {
+        return tx.onConnection("listing subscriptions of '" + streamId + "'", c -> {
             java.util.List<String> out = new java.util.ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(sql.get("list-subscription-names"))) {
                 ps.setString(1, streamId);

@@ -29,7 +29,7 @@ import org.jeventstore.ExpectedVersion;
 import org.jeventstore.InvalidRequestException;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.config.SchemaName;
-import org.jeventstore.storage.Linker;
+import org.jeventstore.storage.LinkPasses;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.TransactionContext;
 import org.jeventstore.storage.Transactions;
@@ -280,7 +280,7 @@ class LinkedAppendTest {
                 f.get(30, TimeUnit.SECONDS);
             }
             assertThat(results).hasSize(3).allSatisfy(r -> assertThat(r.firstPosition()).isPositive());
-            Linker.Backlog backlog = store.linkBacklog();
+            LinkPasses.Backlog backlog = store.linkBacklog();
             assertThat(backlog.setAside()).isEqualTo(2);
             assertThat(backlog.appends()).isZero();
         }
@@ -302,17 +302,17 @@ class LinkedAppendTest {
                 }
             }
         }
-        Linker linker = new Linker(new Sql(new SchemaName(stores.schema)),
+        LinkPasses linker = new LinkPasses(new Sql(new SchemaName(stores.schema)),
                 new Transactions(stores.dataSource, TransactionContext.NONE), 1000, 25);
 
-        Linker.Pass first = linker.pass();
-        assertThat(first.linked()).extracting(Linker.Linked::events).containsExactly(40L); // alone over the bound
+        LinkPasses.Pass first = linker.pass();
+        assertThat(first.linked()).extracting(LinkPasses.Linked::events).containsExactly(40L); // alone over the bound
         assertThat(first.full()).isTrue();
-        Linker.Pass second = linker.pass();
-        assertThat(second.linked()).extracting(Linker.Linked::events).containsExactly(10L, 10L, 10L);
+        LinkPasses.Pass second = linker.pass();
+        assertThat(second.linked()).extracting(LinkPasses.Linked::events).containsExactly(10L, 10L, 10L);
         assertThat(second.full()).isTrue();
-        Linker.Pass third = linker.pass();
-        assertThat(third.linked()).extracting(Linker.Linked::events).containsExactly(10L, 10L);
+        LinkPasses.Pass third = linker.pass();
+        assertThat(third.linked()).extracting(LinkPasses.Linked::events).containsExactly(10L, 10L);
         assertThat(third.full()).isFalse();
         assertThat(linker.pass().linked()).isEmpty();
     }

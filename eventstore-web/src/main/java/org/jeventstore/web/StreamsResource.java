@@ -20,13 +20,13 @@ import java.util.List;
 import org.jeventstore.AppendResult;
 import org.jeventstore.EventData;
 import org.jeventstore.EventStore;
+import org.jeventstore.StreamIds;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.InvalidRequestException;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.Page;
 import org.jeventstore.StreamInfo;
 import org.jeventstore.StreamQuery;
-import org.jeventstore.postgres.PostgresEventStore;
 
 /**
  * A small JSON API over the store, so a running server does something observable:
@@ -155,15 +155,9 @@ public class StreamsResource {
         return read(EventStore.ALL, start, count, direction);
     }
 
-    /** Refused here what the database would refuse with an error of its own. */
+    /** Refused here what the store (or the database) would refuse: the one rule of {@link StreamIds}. */
     static void checkStreamId(String streamId) {
-        if (streamId.indexOf('\u0000') >= 0) {
-            throw new InvalidRequestException("stream id must not contain U+0000");
-        }
-        if (streamId.getBytes(StandardCharsets.UTF_8).length > PostgresEventStore.MAX_STREAM_ID_BYTES) {
-            throw new InvalidRequestException("stream id is longer than " + PostgresEventStore.MAX_STREAM_ID_BYTES
-                    + " bytes in UTF-8");
-        }
+        StreamIds.checkLength(streamId);
     }
 
     static long number(String name, String value, long min) {

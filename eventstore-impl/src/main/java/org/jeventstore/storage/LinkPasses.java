@@ -20,7 +20,7 @@ import org.jeventstore.AppendNotLinkedException;
  * position N+1 before N. Appends of one stream keep their order because a later append takes its
  * {@code jes_unlinked} id only after the earlier one committed (it waits for the stream's row lock first).
  */
-public final class Linker {
+public final class LinkPasses {
 
     /**
      * Committed appends waiting for {@code $all} positions, the age of the oldest (0 when none), and the appends
@@ -80,7 +80,7 @@ public final class Linker {
      * @param batchSize the most appends one pass links
      * @param maxEvents a pass stops taking appends once this many events are in it (it always takes the oldest)
      */
-    public Linker(Sql sql, Transactions tx, int batchSize, long maxEvents) {
+    public LinkPasses(Sql sql, Transactions tx, int batchSize, long maxEvents) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("linker batch size must be >= 1, was " + batchSize);
         }
@@ -100,7 +100,7 @@ public final class Linker {
 
     /** Whether committed appends wait for {@code $all} positions (a plain read: no lock, no write). */
     public boolean pending() {
-        return tx.read("checking for appends to link into $all", c -> {
+        return tx.onConnection("checking for appends to link into $all", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("has-unlinked"));
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
@@ -110,7 +110,7 @@ public final class Linker {
 
     /** What waits for {@code $all} positions now: a figure for health checks (a growing one means no linker runs). */
     public Backlog backlog() {
-        return tx.read("reading the $all link backlog", c -> {
+        return tx.onConnection("reading the $all link backlog", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("unlinked-backlog"));
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -169,7 +169,7 @@ public final class Linker {
 
     /** The id of the oldest append waiting for {@code $all} positions, or 0 when none waits. */
     public long oldest() {
-        return tx.read("finding the oldest append waiting for $all", c -> {
+        return tx.onConnection("finding the oldest append waiting for $all", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("oldest-unlinked"));
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
@@ -237,7 +237,7 @@ public final class Linker {
 
     /** Where the append {@code appendId} (whose first and last events are given) stands now. */
     public Standing standing(long appendId, UUID firstEvent, UUID lastEvent) {
-        return tx.read("reading the $all positions of an append", c -> {
+        return tx.onConnection("reading the $all positions of an append", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("query-append-link"))) {
                 ps.setLong(1, appendId);
                 ps.setLong(2, appendId);
@@ -264,7 +264,7 @@ public final class Linker {
      * minute by default). A few milliseconds on a table that small. Needs autocommit, so never in a transaction.
      */
     public void vacuum() {
-        tx.read("vacuuming jes_unlinked", c -> {
+        tx.onConnection("vacuuming jes_unlinked", c -> {
             try (java.sql.Statement st = c.createStatement()) {
                 st.execute(sql.get("vacuum-unlinked"));
             }

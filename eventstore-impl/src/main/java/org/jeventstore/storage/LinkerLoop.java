@@ -14,7 +14,7 @@ import org.jeventstore.EventsAppended;
 import org.jeventstore.config.Backoff;
 
 /**
- * Runs {@link Linker} passes on a long-running executor task: woken by this server's appends once they have
+ * Runs {@link LinkPasses} passes on a long-running executor task: woken by this server's appends once they have
  * committed, and every {@code poll} regardless, which also links what a server that died between its commit and
  * its link left behind. Every server runs one: their passes queue on the {@code $all} row, so no election is
  * needed.
@@ -35,14 +35,14 @@ import org.jeventstore.config.Backoff;
  * (JES0308E). A failing loop is logged and retried with a growing pause (at most 5 s); it never stops while the
  * store is open.
  */
-public final class BackgroundLinker implements AutoCloseable {
+public final class LinkerLoop implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(BackgroundLinker.class.getName());
+    private static final Logger LOG = Logger.getLogger(LinkerLoop.class.getName());
     private static final long MAX_PAUSE_MS = 5_000;
     private static final Backoff RETRY = Backoff.of(100, MAX_PAUSE_MS);
     private static final long VACUUM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Linker linker;
+    private final LinkPasses linker;
     private final long pollMillis;
     private final Consumer<EventsAppended> local;
     private final Semaphore wake = new Semaphore(0);
@@ -58,7 +58,7 @@ public final class BackgroundLinker implements AutoCloseable {
      * @param local told of the {@code $all} range each pass linked, so that this server's {@code $all}
      *              subscriptions need not wait for the NOTIFY
      */
-    public BackgroundLinker(Linker linker, Duration poll, Consumer<EventsAppended> local) {
+    public LinkerLoop(LinkPasses linker, Duration poll, Consumer<EventsAppended> local) {
         if (poll.isNegative() || poll.isZero()) {
             throw new IllegalArgumentException("linker poll interval must be > 0, was " + poll);
         }
@@ -90,8 +90,8 @@ public final class BackgroundLinker implements AutoCloseable {
      * delete removed it; a {@code notLinked} reason when it, or an earlier append of its stream, was set aside), or
      * with {@code null} when this linker closes first.
      */
-    public CompletableFuture<Linker.Linked> awaitLinked(long appendId, UUID first, UUID last) {
-        CompletableFuture<Linker.Linked> done = waiters.register(appendId, first, last, rounds);
+    public CompletableFuture<LinkPasses.Linked> awaitLinked(long appendId, UUID first, UUID last) {
+        CompletableFuture<LinkPasses.Linked> done = waiters.register(appendId, first, last, rounds);
         signal();
         return done;
     }
@@ -177,7 +177,7 @@ public final class BackgroundLinker implements AutoCloseable {
             return;
         }
         long round = ++rounds;
-        Linker.Pass pass;
+        LinkPasses.Pass pass;
         do {
             try {
                 pass = linker.pass(failures.limit());
