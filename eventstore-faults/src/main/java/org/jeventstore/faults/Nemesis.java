@@ -14,6 +14,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.EventStore;
 import org.jeventstore.operations.EventStoreOperations;
+import org.jeventstore.operations.SubscriptionAdmin;
 
 /**
  * Injects faults on a schedule drawn from the seed: the same seed gives the same schedule (kinds, targets,
@@ -319,10 +320,10 @@ final class Nemesis {
                 if (s == null) {
                     return;
                 }
-                EventStoreOperations ops = s.operations();
+                SubscriptionAdmin ops = s.store.admin();
                 long head = s.store.streamInfo(EventStore.ALL).version();
                 long position = head * f.count() / 2000; // somewhere in the first half
-                EventStoreOperations.ResetOutcome outcome = ops.resetSubscription(EventStore.ALL, Workload.SINGLE,
+                SubscriptionAdmin.ResetOutcome outcome = ops.resetSubscription(EventStore.ALL, Workload.SINGLE,
                         position);
                 history.action("reset", Workload.SINGLE, String.valueOf(position), outcome.name(), start);
             }
@@ -330,21 +331,21 @@ final class Nemesis {
                 if (s == null) {
                     return;
                 }
-                long n = s.operations().replayParked(EventStore.ALL, Workload.PARKING);
+                long n = s.admin().replayParked(EventStore.ALL, Workload.PARKING);
                 history.action("replay-parked", Workload.PARKING, "", n + " events", start);
             }
             case SKIP_PARKED -> {
                 if (s == null) {
                     return;
                 }
-                List<EventStoreOperations.ParkedEvent> parked = s.operations().parkedEvents(EventStore.ALL,
+                List<SubscriptionAdmin.ParkedEvent> parked = s.admin().parkedEvents(EventStore.ALL,
                         Workload.PARKING, 0, 50);
-                EventStoreOperations.ParkedEvent pick = parked.stream().filter(p -> p.status().equals("parked"))
+                SubscriptionAdmin.ParkedEvent pick = parked.stream().filter(p -> p.status().equals("parked"))
                         .findFirst().orElse(null);
                 if (pick == null) {
                     return;
                 }
-                EventStoreOperations.SkipOutcome outcome = s.operations().skipParked(EventStore.ALL,
+                SubscriptionAdmin.SkipOutcome outcome = s.admin().skipParked(EventStore.ALL,
                         Workload.PARKING, pick.eventId(), "fault campaign", "nemesis");
                 history.action("skip-parked", Workload.PARKING, pick.eventId().toString(), outcome.name(), start);
             }

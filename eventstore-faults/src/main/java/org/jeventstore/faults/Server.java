@@ -15,6 +15,7 @@ import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.testkit.KillableDataSource;
 import org.jeventstore.testkit.PostgresServer;
 import org.jeventstore.testkit.TestPool;
+import org.jeventstore.operations.SubscriptionAdmin;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -96,6 +97,10 @@ final class Server {
 
     EventStoreOperations operations() {
         return store.operations();
+    }
+
+    org.jeventstore.operations.SubscriptionAdmin admin() {
+        return store.admin();
     }
 
     /**

@@ -36,6 +36,7 @@ import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
 import org.jeventstore.storage.SchemaManager;
+import org.jeventstore.operations.SubscriptionAdmin;
 
 /**
  * The store inside the container: built from MicroProfile Config and the container's DataSources at startup,
@@ -259,6 +260,12 @@ public class EventStoreRuntime {
     EventStoreOperations operations() {
         start();
         return store.operations();
+    }
+
+    @Produces
+    org.jeventstore.operations.SubscriptionAdmin admin() {
+        start();
+        return store.admin();
     }
 
     /** Creates the schema when missing and configured to; logs and retries at the next reconnect otherwise. */

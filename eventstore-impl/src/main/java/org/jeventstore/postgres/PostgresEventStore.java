@@ -56,6 +56,7 @@ import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.Streams;
 import org.jeventstore.storage.TransactionContext;
 import org.jeventstore.storage.Transactions;
+import org.jeventstore.operations.SubscriptionAdmin;
 
 /**
  * The PostgreSQL event store over a plain {@link DataSource}: usable as it is outside a container, and what the
@@ -87,7 +88,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final EventSerializer serializer;
     private final Evolution evolution;
     private final SkipCounts skipped = new SkipCounts();
-    private final org.jeventstore.operations.EventStoreOperations operations;
+    private final PostgresOperations operations;
+    private final PostgresSubscriptionAdmin admin;
     private final Telemetry telemetry;
 
     private PostgresEventStore(Builder b) {
@@ -118,8 +120,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.passes = new LinkPasses(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.loop = b.linkerExecutor != null ? new LinkerLoop(passes, b.linkerPoll, local) : null;
         this.appender = new Appender(sql, tx, guarded, columns, passes, loop, local, b.linking);
-        this.operations = new org.jeventstore.operations.EventStoreOperations(sql, tx, passes, schema,
-                subscriptions, listener, settings.hardDeletesEnabled(), skipped::describe);
+        this.operations = new PostgresOperations(sql, tx, passes, schema, subscriptions, listener,
+                settings.hardDeletesEnabled(), skipped::describe);
+        this.admin = new PostgresSubscriptionAdmin(sql, tx, passes, subscriptions);
         this.telemetry = b.telemetry;
         observe();
     }
@@ -160,8 +163,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     }
 
     /** Readiness, the link backlog, servers and subscriptions: what operators and consoles look at. */
-    public org.jeventstore.operations.EventStoreOperations operations() {
+    public PostgresOperations operations() {
         return operations;
+    }
+
+    /** Resets, deletes, parked events, set-aside appends: what operators may do. */
+    public org.jeventstore.operations.SubscriptionAdmin admin() {
+        return admin;
     }
 
     public static Builder builder(DataSource dataSource) {

@@ -360,7 +360,7 @@ final class AdvisoryLocks implements AutoCloseable {
     }
 
     static int key(long subscriptionId) {
-        return (int) (subscriptionId > Integer.MAX_VALUE ? subscriptionId % Integer.MAX_VALUE : subscriptionId);
+        return LockKeys.of(subscriptionId);
     }
 
     /** Takes the connection for one round trip; waits at most the network timeout for another user of it. */

@@ -160,7 +160,7 @@ class LinkerFaultTest {
             assertThat(versionsInAll("poisoned")).containsExactly(1L);
 
             stores.execute("DROP TRIGGER refuse_one ON " + stores.table("stream_events"));
-            assertThat(store.operations().retrySetAside(0)).hasSize(2);
+            assertThat(store.admin().retrySetAside(0)).hasSize(2);
             await().atMost(Duration.ofSeconds(10)).until(() -> versionsInAll("poisoned").size() == 3);
         }
         assertThat(versionsInAll("poisoned")).containsExactly(1L, 2L, 3L);

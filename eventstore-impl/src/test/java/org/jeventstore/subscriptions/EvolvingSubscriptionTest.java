@@ -32,6 +32,7 @@ import org.jeventstore.SubscriptionOptions.UnknownTypes;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.operations.SubscriptionAdmin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,7 +203,7 @@ class EvolvingSubscriptionTest {
         assertThat(state("u-1", "skip")).contains("1 event of unknown types skipped here");
         assertThat(skipped("unknown_type", "skip")).isEqualTo(1);
         assertThat(failing).containsExactly(new Got(2, TYPE, order));
-        List<EventStoreOperations.ParkedEvent> parked = server.operations().parkedEvents("u-1", "fail", 0, 10);
+        List<SubscriptionAdmin.ParkedEvent> parked = server.admin().parkedEvents("u-1", "fail", 0, 10);
         assertThat(parked).singleElement().satisfies(p -> {
             assertThat(p.eventNumber()).isEqualTo(1);
             assertThat(p.attempts()).isEqualTo(2);
@@ -241,7 +242,7 @@ class EvolvingSubscriptionTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> servers.checkpoint("f-1", "projector") == 2);
         assertThat(got).containsExactly(new Got(2, TYPE, new OrderPlaced("o-2", 100, "EUR")));
-        assertThat(server.operations().parkedEvents("f-1", "projector", 0, 10)).singleElement().satisfies(p -> {
+        assertThat(server.admin().parkedEvents("f-1", "projector", 0, 10)).singleElement().satisfies(p -> {
             assertThat(p.eventNumber()).isEqualTo(1);
             assertThat(p.errorType()).contains("UpcastException");
             assertThat(p.errorMessage()).contains(TotalInCents.class.getName()).contains("revision 2");

@@ -139,7 +139,7 @@ class HandlerDeadlineTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains(3L));
         assertThat(seen).containsExactly(1L, 2L, 2L, 3L); // two hung attempts, then parked without a third call
-        assertThat(a.operations().parkedEvents("deadline-4", "d4", 0, 10)).singleElement()
+        assertThat(a.admin().parkedEvents("deadline-4", "d4", 0, 10)).singleElement()
                 .satisfies(p -> {
                     assertThat(p.eventNumber()).isEqualTo(2);
                     assertThat(p.errorMessage()).contains("handlerTimeout");

@@ -14,6 +14,7 @@ import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.operations.EventStoreOperations.ServerInfo;
 import org.jeventstore.operations.EventStoreOperations.SubscriptionInfo;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.operations.SubscriptionAdmin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -77,19 +78,19 @@ class OperationsTest {
             await("all five handled").atMost(Duration.ofSeconds(30))
                     .until(() -> one(a.operations(), "r"), s -> s != null && s.checkpoint() == 5);
 
-            assertThat(a.operations().resetSubscription("reset-1", "r", 2))
-                    .isEqualTo(EventStoreOperations.ResetOutcome.RUNNING);
+            assertThat(a.admin().resetSubscription("reset-1", "r", 2))
+                    .isEqualTo(SubscriptionAdmin.ResetOutcome.RUNNING);
             assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(5);
-            assertThat(a.operations().resetSubscription("reset-1", "none", 2))
-                    .isEqualTo(EventStoreOperations.ResetOutcome.NOT_FOUND);
+            assertThat(a.admin().resetSubscription("reset-1", "none", 2))
+                    .isEqualTo(SubscriptionAdmin.ResetOutcome.NOT_FOUND);
 
             running.close();
-            assertThat(a.operations().resetSubscription("reset-1", "r", 6))
+            assertThat(a.admin().resetSubscription("reset-1", "r", 6))
                     .as("past the stream's end (5): appends up to 6 would be skipped")
-                    .isEqualTo(EventStoreOperations.ResetOutcome.BEYOND_HEAD);
+                    .isEqualTo(SubscriptionAdmin.ResetOutcome.BEYOND_HEAD);
             assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(5);
-            assertThat(a.operations().resetSubscription("reset-1", "r", 2))
-                    .isEqualTo(EventStoreOperations.ResetOutcome.RESET);
+            assertThat(a.admin().resetSubscription("reset-1", "r", 2))
+                    .isEqualTo(SubscriptionAdmin.ResetOutcome.RESET);
             assertThat(one(a.operations(), "r").checkpoint()).isEqualTo(2);
             seen.clear();
             a.subscribeToStream("reset-1", "r", e -> seen.add(e.eventNumber()), options);
@@ -123,8 +124,8 @@ class OperationsTest {
                         + ")").close();
             }
             await("the reset finds the lock free").atMost(Duration.ofSeconds(10))
-                    .until(() -> a.operations().resetSubscription("reset-2", "r2", 0),
-                            r -> r == EventStoreOperations.ResetOutcome.RESET);
+                    .until(() -> a.admin().resetSubscription("reset-2", "r2", 0),
+                            r -> r == SubscriptionAdmin.ResetOutcome.RESET);
             stuck.countDown(); // the old holding acknowledges 1-3 and tries to save them on its way out
 
             await("the rebuild the operator asked for: everything delivered again").atMost(Duration.ofSeconds(30))

@@ -9,11 +9,12 @@ import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StartFrom;
 import org.jeventstore.operations.EventStoreOperations;
-import org.jeventstore.operations.EventStoreOperations.ParkedEvent;
+import org.jeventstore.operations.SubscriptionAdmin.ParkedEvent;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.TransactionContext;
 import org.jeventstore.storage.Transactions;
+import org.jeventstore.operations.SubscriptionAdmin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class ParkedEventsTest {
     }
 
     private List<ParkedEvent> list(String name) {
-        return store.operations().parkedEvents(EventStore.ALL, name, 0, 100);
+        return store.admin().parkedEvents(EventStore.ALL, name, 0, 100);
     }
 
     @Test
@@ -86,8 +87,8 @@ class ParkedEventsTest {
             parked.park(id, epoch, e, "k", 2, new IllegalStateException("no"), null);
         }
         assertThat(rows.saveCheckpoint(id, epoch, 2)).isEqualTo(SubscriptionRows.Standing.CURRENT);
-        assertThat(store.operations().skipParked(EventStore.ALL, "doubt", stored.get(3).eventId(), "known",
-                "ops")).isEqualTo(EventStoreOperations.SkipOutcome.SKIPPED);
+        assertThat(store.admin().skipParked(EventStore.ALL, "doubt", stored.get(3).eventId(), "known",
+                "ops")).isEqualTo(SubscriptionAdmin.SkipOutcome.SKIPPED);
 
         rows.takeOver(id); // a crash: events 3 and 4 are delivered again by the new holder
 

@@ -21,8 +21,9 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionOptions.OnExhausted;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.operations.EventStoreOperations;
-import org.jeventstore.operations.EventStoreOperations.ParkedEvent;
+import org.jeventstore.operations.SubscriptionAdmin.ParkedEvent;
 import org.jeventstore.postgres.PostgresEventStore;
+import org.jeventstore.operations.SubscriptionAdmin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,7 @@ class ParkingTest {
     }
 
     private static List<ParkedEvent> parked(PostgresEventStore store, String name) {
-        return store.operations().parkedEvents(EventStore.ALL, name, 0, 100);
+        return store.admin().parkedEvents(EventStore.ALL, name, 0, 100);
     }
 
     private static EventStoreOperations.SubscriptionInfo info(PostgresEventStore store, String name) {
@@ -194,7 +195,7 @@ class ParkingTest {
         assertThat(p.of("A")).isEmpty();
 
         p.poison.clear(); // the projection is fixed
-        assertThat(a.operations().replayParked(EventStore.ALL, "keys")).isEqualTo(4);
+        assertThat(a.admin().replayParked(EventStore.ALL, "keys")).isEqualTo(4);
         await().atMost(Duration.ofSeconds(30)).until(() -> p.of("A").size() >= 4);
         assertThat(p.of("A")).containsExactly("A:1", "A:2", "A:3", "A:4");
         await().atMost(Duration.ofSeconds(10)).until(() -> parked(a, "keys").isEmpty());
@@ -215,7 +216,7 @@ class ParkingTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> parked(a, "again").size() == 4);
 
         p.poison.remove("B:1"); // only B is fixed
-        assertThat(a.operations().replayParked(EventStore.ALL, "again")).isEqualTo(4);
+        assertThat(a.admin().replayParked(EventStore.ALL, "again")).isEqualTo(4);
         await().atMost(Duration.ofSeconds(30)).until(() -> p.of("B").size() >= 2);
         assertThat(p.of("B")).containsExactly("B:1", "B:2");
         await().atMost(Duration.ofSeconds(10)).until(() -> parked(a, "again").size() == 2);
@@ -236,16 +237,16 @@ class ParkingTest {
         append(a, "A", "A");
         await().atMost(Duration.ofSeconds(30)).until(() -> parked(a, "skip").size() == 2);
         ParkedEvent poison = parked(a, "skip").get(0);
-        EventStoreOperations ops = a.operations();
+        SubscriptionAdmin ops = a.admin();
 
         assertThatThrownBy(() -> ops.skipParked(EventStore.ALL, "skip", poison.eventId(), " ", "alice"))
                 .hasMessageContaining("reason");
         assertThat(ops.skipParked(EventStore.ALL, "nope", poison.eventId(), "bad data", "alice"))
-                .isEqualTo(EventStoreOperations.SkipOutcome.NOT_FOUND);
+                .isEqualTo(SubscriptionAdmin.SkipOutcome.NOT_FOUND);
         assertThat(ops.skipParked(EventStore.ALL, "skip", java.util.UUID.randomUUID(), "bad data", "alice"))
-                .isEqualTo(EventStoreOperations.SkipOutcome.NOT_PARKED);
+                .isEqualTo(SubscriptionAdmin.SkipOutcome.NOT_PARKED);
         assertThat(ops.skipParked(EventStore.ALL, "skip", poison.eventId(), "bad data from the 2019 import",
-                "alice")).isEqualTo(EventStoreOperations.SkipOutcome.SKIPPED);
+                "alice")).isEqualTo(SubscriptionAdmin.SkipOutcome.SKIPPED);
         assertThat(ops.replayParked(EventStore.ALL, "skip")).isEqualTo(1);
         await().atMost(Duration.ofSeconds(30)).until(() -> p.of("A").size() >= 1);
         assertThat(p.of("A")).containsExactly("A:2");
@@ -262,7 +263,7 @@ class ParkingTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> p.of("A").size() >= 2);
         assertThat(p.of("A")).containsExactly("A:2", "A:3");
         assertThat(ops.skipParked(EventStore.ALL, "skip", poison.eventId(), "again", "bob"))
-                .as("a skip is final").isEqualTo(EventStoreOperations.SkipOutcome.NOT_PARKED);
+                .as("a skip is final").isEqualTo(SubscriptionAdmin.SkipOutcome.NOT_PARKED);
     }
 
     @Test
@@ -321,7 +322,7 @@ class ParkingTest {
         assertThat(parked(b, "failover")).extracting(ParkedEvent::heldBehind).containsExactly(null, 1L, 1L);
 
         onB.poison.clear();
-        assertThat(b.operations().replayParked(EventStore.ALL, "failover")).isEqualTo(3);
+        assertThat(b.admin().replayParked(EventStore.ALL, "failover")).isEqualTo(3);
         await().atMost(Duration.ofSeconds(30)).until(() -> onB.of("A").size() >= 3);
         assertThat(onB.of("A")).containsExactly("A:1", "A:2", "A:3");
         await().atMost(Duration.ofSeconds(10)).until(() -> parked(b, "failover").isEmpty());

@@ -115,7 +115,7 @@ class PartitionCountTest {
         a.appendToStream("held", ExpectedVersion.any(), events(2)); // held:1 parked, held:2 parked behind it
         a.appendToStream("free", ExpectedVersion.any(), events(1));
         await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("free:1")
-                && a.operations().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10).size() == 2);
+                && a.admin().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10).size() == 2);
         before.close();
 
         a.subscribeToAll("moved", projection, two.concurrency(3, null)); // the only server: the count changes now
@@ -123,17 +123,17 @@ class PartitionCountTest {
         a.appendToStream("free", ExpectedVersion.any(), events(1));
         await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("free:2"));
         // held:3 waits behind held:1 in the new count too
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.operations().parkedEvents(
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.admin().parkedEvents(
                 org.jeventstore.EventStore.ALL, "moved", 0, 10).size() == 3);
         assertThat(handled).noneMatch(h -> h.startsWith("held:"));
 
         poison.clear();
-        a.operations().replayParked(org.jeventstore.EventStore.ALL, "moved");
+        a.admin().replayParked(org.jeventstore.EventStore.ALL, "moved");
         await().atMost(Duration.ofSeconds(30)).until(() -> handled.stream().filter(h -> h.startsWith("held:"))
                 .count() == 3);
         assertThat(handled.stream().filter(h -> h.startsWith("held:")).toList())
                 .containsExactly("held:1", "held:2", "held:3");
-        assertThat(a.operations().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10)).isEmpty();
+        assertThat(a.admin().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10)).isEmpty();
     }
 
     @Test

@@ -134,7 +134,7 @@ class SuspectedFaultsTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> a.operations().subscriptions().stream()
                 .filter(s -> s.name().equals("gated")).mapToLong(s -> s.parked()).sum() == 8);
         failing.set(false);
-        a.operations().replayParked(EventStore.ALL, "gated");
+        a.admin().replayParked(EventStore.ALL, "gated");
         for (int i = 0; i < 40; i++) {
             a.appendToStream("live-" + (i % 8), ExpectedVersion.any(), events(1));
         }
@@ -155,13 +155,13 @@ class SuspectedFaultsTest {
         long first = rows.takeOver(id).orElseThrow().epoch();
         parked.park(id, first, event, null, 3, new IllegalStateException("poison"), null);
         rows.saveCheckpoint(id, first, 1); // parked and passed: the row is no longer in doubt
-        store.operations().replayParked("parked-once", "fenced-replay");
+        store.admin().replayParked("parked-once", "fenced-replay");
         long second = rows.takeOver(id).orElseThrow().epoch(); // another server took over during the replay
 
         assertThat(parked.replayed(id, first, event.eventId())).as("removed by the fenced holding").isFalse();
-        assertThat(store.operations().parkedEvents("parked-once", "fenced-replay", 0, 10)).hasSize(1);
+        assertThat(store.admin().parkedEvents("parked-once", "fenced-replay", 0, 10)).hasSize(1);
         assertThat(parked.replayed(id, second, event.eventId())).isTrue();
-        assertThat(store.operations().parkedEvents("parked-once", "fenced-replay", 0, 10)).isEmpty();
+        assertThat(store.admin().parkedEvents("parked-once", "fenced-replay", 0, 10)).isEmpty();
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.jeventstore.DeleteMode;
 import org.jeventstore.EventStore;
 import org.jeventstore.InvalidRequestException;
 import org.jeventstore.operations.EventStoreOperations;
+import org.jeventstore.operations.SubscriptionAdmin;
 
 /**
  * The console's administrative actions, for the {@code eventstore-admin} role only (web.xml guards
@@ -29,6 +30,9 @@ public class AdminResource {
 
     @Inject
     EventStoreOperations operations;
+
+    @Inject
+    SubscriptionAdmin admin;
 
     @Inject
     EventStore store;
@@ -50,7 +54,7 @@ public class AdminResource {
             throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
                     + AppendBody.clip(streamId) + "'");
         }
-        operations.deleteSubscription(streamId, name);
+        admin.deleteSubscription(streamId, name);
         LOG.info(() -> "JES0401I " + caller() + " deleted subscription '" + name + "' on '" + streamId + "'");
         return Response.noContent().build();
     }
@@ -68,7 +72,7 @@ public class AdminResource {
         }
         StreamsResource.checkStreamId(streamId);
         long to = StreamsResource.number("position", position, 0);
-        switch (operations.resetSubscription(streamId, name, to)) {
+        switch (admin.resetSubscription(streamId, name, to)) {
             case NOT_FOUND:
                 throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
                         + AppendBody.clip(streamId) + "'");
@@ -100,7 +104,7 @@ public class AdminResource {
             throw new InvalidRequestException("stream and name are required query parameters");
         }
         StreamsResource.checkStreamId(streamId);
-        long n = operations.replayParked(streamId, name);
+        long n = admin.replayParked(streamId, name);
         if (n < 0) {
             throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
                     + AppendBody.clip(streamId) + "'");
@@ -128,7 +132,7 @@ public class AdminResource {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("event must be an event id (UUID), was '" + AppendBody.clip(event) + "'");
         }
-        switch (operations.skipParked(streamId, name, eventId, reason, caller())) {
+        switch (admin.skipParked(streamId, name, eventId, reason, caller())) {
             case NOT_FOUND:
                 throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
                         + AppendBody.clip(streamId) + "'");

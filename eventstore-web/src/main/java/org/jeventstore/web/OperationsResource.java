@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.UUID;
 import org.jeventstore.InvalidRequestException;
 import org.jeventstore.operations.EventStoreOperations;
+import org.jeventstore.operations.SubscriptionAdmin;
 
 /**
  * What the console shows about the store and the cluster (any role), from the store's operations view:
@@ -41,6 +42,9 @@ public class OperationsResource {
     @Inject
     EventStoreOperations operations;
 
+    @Inject
+    SubscriptionAdmin admin;
+
     @Context
     SecurityContext security;
 
@@ -60,7 +64,7 @@ public class OperationsResource {
      */
     @GET
     @Path("subscriptions/parked")
-    public List<EventStoreOperations.ParkedEvent> parked(@jakarta.ws.rs.QueryParam("stream") String streamId,
+    public List<SubscriptionAdmin.ParkedEvent> parked(@jakarta.ws.rs.QueryParam("stream") String streamId,
                                                          @jakarta.ws.rs.QueryParam("name") String name,
                                                          @jakarta.ws.rs.QueryParam("after") String after,
                                                          @jakarta.ws.rs.QueryParam("limit") String limit) {
@@ -69,16 +73,16 @@ public class OperationsResource {
         }
         StreamsResource.checkStreamId(streamId);
         long from = after == null ? 0 : StreamsResource.number("after", after, 0);
-        long most = limit == null ? EventStoreOperations.MAX_PARKED_PAGE : StreamsResource.number("limit", limit, 1);
-        if (most > EventStoreOperations.MAX_PARKED_PAGE) {
-            throw new InvalidRequestException("limit must be at most " + EventStoreOperations.MAX_PARKED_PAGE
+        long most = limit == null ? SubscriptionAdmin.MAX_PARKED_PAGE : StreamsResource.number("limit", limit, 1);
+        if (most > SubscriptionAdmin.MAX_PARKED_PAGE) {
+            throw new InvalidRequestException("limit must be at most " + SubscriptionAdmin.MAX_PARKED_PAGE
                     + ", was " + most);
         }
-        if (!operations.subscriptionExists(streamId, name)) {
+        if (!admin.subscriptionExists(streamId, name)) {
             throw new RequestProblem(404, "no subscription '" + AppendBody.clip(name) + "' on stream '"
                     + AppendBody.clip(streamId) + "'");
         }
-        return operations.parkedEvents(streamId, name, from, (int) most);
+        return admin.parkedEvents(streamId, name, from, (int) most);
     }
 
     @GET

@@ -1,16 +1,10 @@
 -- Every persistent subscription of the store: its checkpoint, the head of its stream, when the first event it
--- has not acknowledged was appended (its lag in time), the session holding its lock (try-advisory-lock.sql), and
--- how many of its events are parked (not skipped).
+-- has not acknowledged was appended (its lag in time), and how many of its events are parked (not skipped). Who
+-- holds its lock is list-lock-holders.sql's.
 SELECT s.subscription_id, s.stream_uuid, s.subscription_name, coalesce(s.last_seen, 0), coalesce(st.stream_version, 0),
        (SELECT e.created_at FROM ${schema}.stream_events se JOIN ${schema}.events e ON e.event_id = se.event_id
         WHERE se.stream_id = st.stream_id AND se.stream_version > coalesce(s.last_seen, 0)
         ORDER BY se.stream_version LIMIT 1),
-       (SELECT l.pid FROM pg_locks l
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-          AND l.classid::bigint = (?::int)::bigint & 4294967295
-          AND l.objid::bigint = CASE WHEN s.subscription_id > 2147483647 THEN s.subscription_id % 2147483647
-                                     ELSE s.subscription_id END
-        LIMIT 1),
        (SELECT count(*) FROM ${schema}.jes_parked p WHERE p.subscription_id = s.subscription_id
           AND p.status <> 'skipped')
 FROM ${schema}.subscriptions s LEFT JOIN ${schema}.streams st ON st.stream_uuid = s.stream_uuid
