@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.TestStores;
 
 @Timeout(60)
 class ConcurrencyTest {
@@ -207,7 +208,7 @@ class ConcurrencyTest {
             throws Exception {
         ExecutorService linkerThread = Executors.newSingleThreadExecutor();
         try (PostgresEventStore background = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
-                .linkInBackground(linkerThread).linking(LinkerTest.COMMITTED).build()) {
+                .linkInBackground(linkerThread).linking(TestStores.COMMITTED).build()) {
             int deferred = eightWritersAndATailingReader(background);
             assertThat(deferred).as("appends that found the $all row busy and left it to the linker").isPositive();
         } finally {

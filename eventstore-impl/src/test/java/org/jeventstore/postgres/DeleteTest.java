@@ -22,6 +22,7 @@ import org.jeventstore.WrongExpectedVersionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jeventstore.testsupport.TestStores;
 
 class DeleteTest {
 

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.TestStores;
+import org.jeventstore.storage.ElixirSchema;
 
 /**
  * Events written years ago (by an Elixir service under its module name, by an earlier revision of a class, under

@@ -16,6 +16,7 @@ import org.jeventstore.StreamQuery;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jeventstore.testsupport.TestStores;
 
 /** Two stores in two schemas of one database share nothing. */
 class IsolationTest {

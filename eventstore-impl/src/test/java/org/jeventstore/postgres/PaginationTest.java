@@ -17,6 +17,7 @@ import org.jeventstore.StreamQuery.SortBy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jeventstore.testsupport.TestStores;
 
 /** Stream information and the paged stream listing, on a schema holding exactly the streams made here. */
 class PaginationTest {

@@ -18,6 +18,7 @@ import org.jeventstore.config.EventStoreSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.jeventstore.testkit.TestPool;
+import org.jeventstore.testsupport.TestStores;
 
 /** Long-lived connections come from a pool; closing the store must hand them back without LISTEN or locks. */
 class SessionStateTest {

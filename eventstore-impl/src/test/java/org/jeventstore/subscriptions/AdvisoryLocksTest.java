@@ -15,6 +15,7 @@ import org.jeventstore.storage.Sql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.jeventstore.testsupport.Servers;
 
 /** The lock connection when it goes silent (a black-holed TCP proxy in front of PostgreSQL). */
 class AdvisoryLocksTest {

@@ -20,19 +20,21 @@ import org.jeventstore.storage.Transactions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /** Checkpoint saves off the worker thread, against a real subscriptions table. */
 @Timeout(60)
 class CheckpointSaverTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     SubscriptionRows rows;
     ExecutorService executor;
 
     @BeforeEach
     void open() {
-        servers = new Servers();
         PostgresEventStore store = servers.start("a"); // creates the schema
         rows = new SubscriptionRows(new Sql(store.settings().schema()),
                 new Transactions(servers.db.dataSource(), TransactionContext.NONE));
@@ -42,7 +44,6 @@ class CheckpointSaverTest {
     @AfterEach
     void close() throws InterruptedException {
         executor.shutdownNow();
-        servers.close();
     }
 
     @Test

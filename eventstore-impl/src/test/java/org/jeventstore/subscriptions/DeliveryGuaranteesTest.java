@@ -2,8 +2,8 @@ package org.jeventstore.subscriptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.events;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.range;
+import static org.jeventstore.testsupport.Events.events;
+import static org.jeventstore.testsupport.Events.range;
 
 import java.time.Duration;
 import java.util.List;
@@ -25,11 +25,12 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * What the README promises a handler, tested against real servers: the redelivery bound, cluster-wide delete,
@@ -38,19 +39,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(120)
 class DeliveryGuaranteesTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     /** Released at the end of every test, so no handler stays blocked. */
     final CountDownLatch release = new CountDownLatch(1);
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
     @AfterEach
     void close() throws InterruptedException {
         release.countDown();
-        servers.close();
     }
 
     record Delivery(String server, long eventNumber, long checkpointAtStart, long epoch) {

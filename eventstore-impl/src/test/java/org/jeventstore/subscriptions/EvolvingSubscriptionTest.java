@@ -36,7 +36,9 @@ import org.jeventstore.operations.SubscriptionAdmin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * Persistent subscriptions over evolved events (issue 25): old events reach the handler as today's class; a
@@ -73,7 +75,8 @@ class EvolvingSubscriptionTest {
             e.as("evsub-city-changed", 1, Json.createObjectBuilder().add("city", e.object().get("city")).build()));
     static final MultiEventUpcaster RETIRED = e -> List.of();
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     InMemoryMetricReader metrics;
     OpenTelemetrySdk sdk;
     PostgresEventStore writer;
@@ -81,7 +84,6 @@ class EvolvingSubscriptionTest {
 
     @BeforeEach
     void open() {
-        servers = new Servers();
         metrics = InMemoryMetricReader.create();
         sdk = OpenTelemetrySdk.builder()
                 .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build()).build();
@@ -93,7 +95,6 @@ class EvolvingSubscriptionTest {
 
     @AfterEach
     void close() throws InterruptedException {
-        servers.close();
         sdk.close();
     }
 

@@ -2,9 +2,9 @@ package org.jeventstore.subscriptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.events;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.numbers;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.range;
+import static org.jeventstore.testsupport.Events.events;
+import static org.jeventstore.testsupport.Events.numbers;
+import static org.jeventstore.testsupport.Events.range;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,26 +17,19 @@ import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /** Several store instances with their own connections stand in for servers sharing one database. */
 @Timeout(120)
 class FailoverTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        servers.close();
-    }
 
     /** What one server's instance of a subscription delivered. */
     record Delivery(String server, long eventNumber) {

@@ -2,7 +2,7 @@ package org.jeventstore.subscriptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.events;
+import static org.jeventstore.testsupport.Events.events;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +21,7 @@ import org.jeventstore.testkit.TestPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * A network partition as a server sees it: its listen and lock connections stay open but nothing comes back

@@ -21,9 +21,10 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * A handler that never returns (issue 20, defect 4): past {@code handlerTimeout} its call is abandoned, its holding
@@ -32,19 +33,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class HandlerDeadlineTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     /** Lets the stuck handlers of a test go at its end, so that their threads finish. */
     final CountDownLatch release = new CountDownLatch(1);
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
     @AfterEach
     void close() throws InterruptedException {
         release.countDown();
-        servers.close();
     }
 
     /** What one server's instance of a subscription delivered. */

@@ -1,7 +1,7 @@
 package org.jeventstore.subscriptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.events;
+import static org.jeventstore.testsupport.Events.events;
 
 import java.util.List;
 import org.jeventstore.EventStore;
@@ -15,16 +15,18 @@ import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.TransactionContext;
 import org.jeventstore.storage.Transactions;
 import org.jeventstore.operations.SubscriptionAdmin;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /** The jes_parked rows themselves: idempotent, fenced, and what a take-over forgets. */
 @Timeout(60)
 class ParkedEventsTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     PostgresEventStore store;
     SubscriptionRows rows;
     ParkedEvents parked;
@@ -32,7 +34,6 @@ class ParkedEventsTest {
 
     @BeforeEach
     void open() {
-        servers = new Servers();
         store = servers.start("a");
         Sql sql = new Sql(store.settings().schema());
         Transactions tx = new Transactions(servers.db.dataSource(), TransactionContext.NONE);
@@ -42,10 +43,6 @@ class ParkedEventsTest {
         stored = store.readAllForward(1, 10);
     }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        servers.close();
-    }
 
     private List<ParkedEvent> list(String name) {
         return store.admin().parkedEvents(EventStore.ALL, name, 0, 100);

@@ -3,7 +3,7 @@ package org.jeventstore.subscriptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.jeventstore.subscriptions.PersistentSubscriptionTest.events;
+import static org.jeventstore.testsupport.Events.events;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,10 +24,10 @@ import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.operations.SubscriptionAdmin.ParkedEvent;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.operations.SubscriptionAdmin;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * Poison events: maxAttempts with PARK or STOP, holding a key back behind a parked event, replay and skip, and
@@ -36,17 +36,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class ParkingTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        servers.close();
-    }
 
     /** Fails on the events whose "stream:version" is in {@code poison}; records the others ("stream:version"). */
     static final class Projection implements SubscriptionHandler {

@@ -18,10 +18,10 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * A subscription's partition count ({@code concurrencyLimit}) is one for the whole cluster (issue 20, defect 2):
@@ -31,21 +31,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class PartitionCountTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     /** Calls running now per stream, the most seen at once, and every delivery (server, version). */
     final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
     final AtomicInteger mostAtOnce = new AtomicInteger();
     final List<String> delivered = new CopyOnWriteArrayList<>();
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        servers.close();
-    }
 
     private SubscriptionHandler handler(String server) {
         return e -> {

@@ -26,10 +26,10 @@ import org.jeventstore.SubscriptionExistsException;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * Partitioned subscriptions ({@code concurrencyLimit} above 1) over several "servers" (store instances with their
@@ -42,17 +42,10 @@ class PartitionedSubscriptionTest {
     static final SubscriptionOptions FOUR = SubscriptionOptions.defaults().concurrency(4, null)
             .checkpoint(1, Duration.ofMillis(200)).retryInterval(Duration.ofMillis(300));
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        servers.close();
-    }
 
     /** What a consumer saw: per key the versions in delivery order, per key who is busy with it now. */
     static final class Deliveries {

@@ -23,38 +23,21 @@ import org.jeventstore.SubscriptionExistsException;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
+import static org.jeventstore.testsupport.Events.events;
+import static org.jeventstore.testsupport.Events.numbers;
+import static org.jeventstore.testsupport.Events.range;
 
 @Timeout(120)
 class PersistentSubscriptionTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
 
-    @BeforeEach
-    void open() {
-        servers = new Servers();
-    }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        servers.close();
-    }
-
-    static List<EventData> events(int n, String tag) {
-        return IntStream.rangeClosed(1, n).mapToObj(i -> EventData.of("test-event", Map.of("tag", tag, "i", i)))
-                .collect(Collectors.toList());
-    }
-
-    static List<Long> numbers(List<RecordedEvent> events) {
-        return events.stream().map(RecordedEvent::eventNumber).collect(Collectors.toList());
-    }
-
-    static List<Long> range(long from, long to) {
-        return LongStream.rangeClosed(from, to).boxed().collect(Collectors.toList());
-    }
 
     @Test
     void catches_up_from_origin_then_follows_live_appends_without_loss_or_duplicates() {

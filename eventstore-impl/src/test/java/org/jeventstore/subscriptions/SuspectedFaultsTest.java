@@ -33,7 +33,9 @@ import org.jeventstore.testkit.KillableDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * The suspects issue 20 listed, each confirmed by a test that fails without its fix: a holding that fails on the
@@ -43,19 +45,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class SuspectedFaultsTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     ExecutorService executor;
 
     @BeforeEach
     void open() {
-        servers = new Servers();
         executor = Executors.newCachedThreadPool();
     }
 
     @AfterEach
     void close() throws InterruptedException {
         executor.shutdownNow();
-        servers.close();
     }
 
     private static List<EventData> events(int n) {

@@ -34,7 +34,9 @@ import org.jeventstore.postgres.PostgresEventStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /**
  * Metrics and traces through a real OpenTelemetry SDK with in-memory exporters, on real PostgreSQL: what an
@@ -44,14 +46,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class TelemetryTest {
 
-    Servers servers;
+    @RegisterExtension
+    final Servers servers = new Servers();
     InMemorySpanExporter spans;
     InMemoryMetricReader metrics;
     OpenTelemetrySdk sdk;
 
     @BeforeEach
     void open() {
-        servers = new Servers();
         spans = InMemorySpanExporter.create();
         metrics = InMemoryMetricReader.create();
         sdk = OpenTelemetrySdk.builder()
@@ -62,7 +64,6 @@ class TelemetryTest {
 
     @AfterEach
     void close() throws InterruptedException {
-        servers.close();
         sdk.close();
     }
 

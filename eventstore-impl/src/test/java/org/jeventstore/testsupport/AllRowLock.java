@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.testsupport;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -8,10 +8,10 @@ import java.sql.Statement;
  * Holds the $all row lock on a connection of its own, as a linker pass or an Elixir writer does, until closed:
  * what forces an append the deferred way in the tests.
  */
-final class AllRowLock implements AutoCloseable {
+public final class AllRowLock implements AutoCloseable {
     private final Connection c;
 
-    AllRowLock(TestStores stores) throws SQLException {
+    public AllRowLock(TestStores stores) throws SQLException {
         c = stores.dataSource.getConnection();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {

@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -17,6 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 import org.jeventstore.testkit.TestPool;
+import org.jeventstore.testsupport.TestStores;
+import org.jeventstore.postgres.PostgresEventStore;
 
 class ProtectionTest {
 

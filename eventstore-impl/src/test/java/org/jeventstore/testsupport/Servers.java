@@ -1,4 +1,4 @@
-package org.jeventstore.subscriptions;
+package org.jeventstore.testsupport;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,6 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jeventstore.config.EventStoreSettings;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.testkit.Postgres;
 import org.jeventstore.testkit.KillableDataSource;
@@ -22,26 +24,26 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Stand-ins for application servers in one JVM: each "server" is its own store instance over one fresh schema,
  * with its own connections (application_name = the server's name, so a test can cut them) and executor.
  */
-final class Servers implements AutoCloseable {
+public final class Servers implements AutoCloseable, AfterEachCallback {
 
-    final PostgresServer db = Postgres.shared();
-    final String schema = "s_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    public final PostgresServer db = Postgres.shared();
+    public final String schema = "s_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     private final List<PostgresEventStore> stores = new ArrayList<>();
     private final List<ExecutorService> executors = new ArrayList<>();
     private final java.util.Map<String, KillableDataSource> dataSources = new java.util.concurrent.ConcurrentHashMap<>();
     private final String prefix = "srv" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
 
     /** A new server; {@code name} becomes its connections' application_name (made unique per test class). */
-    PostgresEventStore start(String name) {
+    public PostgresEventStore start(String name) {
         return start(name, 1000);
     }
 
-    PostgresEventStore start(String name, int readBatchSize) {
+    public PostgresEventStore start(String name, int readBatchSize) {
         return start(name, readBatchSize, b -> b);
     }
 
     /** A new server whose builder {@code customize} may configure further (telemetry, say). */
-    PostgresEventStore start(String name, int readBatchSize,
+    public PostgresEventStore start(String name, int readBatchSize,
                              java.util.function.UnaryOperator<PostgresEventStore.Builder> customize) {
         PGSimpleDataSource pg = (PGSimpleDataSource) db.dataSource();
         pg.setApplicationName(appName(name));
@@ -60,12 +62,12 @@ final class Servers implements AutoCloseable {
         return store;
     }
 
-    String appName(String name) {
+    public String appName(String name) {
         return prefix + "-" + name;
     }
 
     /** Terminates every backend of this "server" (its listener, lock and pooled connections): a crash or cut. */
-    int terminate(String name) throws SQLException {
+    public int terminate(String name) throws SQLException {
         return terminateWhere("application_name = ?", appName(name));
     }
 
@@ -73,13 +75,13 @@ final class Servers implements AutoCloseable {
      * A crash of a "server": it can no longer reach the database (as if its process were gone) and every backend
      * it had is terminated, which frees its locks.
      */
-    int crash(String name) throws SQLException {
+    public int crash(String name) throws SQLException {
         dataSources.get(name).kill();
         return terminate(name);
     }
 
     /** Terminates every backend of every "server" of this test class. */
-    int terminateAll() throws SQLException {
+    public int terminateAll() throws SQLException {
         return terminateWhere("application_name LIKE ?", prefix + "-%");
     }
 
@@ -95,7 +97,7 @@ final class Servers implements AutoCloseable {
         }
     }
 
-    long checkpoint(String streamId, String name) throws SQLException {
+    public long checkpoint(String streamId, String name) throws SQLException {
         try (Connection c = db.connect();
              PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM \"" + schema
                      + "\".subscriptions WHERE stream_uuid = ? AND subscription_name = ?")) {
@@ -105,6 +107,12 @@ final class Servers implements AutoCloseable {
                 return rs.next() ? rs.getLong(1) : -1;
             }
         }
+    }
+
+    /** As an extension ({@code @RegisterExtension final Servers servers = new Servers()}): closed after each test. */
+    @Override
+    public void afterEach(ExtensionContext context) throws InterruptedException {
+        close();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.testsupport;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -9,45 +9,50 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.jeventstore.config.EventStoreSettings;
+import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.testkit.Postgres;
 import org.jeventstore.testkit.PostgresServer;
 import org.jeventstore.testkit.TestPool;
 
 /** Gives each test class its own schema on the shared test PostgreSQL, and removes it afterwards. */
-final class TestStores implements AutoCloseable {
+public final class TestStores implements AutoCloseable {
 
-    final PostgresServer server = Postgres.shared();
+    /** Appends return at their commit (positions 0) and are linked later: the deferred path, on purpose. */
+    public static final org.jeventstore.config.LinkSettings COMMITTED = org.jeventstore.config.LinkSettings.defaults()
+            .withMode(org.jeventstore.config.LinkSettings.Mode.COMMITTED);
+
+    public final PostgresServer server = Postgres.shared();
     /** Pooled, as in a server: a physical connection serves many transactions one after the other. */
-    final TestPool pool = new TestPool(server.dataSource(), 40);
-    final DataSource dataSource = pool;
-    final String schema = newSchemaName();
-    final PostgresEventStore store;
+    public final TestPool pool = new TestPool(server.dataSource(), 40);
+    public final DataSource dataSource = pool;
+    public final String schema = newSchemaName();
+    public final PostgresEventStore store;
 
-    TestStores() {
+    public TestStores() {
         this(false);
     }
 
-    TestStores(boolean hardDeletes) {
+    public TestStores(boolean hardDeletes) {
         store = open(hardDeletes);
     }
 
-    static String newSchemaName() {
+    public static String newSchemaName() {
         return "t_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     }
 
-    PostgresEventStore open(boolean hardDeletes) {
+    public PostgresEventStore open(boolean hardDeletes) {
         return PostgresEventStore.builder(dataSource)
                 .settings(EventStoreSettings.defaults().withSchema(schema).withHardDeletes(hardDeletes))
                 .build();
     }
 
     /** A table of this schema, quoted, for plain SQL in tests. */
-    String table(String name) {
+    public String table(String name) {
         return '"' + schema + "\"." + name;
     }
 
     /** Runs one statement in autocommit; returns the update count. */
-    int execute(String sql) {
+    public int execute(String sql) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             st.execute(sql);
             return st.getUpdateCount();
@@ -57,7 +62,7 @@ final class TestStores implements AutoCloseable {
     }
 
     /** The first column of every row of a query, as longs. */
-    List<Long> longs(String sql) {
+    public List<Long> longs(String sql) {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             List<Long> values = new ArrayList<>();
@@ -70,7 +75,7 @@ final class TestStores implements AutoCloseable {
         }
     }
 
-    long count(String table) {
+    public long count(String table) {
         return longs("SELECT count(*) FROM " + table(table)).get(0);
     }
 

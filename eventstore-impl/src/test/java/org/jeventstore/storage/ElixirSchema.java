@@ -1,15 +1,16 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
+import org.jeventstore.testsupport.TestStores;
 /**
  * A schema as Elixir EventStore 1.4's init makes it (layout version 1.3.2, shared/design/ELIXIR-SCHEMA.md), with
  * the data and metadata columns of the given type (its column_data_type setting): no jeventstore objects at all.
  */
-final class ElixirSchema {
+public final class ElixirSchema {
 
     private ElixirSchema() {
     }
 
-    static void create(TestStores stores, String schema, String columnType) {
+    public static void create(TestStores stores, String schema, String columnType) {
         String s = '"' + schema + '"';
         stores.execute("CREATE SCHEMA " + s);
         stores.execute("CREATE TABLE " + s + ".streams (stream_id bigserial PRIMARY KEY NOT NULL,"
@@ -73,7 +74,7 @@ final class ElixirSchema {
      * stream_events rows, in one transaction. {@code dataSql} and {@code metadataSql} are SQL expressions of the
      * column type (e.g. {@code convert_to('{"a":1}', 'UTF8')} for JSON in bytea).
      */
-    static void append(TestStores stores, String schema, String stream, java.util.UUID id, String type,
+    public static void append(TestStores stores, String schema, String stream, java.util.UUID id, String type,
                        String dataSql, String metadataSql) {
         String s = '"' + schema + '"';
         stores.execute("WITH st AS (INSERT INTO " + s + ".streams AS x (stream_uuid, stream_version) VALUES ('"

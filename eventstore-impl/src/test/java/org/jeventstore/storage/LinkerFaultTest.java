@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.jeventstore.testkit.TestPool;
+import org.jeventstore.testsupport.TestStores;
+import org.jeventstore.testsupport.AllRowLock;
+import org.jeventstore.postgres.PostgresEventStore;
 
 /**
  * Faults that meet the linker while healthy appends wait (issue 20, defect 1): a failure that is not an append's

@@ -1,4 +1,4 @@
-package org.jeventstore.subscriptions;
+package org.jeventstore.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -17,6 +17,7 @@ import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.operations.SubscriptionAdmin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.Servers;
 
 /** The operations view of two servers on one store: who is up, who holds what, where each subscription stands. */
 class OperationsTest {

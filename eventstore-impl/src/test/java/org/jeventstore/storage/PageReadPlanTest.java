@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.TestStores;
 
 /**
  * A page of {@code $all} costs its page wherever it starts: PostgreSQL walks the index of stream 0 in order and

@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.jeventstore.testsupport.TestStores;
+import org.jeventstore.testsupport.AllRowLock;
+import org.jeventstore.postgres.PostgresEventStore;
 
 /**
  * The two ways an append reaches $all: inline when the $all row is free, deferred to a linker when it is busy.
@@ -77,7 +80,7 @@ class LinkerTest {
         return events;
     }
 
-    static final LinkSettings COMMITTED = LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED);
+    static final LinkSettings COMMITTED = TestStores.COMMITTED;
 
     /**
      * A store whose background linker never runs and whose appends return at their commit: what a server that died

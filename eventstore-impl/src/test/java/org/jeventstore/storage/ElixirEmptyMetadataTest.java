@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.TestStores;
+import org.jeventstore.postgres.PostgresEventStore;
 
 /**
  * Events and snapshots without metadata, in the shape Elixir EventStore 1.4 gives them, so that an Elixir service

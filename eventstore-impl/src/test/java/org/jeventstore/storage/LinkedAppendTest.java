@@ -1,4 +1,4 @@
-package org.jeventstore.postgres;
+package org.jeventstore.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,6 +39,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.jeventstore.testsupport.TestStores;
+import org.jeventstore.testsupport.AllRowLock;
+import org.jeventstore.postgres.PostgresEventStore;
 
 /**
  * What {@code $all} promises a user: an append returns with its events in {@code $all} (read-your-writes), cause
@@ -143,7 +146,7 @@ class LinkedAppendTest {
         CountDownLatch rowFree = new CountDownLatch(1);
         try (PostgresEventStore serverA = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
                 .notifications(stores.server.dataSource(), executor).linkInBackground(task -> { })
-                .linking(LinkerTest.COMMITTED).build()) {
+                .linking(TestStores.COMMITTED).build()) {
             serverA.subscribe("causes", null, e -> {
                 try {
                     assertThat(rowFree.await(10, TimeUnit.SECONDS)).isTrue();
@@ -207,7 +210,7 @@ class LinkedAppendTest {
         List<Runnable> linkerTask = new CopyOnWriteArrayList<>();
         try (PostgresEventStore store = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
                 .linkInBackground(linkerTask::add)
-                .linking(LinkerTest.COMMITTED.withMaxUnlinkedAppends(2)).build()) {
+                .linking(TestStores.COMMITTED.withMaxUnlinkedAppends(2)).build()) {
             Future<AppendResult> third;
             try (AllRowLock lock = new AllRowLock(stores)) {
                 for (String stream : List.of("room-1", "room-2")) { // within the bound: they return at their commit
@@ -294,7 +297,7 @@ class LinkedAppendTest {
     @Test
     void a_pass_is_bounded_by_events_and_always_takes_the_oldest_append() throws Exception {
         try (PostgresEventStore committed = PostgresEventStore.builder(stores.dataSource).schema(stores.schema)
-                .linkInBackground(task -> { }).linking(LinkerTest.COMMITTED).build()) {
+                .linkInBackground(task -> { }).linking(TestStores.COMMITTED).build()) {
             try (AllRowLock lock = new AllRowLock(stores)) {
                 committed.appendToStream("big", ExpectedVersion.noStream(), events("big", 40));
                 for (int i = 0; i < 5; i++) {
