@@ -153,21 +153,42 @@ public final class Campaign {
         }
     }
 
-    /** Brings every server back (with the configuration the last rolling change set) and clears handler faults. */
-    private static void heal(Cluster cluster, Nemesis nemesis, Workload workload) {
+    /**
+     * Brings every server back (with the configuration the last rolling change set) and clears handler faults. The
+     * network heals first: a server behind a silent proxy could not start (seed 20261207001's 20-minute run ended
+     * so, its last fault a half-open network). A start that fails on the database is tried again for 30 s.
+     */
+    private static void heal(Cluster cluster, Nemesis nemesis, Workload workload) throws InterruptedException {
         workload.clearHandlerFaults();
+        nemesis.healNetwork();
         for (String name : cluster.names()) {
             cluster.lock(name).lock();
             try {
                 Server s = cluster.up(name);
                 if (s == null) {
-                    cluster.start(name, nemesis.target());
+                    startWithRetries(cluster, name, nemesis.target());
                 } else {
                     s.pool.statementTimeout(0);
                 }
-                nemesis.healNetwork();
             } finally {
                 cluster.lock(name).unlock();
+            }
+        }
+    }
+
+    private static void startWithRetries(Cluster cluster, String name, Server.Config config)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                cluster.start(name, config);
+                return;
+            } catch (org.jeventstore.StorageException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                System.out.println("heal: " + name + " could not start yet (" + e.getMessage() + "); again");
+                Thread.sleep(500); // the database is coming back (a restart the schedule ended with)
             }
         }
     }
