@@ -40,15 +40,18 @@ public @interface EventSubscription {
     String startFrom() default "origin";
 
     /**
-     * 1 (the default): single-active, every event in order on the server holding the lock. N above 1: the
-     * subscription is split into N partitions by stream id, spread over every server that runs this observer;
-     * each stream's events are still handled one at a time and in order (README, "Single-active and partitioned
-     * subscriptions").
+     * 1 (the default): single-active, every event in order on the server holding the lock. N above 1: N competing
+     * subscribers on each server that runs this observer (up to N observer calls at once there), the events split
+     * across servers into N partitions; with {@code partitionBy = "stream"} each stream's events are handled one at
+     * a time and in order, without it in no particular order (README, "Single-active and competing subscribers").
      */
     @Nonbinding
     int concurrencyLimit() default 1;
 
-    /** The partition key of a partitioned subscription: {@code "stream"} or {@code ""}, both the stream id. */
+    /**
+     * The partition key with {@code concurrencyLimit} above 1: {@code "stream"} (the stream id: each stream in
+     * order) or {@code ""} (the default: none, no order, as Elixir's default).
+     */
     @Nonbinding
     String partitionBy() default "";
 
@@ -84,7 +87,7 @@ public @interface EventSubscription {
 
     /**
      * With {@code concurrencyLimit} above 1: at most this many observer calls of this subscription at once on one
-     * server, whatever number of partitions it holds; 0 (the default) = one per partition held
+     * server, whatever number of partitions it holds; 0 (the default) = no limit beyond the subscribers' buffers
      * ({@link SubscriptionOptions#serverConcurrency()}).
      */
     @Nonbinding

@@ -85,6 +85,25 @@ public interface SubscriptionHandler {
         };
     }
 
+    /**
+     * A handler that acknowledges explicitly, as Elixir's subscribers do: an event stays in flight (counting
+     * against {@code bufferSize}) until {@link Acknowledger#ack} acknowledges it or a later one, from the call or
+     * from any thread afterwards. {@code ack(event)} acknowledges that event and every earlier one this handler
+     * received and has not acknowledged yet. Throwing from the call is a failure, retried as usual; an event it
+     * does not acknowledge is delivered again by the next holder of the subscription. The returned handler is
+     * also the {@link Acknowledger}: {@code handler.ack(event)} works as {@code acks.ack(event)}. One handler per
+     * subscriber: two subscribers sharing one handler share its acknowledgements.
+     */
+    static ManualSubscriptionHandler manual(Manual handler) {
+        return new ManualSubscriptionHandler(handler);
+    }
+
+    /** A subscription handler that acknowledges its events with {@link Acknowledger#ack}. */
+    @FunctionalInterface
+    interface Manual {
+        void handle(RecordedEvent event, FencingToken token, Acknowledger acks) throws Exception;
+    }
+
     /** A subscription handler that also receives the delivery's fencing token. */
     @FunctionalInterface
     interface Fenced {

@@ -10,16 +10,31 @@ import java.util.function.Predicate;
  *
  * @param startFrom           where a new subscription starts (default origin); ignored once it has a checkpoint
  * @param selector            only events it accepts are delivered; the others count as acknowledged
- * @param concurrencyLimit    1 (default): single-active, strictly in order; N above 1: N partitions by
- *                            {@code partitionBy}, each single-active on its own, spread over the servers (README,
- *                            "Single-active and partitioned subscriptions")
- * @param partitionBy         the partition key of a partitioned subscription (compared by {@code toString()});
- *                            {@code null} means the event's stream id
+ * @param concurrencyLimit    1 (default): single-active, one subscriber, strictly in order. N above 1: competing
+ *                            subscribers, as Elixir's: up to N subscribers on each server (one more is refused
+ *                            with {@link TooManySubscribersException}); each event goes to a subscriber with room
+ *                            in its buffer, the checkpoint is the low-water mark of the acknowledgements. Across
+ *                            servers the events are split into N partitions (by {@code partitionBy}, else by event
+ *                            number), each held by one server at a time and spread over the servers (README,
+ *                            "Competing subscribers")
+ * @param partitionBy         with {@code concurrencyLimit} above 1: the partition key (compared by {@code toString()}).
+ *                            The events of one key go to one subscriber while it has any of them in flight, so a
+ *                            key is handled in order; {@code null} (the default): no order, every event goes to
+ *                            whichever subscriber has room
  * @param bufferSize          events in flight per subscriber (default 1)
  * @param maxQueueSize        events read ahead and waiting for a free subscriber (default 1000); beyond it events
  *                            stay in storage and are read later: nothing is lost
- * @param checkpointThreshold save the checkpoint after this many acknowledged events (default 100)
- * @param checkpointAfter     save pending progress after this long at the latest (default 1 s)
+ * @param checkpointThreshold save the checkpoint after this many events were acknowledged (default 100; Elixir's
+ *                            {@code checkpoint_threshold}); events the selector filters out count as acknowledged.
+ *                            Redelivery bound: a server that takes over delivers again at most
+ *                            {@code 2 * checkpointThreshold - 2} events the previous holder had acknowledged, plus
+ *                            those that were in flight (at most {@code bufferSize} per subscriber). Saves run beside
+ *                            delivery, which waits only while {@code 2 * checkpointThreshold - 1} acknowledged
+ *                            events are unsaved; with threshold 1 every acknowledgement is saved before the next
+ *                            delivery starts (only those in flight come again)
+ * @param checkpointAfter     also save acknowledged progress this long after it was made (default 1 s); zero = off,
+ *                            saves by count only (Elixir's {@code checkpoint_after: 0}). A holding that ends
+ *                            gracefully always saves
  * @param retryInterval       how often a standby server retries the subscription's lock (default 1 s)
  * @param safetyPoll          how often an idle subscription reads storage anyway, in case a notification was
  *                            lost (default 5 s)
@@ -35,11 +50,12 @@ import java.util.function.Predicate;
  *                            partition key (default true: they are parked behind it, unhandled, so they can never
  *                            overtake it, and a replay delivers them in order; other keys flow). False: only the
  *                            failed event is parked and the rest of its key is delivered
- * @param serverConcurrency   partitioned subscriptions only: at most this many handler calls of the subscription
- *                            run at once on one server, whatever number of partitions it holds; 0 (the default)
- *                            means one per partition held. It stands for what one server can take (a downstream
- *                            pool, its cores): the partitions it holds beyond it wait their turn (fairly), and the
- *                            balancer spreads partitions evenly, so adding servers adds throughput
+ * @param serverConcurrency   with {@code concurrencyLimit} above 1: at most this many handler calls of the
+ *                            subscription run at once on one server, whatever number of subscribers and partitions
+ *                            it has; 0 (the default) means no limit beyond the subscribers' buffers. It stands for
+ *                            what one server can take (a downstream pool, its cores): calls beyond it wait their
+ *                            turn (fairly), and the balancer spreads partitions evenly, so adding servers adds
+ *                            throughput
  * @param handlerTimeout      the longest one handler call (an asynchronous one: until its stage completes) may run
  *                            (default 60 s; {@link Duration#ZERO} = no deadline). Past it the call is abandoned:
  *                            its thread is interrupted, the holding ends (its fencing epoch is advanced, so nothing
@@ -131,7 +147,10 @@ public record SubscriptionOptions(StartFrom startFrom, Predicate<RecordedEvent> 
         requirePositive("bufferSize", bufferSize);
         requirePositive("maxQueueSize", maxQueueSize);
         requirePositive("checkpointThreshold", checkpointThreshold);
-        requirePositive("checkpointAfter", checkpointAfter);
+        if (checkpointAfter == null || checkpointAfter.isNegative()) {
+            throw new IllegalArgumentException("subscription option checkpointAfter must be a positive duration, or"
+                    + " zero for off, was " + checkpointAfter);
+        }
         requirePositive("retryInterval", retryInterval);
         requirePositive("safetyPoll", safetyPoll);
         requirePositive("maxRetryBackoff", maxRetryBackoff);

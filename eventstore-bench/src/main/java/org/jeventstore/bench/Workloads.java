@@ -1045,7 +1045,9 @@ final class Workloads {
             String name = "bench-" + id.toLowerCase() + "-" + run;
             String feed = settled ? id.toLowerCase() + "-feed-" + run : EventStore.ALL;
             String schema = store.settings().schema().name();
-            SubscriptionOptions options = SubscriptionOptions.defaults().concurrency(PARTITIONS, null);
+            // by stream (each stream in order), PARTITIONS competing subscribers per server
+            SubscriptionOptions options = SubscriptionOptions.defaults().concurrency(PARTITIONS,
+                    org.jeventstore.RecordedEvent::streamId);
             if (sleepMillis > 0) {
                 options = options.serverConcurrency(1);
             }
@@ -1077,8 +1079,10 @@ final class Workloads {
                     int consumer = c;
                     subscribed.add(starters.submit(() -> {
                         go.await();
-                        subscriptions.add(servers.get(consumer).store().subscribeToStream(feed, name,
-                                tally.handler(consumer), chosen));
+                        for (int k = 0; k < PARTITIONS; k++) {
+                            subscriptions.add(servers.get(consumer).store().subscribeToStream(feed, name,
+                                    tally.handler(consumer), chosen));
+                        }
                         return null;
                     }));
                 }

@@ -41,9 +41,18 @@ final class Workload {
     static final String PARTITIONED = "part";
     static final String ASYNC = "async";
     static final String PARKING = "parking";
-    static final List<String> SUBSCRIPTIONS = List.of(SINGLE, PARTITIONED, ASYNC, PARKING);
-    /** Consumers of the partitioned subscription on each server (competing within the server). */
+    /**
+     * Competing subscribers without a key (no order promised): on each server one acknowledges explicitly and
+     * cumulatively a little after each call, the other gives some events back.
+     */
+    static final String COMPETING = "compete";
+    static final List<String> SUBSCRIPTIONS = List.of(SINGLE, PARTITIONED, ASYNC, PARKING, COMPETING);
+    /** Consumers of the partitioned and the competing subscription on each server. */
     static final int CONSUMERS = 2;
+    static final int COMPETING_PARTITIONS = 3;
+    static final int COMPETING_BUFFER = 2;
+    /** How often (percent) the competing subscriber that gives events back gives one back. */
+    static final int GIVE_BACK_PERCENT = 10;
     static final Duration HANDLER_TIMEOUT = Duration.ofSeconds(3);
     static final int CHECKPOINT_THRESHOLD = 10;
     static final int PARKING_ATTEMPTS = 3;
@@ -78,6 +87,7 @@ final class Workload {
             case ASYNC -> base.bufferSize(config.asyncBuffer());
             case PARKING -> base.concurrency(1, RecordedEvent::streamId)
                     .maxAttempts(PARKING_ATTEMPTS, SubscriptionOptions.OnExhausted.PARK);
+            case COMPETING -> base.concurrency(COMPETING_PARTITIONS, null).bufferSize(COMPETING_BUFFER);
             default -> throw new IllegalArgumentException(subscription);
         };
     }
@@ -88,10 +98,12 @@ final class Workload {
     void subscribe(Server server) {
         for (String name : SUBSCRIPTIONS) {
             SubscriptionOptions options = options(name, server.config);
-            int consumers = name.equals(PARTITIONED) ? CONSUMERS : 1;
+            int consumers = name.equals(PARTITIONED) || name.equals(COMPETING) ? CONSUMERS : 1;
             for (int c = 0; c < consumers; c++) {
                 String consumer = server + "/" + c;
                 SubscriptionHandler handler = name.equals(ASYNC) ? asyncHandler(server.name, consumer)
+                        : name.equals(COMPETING) && c == 0 ? manualHandler(server.name, consumer)
+                        : name.equals(COMPETING) ? givingBackHandler(server.name, consumer)
                         : SubscriptionHandler.fenced((event, token) -> handle(name, server.name, consumer, event,
                                 token));
                 server.subscriptions.add(server.store.subscribeToAll(name, handler, options));
@@ -137,6 +149,70 @@ final class Workload {
             return done.whenComplete((v, failure) -> history.deliveries.add(new History.Delivery(ASYNC, server,
                     consumer, token.subscriptionName(), token.epoch(), event.eventNumber(), event.eventId(), event.streamId(),
                     start, System.nanoTime(), failure == null)));
+        });
+    }
+
+    /**
+     * Acknowledges explicitly: each call is recorded, and 0-15 ms later (a hang: later) the event is acknowledged
+     * with every earlier one this subscriber received, each recorded as handled then.
+     */
+    private SubscriptionHandler manualHandler(String server, String consumer) {
+        record Received(RecordedEvent event, FencingToken token, long start) {
+        }
+        java.util.Deque<Received> unacked = new java.util.ArrayDeque<>();
+        return SubscriptionHandler.manual((event, token, acks) -> {
+            long start = System.nanoTime();
+            try {
+                injected(COMPETING, server);
+            } catch (Exception e) {
+                history.deliveries.add(new History.Delivery(COMPETING, server, consumer, token.subscriptionName(),
+                        token.epoch(), event.eventNumber(), event.eventId(), event.streamId(), start,
+                        System.nanoTime(), false));
+                throw e;
+            }
+            synchronized (unacked) {
+                unacked.addLast(new Received(event, token, start));
+            }
+            CompletableFuture.delayedExecutor(ThreadLocalRandom.current().nextInt(0, 15), TimeUnit.MILLISECONDS,
+                    stageExecutor).execute(() -> {
+                        List<Received> done = new ArrayList<>();
+                        synchronized (unacked) {
+                            if (unacked.stream().noneMatch(r -> r.event().eventId().equals(event.eventId()))) {
+                                return; // acknowledged with a later one already
+                            }
+                            int last = -1;
+                            int i = 0;
+                            for (Received r : unacked) {
+                                if (r.event().eventId().equals(event.eventId())) {
+                                    last = i;
+                                }
+                                i++;
+                            }
+                            for (int n = 0; n <= last; n++) {
+                                done.add(unacked.pollFirst());
+                            }
+                            acks.ack(event);
+                        }
+                        long end = System.nanoTime();
+                        for (Received r : done) {
+                            history.deliveries.add(new History.Delivery(COMPETING, server, consumer,
+                                    r.token().subscriptionName(), r.token().epoch(), r.event().eventNumber(),
+                                    r.event().eventId(), r.event().streamId(), r.start(), end, true));
+                        }
+                    });
+        });
+    }
+
+    /** Handles like the others, but gives GIVE_BACK_PERCENT of its events back (recorded as not handled). */
+    private SubscriptionHandler givingBackHandler(String server, String consumer) {
+        return SubscriptionHandler.fenced((event, token) -> {
+            if (ThreadLocalRandom.current().nextInt(100) < GIVE_BACK_PERCENT) {
+                long now = System.nanoTime();
+                history.deliveries.add(new History.Delivery(COMPETING, server, consumer, token.subscriptionName(),
+                        token.epoch(), event.eventNumber(), event.eventId(), event.streamId(), now, now, false));
+                throw new org.jeventstore.GiveBackException("given back by the campaign");
+            }
+            handle(COMPETING, server, consumer, event, token);
         });
     }
 

@@ -46,7 +46,10 @@ final class AnnotatedSubscriptions {
             SubscriptionHandler handler = handler(d, store.serializer(),
                     event -> beans.getEvent().select(RecordedEvent.class, qualifier).fire(event),
                     (type, payload) -> fire(beans, type, qualifier, payload));
-            started.add(store.subscribeToStream(d.stream(), d.name(), FencingTokens.fenced(handler), options));
+            // observers are the container's beans: concurrencyLimit competing subscribers on this server
+            for (int i = 0; i < options.concurrencyLimit(); i++) {
+                started.add(store.subscribeToStream(d.stream(), d.name(), FencingTokens.fenced(handler), options));
+            }
             LOG.info(() -> "JES0231I subscription '" + d.name() + "' on '" + d.stream() + "' started for observers"
                     + " declared by " + d.declaredBy());
         }
@@ -124,14 +127,14 @@ final class AnnotatedSubscriptions {
                 .bufferSize(EventStoreConfig.integer(config, prefix + "buffer-size", a.bufferSize()))
                 .maxQueueSize(EventStoreConfig.integer(config, prefix + "max-queue-size", a.maxQueueSize()))
                 .checkpoint(EventStoreConfig.integer(config, prefix + "checkpoint-threshold", a.checkpointThreshold()),
-                        Duration.ofMillis(EventStoreConfig.integer(config, prefix + "checkpoint-after-ms",
-                                (int) a.checkpointAfterMs())))
+                        Duration.ofMillis(nonNegative(config, prefix + "checkpoint-after-ms", a.checkpointAfterMs(),
+                                "off")))
                 .retryInterval(Duration.ofMillis(EventStoreConfig.integer(config, prefix + "retry-interval-ms",
                         (int) a.retryIntervalMs())))
                 .maxAttempts(maxAttempts, onExhausted)
                 .parkHoldsKey(EventStoreConfig.bool(config, prefix + "park-holds-key", a.parkHoldsKey()))
                 .serverConcurrency((int) nonNegative(config, prefix + "server-concurrency", a.serverConcurrency(),
-                        "one per partition held"))
+                        "no limit"))
                 .handlerTimeout(Duration.ofMillis(nonNegative(config, prefix + "handler-timeout-ms", a.handlerTimeoutMs(),
                         "no deadline (milliseconds)")))
                 .unknownTypes(unknownTypes);

@@ -225,12 +225,15 @@ public class EventSubscriptionExtension implements Extension {
             return "stream must not be blank";
         }
         if (es.concurrencyLimit() < 1 || es.bufferSize() < 1 || es.maxQueueSize() < 1 || es.checkpointThreshold() < 1
-                || es.checkpointAfterMs() < 1 || es.retryIntervalMs() < 1) {
-            return "concurrencyLimit, bufferSize, maxQueueSize, checkpointThreshold, checkpointAfterMs and"
-                    + " retryIntervalMs must all be >= 1";
+                || es.retryIntervalMs() < 1) {
+            return "concurrencyLimit, bufferSize, maxQueueSize, checkpointThreshold and retryIntervalMs must all be"
+                    + " >= 1";
+        }
+        if (es.checkpointAfterMs() < 0) {
+            return "checkpointAfterMs must be >= 1, or 0 for off, was " + es.checkpointAfterMs();
         }
         if (es.serverConcurrency() < 0) {
-            return "serverConcurrency must be >= 1, or 0 for one per partition, was " + es.serverConcurrency();
+            return "serverConcurrency must be >= 1, or 0 for no limit, was " + es.serverConcurrency();
         }
         if (es.maxAttempts() < 0) {
             return "maxAttempts must be >= 1, or 0 for unlimited, was " + es.maxAttempts();

@@ -7,18 +7,23 @@ import java.util.concurrent.TimeUnit;
  * A holding's progress: what was sent and acknowledged, what is saved, and whether another event may be handed
  * out. Worker thread only (the {@link CheckpointSaver} writes on its own thread).
  *
- * <p>The redelivery bound: an event is handed out only while fewer than {@code threshold} acknowledged events
- * are not yet covered by the saved checkpoint. So after a crash at most {@code threshold} acknowledged events are
- * delivered again (plus those in flight, never acknowledged); with threshold 1 every acknowledgement is saved
- * before the next delivery starts. Saves are requested early (at half the threshold) so that, while the database
- * keeps up, delivery never waits for them.
+ * <p>Saves, with Elixir's meaning of the settings: one is requested once {@code threshold} events have been
+ * acknowledged (or filtered out by the subscription's selector) since the last request, and {@code after} the
+ * last request when progress is pending (0: never by time).
+ *
+ * <p>The redelivery bound: an event is handed out only while fewer than {@code 2 * threshold - 1} acknowledged
+ * events are not covered by the saved checkpoint. So a holder that takes over delivers again at most
+ * {@code 2 * threshold - 2} events acknowledged here, plus those that were in flight; with threshold 1 every
+ * acknowledgement is saved before the next delivery. Saves run beside delivery (requested at {@code threshold}),
+ * so above threshold 1, while the database keeps up, delivery never waits for them.
  */
 final class Checkpoints {
 
     private final CheckpointSaver saver;
     private final CheckpointTracker tracker;
     private final int threshold;
-    private final int saveAt;
+    private final int unsavedLimit;
+    /** 0: no saves by time. */
     private final long afterNanos;
     /** Acknowledged event numbers above the saved checkpoint (above an unfinished one, they cannot be saved yet). */
     private final TreeSet<Long> ackedUnsaved = new TreeSet<>();
@@ -29,7 +34,7 @@ final class Checkpoints {
         this.saver = saver;
         this.tracker = new CheckpointTracker(checkpoint);
         this.threshold = threshold;
-        this.saveAt = Math.max(1, (threshold + 1) / 2);
+        this.unsavedLimit = 2 * threshold - 1;
         this.afterNanos = TimeUnit.MILLISECONDS.toNanos(afterMillis);
     }
 
@@ -38,11 +43,19 @@ final class Checkpoints {
     }
 
     /**
-     * Filtered out: counts as acknowledged, but no handler saw it, so it never holds up delivery, nor does it call
-     * for a save by count (a crash only makes it read and skip again): what it moves is saved with the next
-     * acknowledgements' save or after {@code checkpointAfter}. A partition skips most of what it reads.
+     * Filtered out by the subscription's selector: counts as acknowledged, and towards a save by count as Elixir
+     * counts it; no handler saw it, so it never holds up delivery (a crash only makes it read and skip again).
      */
     void skipped(long eventNumber) {
+        tracker.skipped(eventNumber);
+        progressSinceRequest++;
+    }
+
+    /**
+     * Another partition's event: passed over, and saved with this partition's next save. It calls for no save
+     * of its own: a partition passes over most of what it reads.
+     */
+    void passed(long eventNumber) {
         tracker.skipped(eventNumber);
     }
 
@@ -55,18 +68,17 @@ final class Checkpoints {
     /** Whether another event may be handed out without breaking the redelivery bound. */
     boolean mayDeliver() {
         ackedUnsaved.headSet(saver.saved(), true).clear();
-        return ackedUnsaved.size() < threshold;
+        return ackedUnsaved.size() < unsavedLimit;
     }
 
     /** Requests a save when one is due (by count, by the bound, or by time); never changes the state. */
     void saveIfDue() {
         long mark = tracker.lowWaterMark();
         if (mark <= saver.saved()) {
-            progressSinceRequest = 0;
-            return;
+            return; // acknowledgements above an event still in flight: counted, saved once the mark moves
         }
-        if (progressSinceRequest >= saveAt || !mayDeliver()
-                || System.nanoTime() - lastRequestNanos >= afterNanos) {
+        if (progressSinceRequest >= threshold || !mayDeliver()
+                || (afterNanos > 0 && System.nanoTime() - lastRequestNanos >= afterNanos)) {
             saver.request(mark);
             progressSinceRequest = 0;
             lastRequestNanos = System.nanoTime();
@@ -75,7 +87,7 @@ final class Checkpoints {
 
     /** How long the worker may sleep before a save falls due; {@code Long.MAX_VALUE} when none is pending. */
     long millisUntilSaveDue() {
-        if (tracker.lowWaterMark() <= saver.saved()) {
+        if (afterNanos == 0 || tracker.lowWaterMark() <= saver.saved()) {
             return Long.MAX_VALUE;
         }
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(afterNanos - (System.nanoTime() - lastRequestNanos)));

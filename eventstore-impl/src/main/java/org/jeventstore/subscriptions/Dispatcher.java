@@ -1,18 +1,21 @@
 package org.jeventstore.subscriptions;
 
-import java.time.Duration;
-import java.util.Objects;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
-import org.jeventstore.SubscriptionHandler;
 
 /**
- * A subscription's subscribers ({@link Slot}s): which one gets an event (the one already holding its partition
- * key, else the least loaded with room in its buffer) and the acknowledgements coming back from them. Only the
- * worker thread sends and drains; acknowledgements arrive from any thread.
+ * One subscription's (or partition's) side of the {@link ConsumerPool}: what it has handed to subscribers and not
+ * seen finished, the acknowledgements coming back, and the events given back (by a subscriber that left, or by a
+ * handler with a GiveBackException), which go out again before anything new. Only the worker thread sends and
+ * drains; acknowledgements, hand-backs and finishes arrive from any thread.
  */
 final class Dispatcher {
 
@@ -20,68 +23,73 @@ final class Dispatcher {
     record Ack(Slot slot, Slot.Delivery delivery) {
     }
 
-    private final Slot[] slots;
-    private final int bufferSize;
-    private final Function<RecordedEvent, Object> partitionBy;
-    private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
-
-    Dispatcher(int concurrency, int bufferSize, Function<RecordedEvent, Object> partitionBy,
-               SubscriptionHandler handler, Executor handlerExecutor, Slot.Owner owner, Duration maxBackoff,
-               int maxAttempts, java.util.concurrent.Semaphore gate) {
-        this.bufferSize = bufferSize;
-        this.partitionBy = partitionBy;
-        // With one subscriber the worker calls the handler itself: no hand-off per event.
-        Executor executor = concurrency == 1 ? Runnable::run : handlerExecutor;
-        this.slots = new Slot[concurrency];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot(i, executor, handlerExecutor, Objects.requireNonNull(handler, "handler"), owner,
-                    maxBackoff, maxAttempts, gate);
-        }
+    /**
+     * A delivery given back by {@code from}, to go out again (to another subscriber when there is one) not before
+     * {@code notBeforeNanos}.
+     */
+    record Returned(Slot.Delivery delivery, Slot from, long notBeforeNanos) {
     }
 
-    /** A new holding starts: nothing is in flight (late acks of an earlier holding are ignored). */
+    private final ConsumerPool pool;
+    private final Slot.Owner owner;
+    private final Function<RecordedEvent, Object> partitionBy;
+    private final long lonelyGiveBackNanos;
+    private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final PriorityBlockingQueue<Returned> returned = new PriorityBlockingQueue<>(8,
+            Comparator.comparingLong((Returned r) -> r.delivery().event().eventNumber()));
+    /** Handed out and not finished yet, whatever the holding. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+
+    /**
+     * @param lonelyGiveBackMillis how long an event given back by the only subscriber waits before it gets it again
+     */
+    Dispatcher(ConsumerPool pool, Slot.Owner owner, Function<RecordedEvent, Object> partitionBy,
+               long lonelyGiveBackMillis) {
+        this.pool = pool;
+        this.owner = owner;
+        this.partitionBy = partitionBy;
+        this.lonelyGiveBackNanos = TimeUnit.MILLISECONDS.toNanos(lonelyGiveBackMillis);
+    }
+
+    ConsumerPool pool() {
+        return pool;
+    }
+
+    /** A new holding starts: late acknowledgements and hand-backs of an earlier one are dropped. */
     void reset() {
         acks.clear();
-        for (Slot s : slots) {
-            s.inFlight = 0;
-            s.keys.clear();
-        }
+        returned.clear();
     }
 
-    /** The event's partition key, or null. */
+    /** The event's partition key (its {@code toString()}), or null when the subscription has none. */
     Object key(RecordedEvent e) {
-        return partitionBy == null ? null : partitionBy.apply(e);
+        if (partitionBy == null) {
+            return null;
+        }
+        Object k = partitionBy.apply(e);
+        return k == null ? null : k.toString();
     }
 
-    /** The subscriber for an event with {@code key}: the one already holding that key, else the least loaded. */
-    Slot pick(Object key) {
-        if (key != null) {
-            for (Slot s : slots) {
-                if (s.keys.containsKey(key)) {
-                    return s.inFlight < bufferSize ? s : null;
-                }
-            }
-        }
-        Slot best = null;
-        for (Slot s : slots) {
-            if (s.inFlight < bufferSize && (best == null || s.inFlight < best.inFlight)) {
-                best = s;
-            }
-        }
-        return best;
-    }
-
-    /** Whether an unpartitioned event could be handed out now. */
+    /** Whether an event without a key could be handed out now. */
     boolean hasRoom() {
-        return partitionBy == null && pick(null) != null;
+        return partitionBy == null && pool.hasRoom();
     }
 
-    void send(Slot target, RecordedEvent e, long holding, FencingToken token, Object key) {
-        target.inFlight++;
-        if (key != null) {
-            target.keys.merge(key, 1, Integer::sum);
+    /**
+     * The subscriber for an event with {@code key}, its room reserved (see {@link ConsumerPool#pick}); null when
+     * none has room. The event must then be sent to it.
+     */
+    Slot pick(Object key, Slot avoid) {
+        Slot target = pool.pick(key, avoid);
+        if (target != null) {
+            outstanding.incrementAndGet();
         }
-        target.offer(new Slot.Delivery(e, holding, token, key));
+        return target;
+    }
+
+    /** Hands {@code e} to {@code target}, picked for it (a subscriber on this thread may handle it at once). */
+    void send(Slot target, RecordedEvent e, Object key, long holding, FencingToken token) {
+        target.offer(new Slot.Delivery(e, holding, token, key, owner));
     }
 
     /** From a subscriber, on any thread. */
@@ -98,55 +106,96 @@ final class Dispatcher {
         int n = 0;
         Ack ack;
         while ((ack = acks.poll()) != null) {
-            Slot.Delivery d = ack.delivery();
-            if (d.holding() != holding) {
-                continue;
+            if (ack.delivery().holding() == holding) {
+                checkpoints.acked(ack.delivery().event().eventNumber());
+                n++;
             }
-            Slot s = ack.slot();
-            s.inFlight--;
-            if (d.key() != null) {
-                s.keys.computeIfPresent(d.key(), (k, c) -> c == 1 ? null : c - 1);
-            }
-            checkpoints.acked(d.event().eventNumber());
-            n++;
         }
         return n;
+    }
+
+    /** Deliveries given back by {@code from} (in order): they go out again before anything new. */
+    void givenBack(Slot from, List<Slot.Delivery> deliveries) {
+        long notBefore = pool.size() <= 1 && pool.slots().contains(from)
+                ? System.nanoTime() + lonelyGiveBackNanos : System.nanoTime();
+        for (Slot.Delivery d : deliveries) {
+            returned.add(new Returned(d, from, notBefore));
+        }
+    }
+
+    /** A delivery is over at {@code slot}: its room there is free again. */
+    void finished(Slot slot, Slot.Delivery d) {
+        pool.release(slot, d);
+        outstanding.decrementAndGet();
+    }
+
+    /**
+     * Hands the given-back events of {@code holding} out again, oldest first, while subscribers have room. True
+     * when none is left waiting (new events may go out); false while some wait (nothing new may overtake them).
+     */
+    boolean sendReturned(long holding, FencingToken token) {
+        Returned r;
+        while ((r = returned.peek()) != null) {
+            if (r.delivery().holding() != holding) {
+                returned.remove(r); // of an ended holding: the checkpoint did not pass it, the next holder has it
+                continue;
+            }
+            if (System.nanoTime() - r.notBeforeNanos() < 0) {
+                return false;
+            }
+            Slot.Delivery d = r.delivery();
+            Slot target = pick(d.key(), r.from());
+            if (target == null) {
+                return false;
+            }
+            returned.remove(r);
+            send(target, d.event(), d.key(), holding, token);
+        }
+        return true;
+    }
+
+    /** Milliseconds until a given-back event may go out again; Long.MAX_VALUE when none waits. */
+    long millisUntilReturnedDue() {
+        Returned r = returned.peek();
+        if (r == null) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(r.notBeforeNanos() - System.nanoTime()));
+    }
+
+    boolean hasReturned() {
+        return !returned.isEmpty();
     }
 
     /** When the oldest call of {@code holding} still running started (System.nanoTime); MAX_VALUE when none. */
     long oldestCallSince(long holding) {
         long oldest = Long.MAX_VALUE;
-        for (Slot s : slots) {
-            oldest = Math.min(oldest, s.oldestCallSince(holding));
+        for (Slot s : pool.slots()) {
+            oldest = Math.min(oldest, s.oldestCallSince(owner, holding));
         }
         return oldest;
     }
 
     /** Abandons every call of {@code holding} (interrupts the running ones, cancels their stages); returns them. */
-    java.util.List<Slot.Delivery> abandon(long holding) {
-        java.util.List<Slot.Delivery> abandoned = new java.util.ArrayList<>();
-        for (Slot s : slots) {
-            abandoned.addAll(s.abandon(holding));
+    List<Slot.Delivery> abandon(long holding) {
+        List<Slot.Delivery> abandoned = new ArrayList<>();
+        for (Slot s : pool.slots()) {
+            abandoned.addAll(s.abandon(owner, holding));
         }
         return abandoned;
     }
 
-    /** Calls abandoned past their deadline that still run (they ignored the interrupt). */
+    /** Calls of this subscription abandoned past their deadline that still run (they ignored the interrupt). */
     int abandonedRunning() {
         int n = 0;
-        for (Slot s : slots) {
-            n += s.abandonedRunning();
+        for (Slot s : pool.slots()) {
+            n += s.abandonedRunning(owner);
         }
         return n;
     }
 
-    /** Whether no subscriber has anything queued or running. */
+    /** Whether nothing handed out is unfinished. */
     boolean idle() {
-        for (Slot s : slots) {
-            if (!s.idle()) {
-                return false;
-            }
-        }
-        return true;
+        return outstanding.get() == 0;
     }
 }

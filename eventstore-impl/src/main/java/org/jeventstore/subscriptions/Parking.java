@@ -61,7 +61,8 @@ final class Parking {
     private final SubscriptionOptions options;
     private final ParkedEvents parked;
     private final EventReader reader;
-    private final SubscriptionHandler handler;
+    /** A handler of the subscription's subscribers here, for replays (null when none is left). */
+    private final java.util.function.Supplier<SubscriptionHandler> handler;
     private final Semaphore gate;
     /** Partition keys with parked events, each with its first parked event: their later events are held back. */
     private final Map<String, Long> heldKeys = new ConcurrentHashMap<>();
@@ -77,7 +78,7 @@ final class Parking {
     private volatile String haltedBy;
 
     Parking(Owner owner, String streamId, SubscriptionOptions options, ParkedEvents parked, EventReader reader,
-            SubscriptionHandler handler, Semaphore gate) {
+            java.util.function.Supplier<SubscriptionHandler> handler, Semaphore gate) {
         this.owner = owner;
         this.streamId = streamId;
         this.options = options;
@@ -246,7 +247,7 @@ final class Parking {
                     continue;
                 }
                 RecordedEvent e = found.get(0);
-                Slot.Delivery d = new Slot.Delivery(e, h.number, h.token, r.key());
+                Slot.Delivery d = new Slot.Delivery(e, h.number, h.token, r.key(), null);
                 int attempt = 0;
                 Throwable failure = null;
                 long backoff = 0;
@@ -309,7 +310,11 @@ final class Parking {
 
     private Throwable callNow(Holding h, RecordedEvent e) throws InterruptedException {
         try {
-            CompletionStage<?> stage = handler.handleAsync(e, h.token);
+            SubscriptionHandler now = handler.get();
+            if (now == null) {
+                return new IllegalStateException("no subscriber is left on this server to replay to");
+            }
+            CompletionStage<?> stage = now.handleAsync(e, h.token);
             if (stage == null) {
                 return null;
             }

@@ -12,7 +12,6 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StartFrom;
 import org.jeventstore.StorageException;
@@ -22,43 +21,41 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 
 /**
- * One server's part in a partitioned subscription ({@code concurrencyLimit} N above 1): the events are split by
- * their partition key into N partitions, and each partition is a single-active persistent subscription of its own
- * (row {@code <name>#<k>/<N>}, its own advisory lock, fencing epoch and checkpoint). Every server that subscribes
- * runs all N; the lock lets exactly one of them deliver each partition at a time, and the balancer spreads the
- * partitions over the servers. So a key is delivered in order, one event at a time, by one consumer in the
- * cluster; different keys go in parallel across servers; and a partition whose server dies is taken over from its
- * checkpoint like any subscription.
+ * One server's part in a subscription with competing subscribers ({@code concurrencyLimit} N above 1).
  *
- * <p>Several consumers of one server join the same group (Elixir's competing subscribers): partition k is
- * delivered to consumer {@code k mod consumers}, chosen again at every delivery (so a consumer that leaves gets
- * nothing more, and a retried event goes to whoever serves its partition now); leaving returns once the consumer's
- * running calls have finished. The last one to leave stops the group.
+ * <p>Across the cluster the events are split by partition key ({@code partitionBy}, else the stream id) into N
+ * partitions, each a single-active persistent subscription of its own (row {@code <name>#<k>/<N>}, its own advisory
+ * lock, fencing epoch and checkpoint). Every server that subscribes runs all N; the lock lets exactly one of them
+ * deliver each partition at a time, the balancer spreads them over the servers, and a partition whose server dies
+ * is taken over from its checkpoint like any subscription.
+ *
+ * <p>On this server, the partitions it holds share its subscribers (a {@link ConsumerPool}, Elixir's competing
+ * subscribers): up to N of them, each event to one with room, a key kept with the subscriber that has it in
+ * flight. A subscriber that leaves gives its events back to the others; the last one to leave stops the
+ * partitions here.
  *
  * <p>The subscription's own row ({@code <name>}) holds the low-water mark: the lowest checkpoint of its
- * partitions, moved forward every {@code checkpointAfter} while a partition is active here. It is what Elixir,
- * a single-active reader and the admin view see, and where partitions created later (a new partition count) start.
+ * partitions, moved forward every {@code checkpointAfter} (at least every 200 ms; every second when
+ * checkpointAfter is off) while a partition is active here. It is what Elixir, a single-active reader and the
+ * admin view see, and where partitions created later (a new partition count) start.
  */
 final class PartitionedSubscription {
 
     private static final Logger LOG = Logger.getLogger(PartitionedSubscription.class.getName());
 
-    /**
-     * Starts a partition's single-active subscription (the normal path of {@link Subscriptions}); {@code gate}, when
-     * not null, limits the handler calls of all partitions here together ({@code serverConcurrency}).
-     */
+    /** Starts a partition's single-active subscription (the normal path of {@link Subscriptions}). */
     interface Starter {
-        PersistentSubscription start(String name, SubscriptionHandler handler, SubscriptionOptions options,
-                                     Semaphore gate);
+        PersistentSubscription start(String name, SubscriptionOptions options, PersistentSubscription.Family family);
     }
 
     private final String streamId;
     private final String name;
     private final int partitions;
     private final SubscriptionRows rows;
-    private final List<PersistentSubscription> parts = new ArrayList<>();
+    private final ConsumerPool pool;
+    /** Read by checkpoint listeners on saving threads while the partitions are still being started. */
+    private final List<PersistentSubscription> parts = new CopyOnWriteArrayList<>();
     private final List<String> partNames = new ArrayList<>();
-    private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long lowWaterEveryMillis;
     private final Runnable onClose;
@@ -73,22 +70,24 @@ final class PartitionedSubscription {
         this.partitions = options.concurrencyLimit();
         this.rows = rows;
         this.onClose = onClose;
-        this.lowWaterEveryMillis = Math.max(200, options.checkpointAfter().toMillis());
+        long after = options.checkpointAfter().toMillis();
+        this.lowWaterEveryMillis = after == 0 ? 1000 : Math.max(200, after);
         StartFrom start = startOfPartitions(options.startFrom());
         Function<RecordedEvent, Object> key = options.partitionBy() != null ? options.partitionBy()
                 : RecordedEvent::streamId;
-        Predicate<RecordedEvent> selector = options.selector();
         // fair, so that no partition held here waits while the others take every turn
         Semaphore gate = options.serverConcurrency() > 0 ? new Semaphore(options.serverConcurrency(), true) : null;
+        this.pool = new ConsumerPool(streamId, name, partitions, options.bufferSize(), executor, executor,
+                options.maxRetryBackoff(), options.maxAttempts(), gate);
+        pool.checkpointFrom(this::checkpoint);
         try {
             for (int k = 0; k < partitions; k++) {
                 int partition = k;
-                Predicate<RecordedEvent> mine = e -> PartitionName.placeOf(key.apply(e), partitions) == partition
-                        && (selector == null || selector.test(e));
+                Predicate<RecordedEvent> mine = e -> PartitionName.placeOf(key.apply(e), partitions) == partition;
                 String part = PartitionName.of(name, k, partitions).rowName();
                 partNames.add(part);
-                parts.add(starter.start(part, router(k),
-                        options.concurrency(1, key).selector(mine).startFrom(start), gate));
+                parts.add(starter.start(part, options.startFrom(start),
+                        new PersistentSubscription.Family(s -> layout, pool, mine)));
             }
             executor.execute(this::keepLowWaterMark);
         } catch (RuntimeException e) {
@@ -114,165 +113,78 @@ final class PartitionedSubscription {
         }
     }
 
-    private SubscriptionHandler router(int k) {
-        return new SubscriptionHandler() {
-            @Override
-            public void handle(RecordedEvent event) {
-                throw new IllegalStateException("a partition is called through handleAsync");
-            }
-
-            @Override
-            public CompletionStage<?> handleAsync(RecordedEvent event, FencingToken token) throws Exception {
-                Consumer called = consumerOf(k);
-                CompletionStage<?> stage;
-                Consumer.CALLING.set(called);
-                try {
-                    stage = called.handler.handleAsync(event, token);
-                } catch (Exception | Error e) {
-                    called.exit();
-                    throw e;
-                } finally {
-                    Consumer.CALLING.remove();
-                }
-                if (stage == null) {
-                    called.exit();
-                    return null;
-                }
-                return stage.whenComplete((result, failure) -> called.exit());
-            }
-        };
-    }
-
-    /** Who serves partition {@code k} now, with the call about to start counted as running there. */
-    private Consumer consumerOf(int k) {
-        while (true) {
-            List<Consumer> now = consumers;
-            if (now.isEmpty()) {
-                throw new IllegalStateException("partitioned subscription '" + name + "' has no consumer on this"
-                        + " server any more");
-            }
-            Consumer consumer = now.get(k % now.size());
-            if (consumer.enter()) {
-                return consumer;
-            } // it left meanwhile: ask again
-        }
-    }
-
     /**
-     * A consumer of this server and the calls it has running: one that leaves gets no new call, and its leaving
-     * returns once those running have finished (its in-flight events are done before it is gone).
+     * A subscriber joins: from now on it gets events of the partitions this server holds.
+     *
+     * @throws org.jeventstore.TooManySubscribersException when N subscribers are here already
      */
-    static final class Consumer {
-        /** The consumer whose handler this thread is in (its synchronous part), if any. */
-        static final ThreadLocal<Consumer> CALLING = new ThreadLocal<>();
+    Subscription join(SubscriptionHandler handler) {
+        Slot slot = pool.join(handler, s -> new Subscriber(s));
+        return slot.handle;
+    }
 
-        final SubscriptionHandler handler;
-        private int running;
-        private boolean left;
+    /** What a subscriber is given: its view of the subscription, and its way out. */
+    private final class Subscriber implements Subscription {
+        private final Slot slot;
+        private final java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Consumer(SubscriptionHandler handler) {
-            this.handler = handler;
+        Subscriber(Slot slot) {
+            this.slot = slot;
         }
 
-        synchronized boolean enter() {
-            if (left) {
-                return false;
-            }
-            running++;
-            return true;
+        @Override
+        public String streamId() {
+            return streamId;
         }
 
-        synchronized void exit() {
-            if (--running == 0) {
-                notifyAll();
-            }
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public SubscriptionState state() {
+            return left.get() ? SubscriptionState.STOPPED : PartitionedSubscription.this.state();
+        }
+
+        @Override
+        public long checkpoint() {
+            return PartitionedSubscription.this.checkpoint();
+        }
+
+        @Override
+        public CompletionStage<Subscription> subscribed() {
+            return slot.subscribed;
+        }
+
+        @Override
+        public void onCheckpoint(java.util.function.LongConsumer listener) {
+            slot.checkpointListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
         }
 
         /**
-         * Takes no more calls; waits up to {@code millis} for the running ones (not for the call it is made from,
-         * when a handler closes its own subscription). False if some still run.
+         * Leaves: its queued events go to the other subscribers at once, and this returns once its running calls
+         * have finished (up to 20 s). The last subscriber to leave stops the partitions here.
          */
-        synchronized boolean leave(long millis) throws InterruptedException {
-            left = true;
-            int own = CALLING.get() == this ? 1 : 0;
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            while (running > own) {
-                long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (remaining <= 0) {
-                    return false;
+        @Override
+        public void close() {
+            if (left.compareAndSet(false, true) && pool.leave(slot)) {
+                boolean last;
+                synchronized (PartitionedSubscription.this) {
+                    last = !closed && pool.size() == 0;
+                    if (last) {
+                        closed = true;
+                    }
                 }
-                wait(remaining);
+                if (last) {
+                    PartitionedSubscription.this.close();
+                }
             }
-            return true;
         }
-    }
-
-    /** A consumer joins: from now on it serves its share of the partitions this server delivers. */
-    Subscription join(SubscriptionHandler handler) {
-        Consumer consumer = new Consumer(handler);
-        consumers.add(consumer);
-        return new Subscription() {
-            private volatile boolean left;
-
-            @Override
-            public String streamId() {
-                return streamId;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public SubscriptionState state() {
-                return left ? SubscriptionState.STOPPED : PartitionedSubscription.this.state();
-            }
-
-            @Override
-            public long checkpoint() {
-                return PartitionedSubscription.this.checkpoint();
-            }
-
-            @Override
-            public void close() {
-                if (!left) {
-                    left = true;
-                    leave(consumer);
-                }
-            }
-        };
     }
 
     int partitions() {
         return partitions;
-    }
-
-    /**
-     * A consumer leaves: its partitions' next events go to the others at once, and this returns once its running
-     * calls have finished (up to 20 s, as a drain). The last consumer to leave stops the partitions here.
-     */
-    private void leave(Consumer consumer) {
-        boolean last;
-        synchronized (this) {
-            consumers.remove(consumer);
-            last = consumers.isEmpty() && !closed;
-            if (last) {
-                closed = true;
-            }
-        }
-        try {
-            if (!consumer.leave(20_000)) {
-                LOG.warning("JES0272W partitioned subscription '" + name + "': a consumer left while its handler"
-                        + " was still running after 20 s; that event is retried by whoever serves its partition"
-                        + " if the call fails");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (last) {
-            close();
-        }
     }
 
     /**

@@ -2,7 +2,6 @@ package org.jeventstore.subscriptions;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -41,10 +40,12 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     private static final Backoff RECONNECT = Backoff.of(100, 5_000);
 
     /**
-     * Where a subscription belongs: the guard of its family's partition count in the cluster, and, for a
-     * partition, the server-wide limit of its family's calls ({@code serverConcurrency}; null: none).
+     * Where a subscription belongs: the guard of its family's partition count in the cluster, the subscribers it
+     * hands its events to (shared by the partitions of one family on this server), and, for a partition, which
+     * events are its own ({@code placement}; null: all).
      */
-    record Family(Function<PersistentSubscription, SubscriptionLayout> layout, Semaphore gate) {
+    record Family(Function<PersistentSubscription, SubscriptionLayout> layout, ConsumerPool pool,
+                  java.util.function.Predicate<RecordedEvent> placement) {
     }
 
     private final String streamId;
@@ -62,6 +63,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     private final Holder holder;
     private final Fence fence;
     private final Parking parking;
+    private final ConsumerPool pool;
+    private final java.util.function.Predicate<RecordedEvent> placement;
+    /** A single-active subscription's one subscriber (this is what it was given), or null for a partition. */
+    private volatile Slot own;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean detached = new AtomicBoolean();
@@ -69,6 +74,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     private volatile boolean stopping;
     private volatile Thread worker;
     private final WorkerSignal signal = new WorkerSignal(() -> stopping);
+    /** Woken when a subscriber may have room (registered with the pool while the worker runs). */
+    private final Runnable roomListener = signal::wakeUp;
 
     private volatile long subscriptionId;
     private long backoff;
@@ -79,8 +86,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
      * @param createdId the subscription's row id, or -1 when it could not be created yet (the worker does)
      */
     PersistentSubscription(String streamId, String name, long createdId, SubscriptionOptions options,
-                           SubscriptionHandler handler, SubscriptionServices services, Family family,
-                           Runnable onStopped) {
+                           SubscriptionServices services, Family family, Runnable onStopped) {
         this.streamId = streamId;
         this.name = name;
         this.subscriptionId = createdId;
@@ -90,19 +96,22 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         // metrics name a partition by its subscription (the family), as the handler's metrics do
         this.metricName = PartitionName.familyOf(name);
         this.feed = new EventFeed(services.reader(), streamId, describe(), services.readBatchSize(), options);
+        this.pool = family.pool();
+        this.placement = family.placement();
         this.saver = new CheckpointSaver(services.rows(), services.executor(), describe(), () -> {
             services.telemetry().checkpointSaved(streamId, metricName);
             signal.wakeUp();
+            pool.checkpointMoved();
         });
         this.balancer = new Balancer(services.running(), services.presence());
-        this.dispatcher = new Dispatcher(options.concurrencyLimit(), options.bufferSize(), options.partitionBy(),
-                handler, services.executor(), this, options.maxRetryBackoff(), options.maxAttempts(), family.gate());
+        this.dispatcher = new Dispatcher(pool, this, options.partitionBy(), options.retryInterval().toMillis());
+        pool.onRoom(roomListener);
         this.layout = family.layout().apply(this);
         this.holder = new Holder(describe(), streamId, name, options, services.rows(), services.locks(), layout, saver,
                 dispatcher, signal, this::subscriptionId);
         this.fence = new Fence(services.locks(), services.rows(), saver, this::subscriptionId);
-        this.parking = new Parking(this, streamId, options, services.parked(), services.reader(), handler,
-                family.gate());
+        this.parking = new Parking(this, streamId, options, services.parked(), services.reader(), pool::anyHandler,
+                pool.gate());
     }
 
     @Override
@@ -163,6 +172,29 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
 
     void releaseLayout() {
         layout.release();
+    }
+
+    /** Joins the one subscriber of a single-active subscription, whose handle this is. */
+    void joinOwn(SubscriptionHandler handler) {
+        own = pool.join(handler, slot -> this);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Subscription> subscribed() {
+        Slot s = own;
+        if (s == null) {
+            throw new IllegalStateException("a partition has no subscriber of its own");
+        }
+        return s.subscribed;
+    }
+
+    @Override
+    public void onCheckpoint(java.util.function.LongConsumer listener) {
+        Slot s = own;
+        if (s == null) {
+            throw new IllegalStateException("a partition has no subscriber of its own");
+        }
+        s.checkpointListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */
@@ -279,6 +311,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             }
             fsm.fire(Trigger.CLOSED);
         } finally {
+            pool.removeRoomListener(roomListener);
             // the name is free before close() returns, so the caller may subscribe again at once
             freeName();
             stopped.countDown();
@@ -316,6 +349,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             return holder.end(h, why);
         } finally {
             holding = null;
+            pool.holdingEnded();
         }
     }
 
@@ -348,6 +382,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         balancer.holdingStarted();
         backoff = 0;
         holding = taken.holding();
+        pool.holdingStarted();
         return Trigger.LOCKED;
     }
 
@@ -380,21 +415,29 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         handOut(h);
         cp.saveIfDue();
         boolean busy = dispatcher.hasAcks() || feed.wantsToRead()
-                || (!feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
+                || (!dispatcher.hasReturned() && !feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
         if (!busy) {
             if (feed.isEmpty() && cp.inFlight() == 0 && outcome == null) {
                 outcome = Trigger.CAUGHT_UP; // everything read has been handled
             }
-            signal.await(Math.max(1, Math.min(Math.min(Math.min(1000, options.safetyPoll().toMillis()),
-                    cp.millisUntilSaveDue()), h.millisUntilVerify(options.retryInterval()))));
+            long wait = Math.min(Math.min(1000, options.safetyPoll().toMillis()), cp.millisUntilSaveDue());
+            wait = Math.min(Math.min(wait, h.millisUntilVerify(options.retryInterval())),
+                    dispatcher.millisUntilReturnedDue());
+            signal.await(Math.max(1, wait));
             feed.pollIfDue();
         }
         return outcome;
     }
 
-    /** Hands queued events to subscribers with room, while the redelivery bound allows. */
+    /**
+     * Hands events to subscribers with room: first those given back (nothing new overtakes them), then new ones
+     * while the redelivery bound allows.
+     */
     private void handOut(Holding h) {
         Checkpoints cp = h.checkpoints;
+        if (parking.haltedBy() != null || !dispatcher.sendReturned(h.number, h.token)) {
+            return;
+        }
         while (!feed.isEmpty() && parking.haltedBy() == null) {
             dispatcher.drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
             if (!cp.mayDeliver()) {
@@ -402,19 +445,27 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
                 return;
             }
             RecordedEvent e = feed.peek();
+            if (placement != null && !placement.test(e)) {
+                feed.poll();
+                cp.passed(e.eventNumber()); // another partition's
+                continue;
+            }
             if (options.selector() != null && !options.selector().test(e)) {
                 feed.poll();
                 cp.skipped(e.eventNumber());
                 continue;
             }
             Object key = dispatcher.key(e);
-            Slot target = dispatcher.pick(key);
+            Slot target = dispatcher.pick(key, null);
             if (target == null) {
                 return;
             }
             feed.poll();
             cp.sent(e.eventNumber());
-            dispatcher.send(target, e, h.number, h.token, key);
+            dispatcher.send(target, e, key, h.number, h.token);
+            if (dispatcher.hasReturned()) {
+                return; // a subscriber on this thread gave one back: it goes out first
+            }
         }
         dispatcher.drainAcks(h.number, cp);
     }
@@ -475,11 +526,18 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     @Override
-    public void idle(Slot slot) {
+    public void finished(Slot slot, Slot.Delivery delivery) {
+        dispatcher.finished(slot, delivery);
         Holding h = holding;
-        if (h != null && h.draining) {
+        if (h != null && h.draining && dispatcher.idle()) {
             signal.wakeUp();
         }
+    }
+
+    @Override
+    public void givenBack(Slot slot, java.util.List<Slot.Delivery> deliveries) {
+        dispatcher.givenBack(slot, deliveries);
+        signal.wakeUp();
     }
 
     @Override

@@ -1,12 +1,16 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -15,42 +19,97 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.FencingToken;
+import org.jeventstore.GiveBackException;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.config.Backoff;
 
 /**
- * One subscriber of a persistent subscription: starts its events one after another, in the order given, and
- * reports each success. A synchronous handler finishes an event before the next starts; an asynchronous one
+ * One consumer of a persistent subscription on this server: starts the events handed to it one after another, in
+ * the order given, and reports each outcome to the subscription (partition) that handed it over, its
+ * {@link Owner}. A synchronous handler finishes an event before the next starts; an asynchronous one
  * ({@link SubscriptionHandler#async}) has up to {@code bufferSize} in flight, acknowledged as their stages
- * complete. A failing event is retried with capped exponential backoff until it succeeds, the holding ends or
- * drains (lock lost, fenced, handed over, closed), or, with {@code maxAttempts}, it has failed that often: then the
- * owner parks it (and it counts as acknowledged) or halts the subscription. An event whose partition key has a
- * parked event is not started: the owner parks it behind that one ({@link Owner#heldBack}).
+ * complete. A failing event is retried with capped exponential backoff until it succeeds, its holding ends or
+ * drains, or, with {@code maxAttempts}, it has failed that often: then the owner parks it (and it counts as
+ * acknowledged) or halts the subscription. An event whose partition key has a parked event is not started: the
+ * owner parks it behind that one. An event the handler gives back ({@link GiveBackException}) goes to the owner
+ * to hand to another consumer, with no backoff and no attempt counted.
+ *
+ * <p>A consumer may serve several owners (the partitions of one partitioned subscription this server holds):
+ * every delivery carries its owner, and ends in exactly one call of {@link Owner#finished} (acknowledged, given
+ * up with its holding, given back, handed to the next holding), which is how the {@link ConsumerPool} knows the
+ * consumer's room and the owner what it still has in flight.
  */
 final class Slot {
 
     private static final Logger LOG = Logger.getLogger(Slot.class.getName());
+    /** The first retry of a failed event waits this long; each next one twice as long, up to maxRetryBackoff. */
+    static final long FIRST_RETRY_MILLIS = 100;
 
     /**
-     * An event handed to this slot in one holding of the lock ({@code holding} numbers this server's holdings;
-     * {@code token} is the cluster-wide fencing token given to the handler).
+     * An event handed to this consumer by {@code owner} in one of its holdings ({@code holding} numbers that
+     * owner's holdings on this server; {@code token} is the cluster-wide fencing token given to the handler).
      */
-    record Delivery(RecordedEvent event, long holding, FencingToken token, Object key) {
+    static final class Delivery {
+        private final RecordedEvent event;
+        private final long holding;
+        private final FencingToken token;
+        private final Object key;
+        private final Owner owner;
+        private final AtomicBoolean finished = new AtomicBoolean();
+
+        Delivery(RecordedEvent event, long holding, FencingToken token, Object key, Owner owner) {
+            this.event = event;
+            this.holding = holding;
+            this.token = token;
+            this.key = key;
+            this.owner = owner;
+        }
+
+        RecordedEvent event() {
+            return event;
+        }
+
+        long holding() {
+            return holding;
+        }
+
+        FencingToken token() {
+            return token;
+        }
+
+        Object key() {
+            return key;
+        }
+
+        Owner owner() {
+            return owner;
+        }
+
+        /** Whether this is a delivery of {@code owner}'s holding {@code holding}. */
+        boolean of(Owner o, long h) {
+            return owner == o && holding == h;
+        }
     }
 
-    /** Where the slot reports acknowledgements and asks whether a holding may still start or retry events. */
+    /** Where a delivery's outcome goes, and who says whether its holding may still start or retry events. */
     interface Owner {
         void acked(Slot slot, Delivery delivery);
+
+        /** The delivery is over here, whatever became of it; called once per delivery. */
+        void finished(Slot slot, Delivery delivery);
+
+        /**
+         * The handler gave {@code deliveries} back (the first one, and those of its key queued behind it, in order):
+         * hand them to another consumer (no backoff, no attempt counted). Each is then finished here.
+         */
+        void givenBack(Slot slot, List<Delivery> deliveries);
 
         /** Whether deliveries of {@code holding} may start (or be retried): false once it ends or drains. */
         boolean current(long holding);
 
         /** Waits up to {@code wait} unless the holding ends first; false when it ended. */
         boolean pause(long holding, Duration wait) throws InterruptedException;
-
-        /** The slot has nothing to do now (a draining holding waits for every slot to get there). */
-        void idle(Slot slot);
 
         String describe();
 
@@ -70,20 +129,11 @@ final class Slot {
         int hungAttempts(RecordedEvent event);
     }
 
-    final int index;
-    /** Deliveries handed over and not yet acknowledged; only the subscription's worker thread touches it. */
-    int inFlight;
-    /** Partition keys of those deliveries, with counts; worker thread only. */
-    final java.util.Map<Object, Integer> keys = new java.util.HashMap<>();
-
     private final Queue<Delivery> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Executor executor;
     private final Executor retryExecutor;
     private final SubscriptionHandler handler;
-    private final Owner owner;
-    /** The first retry of a failed event waits this long; each next one twice as long, up to maxRetryBackoff. */
-    static final long FIRST_RETRY_MILLIS = 100;
     private final Backoff retry;
     /** Attempts at one event before the owner is told it is exhausted; 0 = unlimited. */
     private final int maxAttempts;
@@ -92,8 +142,16 @@ final class Slot {
      * is set: a handler call holds a permit until it returns or its stage completes. Null: no such limit.
      */
     private final Semaphore gate;
+    /** What the subscriber was given when it subscribed (set when it joins). */
+    volatile org.jeventstore.Subscription handle;
+    /** Completed when this consumer's subscription first delivers on this server (Subscription.subscribed). */
+    final CompletableFuture<org.jeventstore.Subscription> subscribed = new CompletableFuture<>();
+    /** Told of each new checkpoint (Subscription.onCheckpoint). */
+    final List<java.util.function.LongConsumer> checkpointListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Asynchronous deliveries started and not yet done (completed, or given up when their holding ended). */
     private final AtomicInteger pending = new AtomicInteger();
+    /** Set when the consumer leaves: what is queued goes back to its owners, nothing new starts. */
+    private volatile boolean left;
 
     // The handler call running now (its synchronous part) and the stages pending, for the handler deadline
     // (handlerTimeout): guarded by this, so that a deadline's interrupt reaches only the call it was meant for.
@@ -102,78 +160,158 @@ final class Slot {
     private long callSince;
     /** Whether the deadline interrupted the running call (the interrupt is ours, and cleared when it ends). */
     private boolean interruptedByDeadline;
-    /** Calls abandoned past their deadline that still run (they ignored the interrupt). */
-    private int abandonedRunning;
-    /** Stages pending, with the System.nanoTime their call started. */
-    private final java.util.Map<Delivery, Long> stages = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<Delivery, CompletionStage<?>> stageOf = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The call abandoned past its deadline that still runs (it ignored the interrupt), or null. */
+    private Delivery abandonedCall;
+    /** Stages pending, with the System.nanoTime their call started, and the stages themselves. */
+    private final Map<Delivery, Long> stages = new ConcurrentHashMap<>();
+    private final Map<Delivery, CompletionStage<?>> stageOf = new ConcurrentHashMap<>();
 
     /**
-     * {@code executor} runs the slot's handler calls (the worker's own thread when there is one slot);
-     * {@code retryExecutor} retries a stage that failed, after its backoff.
+     * {@code executor} runs the consumer's handler calls (the subscription worker's own thread for a single-active
+     * subscription with one consumer); {@code retryExecutor} retries a stage that failed, after its backoff.
      */
-    Slot(int index, Executor executor, Executor retryExecutor, SubscriptionHandler handler, Owner owner,
-         Duration maxBackoff, int maxAttempts, Semaphore gate) {
+    Slot(Executor executor, Executor retryExecutor, SubscriptionHandler handler, Duration maxBackoff,
+         int maxAttempts, Semaphore gate) {
         this.maxAttempts = maxAttempts;
         this.gate = gate;
-        this.index = index;
         this.executor = executor;
         this.retryExecutor = retryExecutor;
         this.handler = handler;
-        this.owner = owner;
         this.retry = Backoff.of(FIRST_RETRY_MILLIS, Math.max(FIRST_RETRY_MILLIS, maxBackoff.toMillis()));
+    }
+
+    SubscriptionHandler handler() {
+        return handler;
     }
 
     void offer(Delivery delivery) {
         inbox.add(delivery);
+        if (left) { // picked just before it left: back to its owner, for another consumer
+            for (Delivery d : leave()) {
+                d.owner().givenBack(this, List.of(d));
+                finish(d);
+            }
+            return;
+        }
         if (scheduled.compareAndSet(false, true)) {
             executor.execute(this::drain);
         }
     }
 
+    /**
+     * The consumer leaves: nothing more starts here, and the deliveries queued and not started yet are returned
+     * (for their owners to hand to another consumer). Calls running go on.
+     */
+    List<Delivery> leave() {
+        left = true;
+        List<Delivery> queued = new ArrayList<>();
+        Delivery d;
+        while ((d = inbox.poll()) != null) {
+            queued.add(d);
+        }
+        return queued;
+    }
+
     private void drain() {
         try {
             Delivery d;
-            while ((d = inbox.poll()) != null) {
-                if (owner.current(d.holding()) && !owner.heldBack(this, d)) {
+            while (!left && (d = inbox.poll()) != null) {
+                if (d.owner().current(d.holding()) && !d.owner().heldBack(this, d)) {
                     start(d, 1, FIRST_RETRY_MILLIS);
+                } else {
+                    finish(d);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            inbox.clear();
+            Delivery d;
+            while ((d = inbox.poll()) != null) {
+                finish(d);
+            }
         } finally {
             scheduled.set(false);
-            if (!inbox.isEmpty() && scheduled.compareAndSet(false, true)) {
+            if (!left && !inbox.isEmpty() && scheduled.compareAndSet(false, true)) {
                 executor.execute(this::drain);
-            } else if (idle()) {
-                owner.idle(this);
             }
         }
     }
 
-    /** Whether nothing is queued or running here. */
-    boolean idle() {
-        return !scheduled.get() && inbox.isEmpty() && pending.get() == 0;
+    /**
+     * Whether a handler call (its synchronous part) runs here now, other than the one the current thread is in (a
+     * handler that closes its own subscriber does not wait for itself).
+     */
+    synchronized boolean calling() {
+        return calling != null && caller != Thread.currentThread();
+    }
+
+    /** After leaving, the call still running is given up: its event goes back to its owner, its outcome ignored. */
+    void giveUpCall() {
+        Delivery d;
+        synchronized (this) {
+            d = calling;
+        }
+        if (d != null && !d.finished.get()) {
+            d.owner().givenBack(this, List.of(d));
+            finish(d);
+        }
+    }
+
+    /**
+     * After leaving, the stages still pending are given up here: each goes back to its owner for another consumer,
+     * and its outcome, whenever it comes, is ignored.
+     */
+    void giveUpPending() {
+        for (Delivery d : List.copyOf(stageOf.keySet())) {
+            stages.remove(d);
+            if (stageOf.remove(d) != null && !d.finished.get()) {
+                d.owner().givenBack(this, List.of(d));
+                finish(d);
+            }
+        }
+    }
+
+    /** A delivery returned by {@link #leave()} is over here (its owner has it back). */
+    void finishQueued(Delivery d) {
+        finish(d);
+    }
+
+    /** The delivery is over here: its owner is told, once. */
+    private void finish(Delivery d) {
+        if (d.finished.compareAndSet(false, true)) {
+            d.owner().finished(this, d);
+        }
     }
 
     /**
      * Calls the handler until it returns or its holding ends. A synchronous failure is retried here, so this
-     * subscriber starts nothing else meanwhile; a stage it returns is the acknowledgement to come.
+     * consumer starts nothing else meanwhile; a stage it returns is the acknowledgement to come.
      */
     private void start(Delivery d, int attempt, long backoff) throws InterruptedException {
+        boolean toStage = false;
+        try {
+            toStage = call(d, attempt, backoff);
+        } finally {
+            if (!toStage) {
+                finish(d);
+            }
+        }
+    }
+
+    /** True when the delivery went on to a pending stage (which finishes it), false when it is over here. */
+    private boolean call(Delivery d, int attempt, long backoff) throws InterruptedException {
+        Owner owner = d.owner();
         if (attempt == 1) {
             int hung = owner.hungAttempts(d.event());
             if (hung > 0 && exhausted(hung)) {
                 owner.exhausted(this, d, hung, new java.util.concurrent.TimeoutException("the handler's calls for"
                         + " this event were abandoned past handlerTimeout " + hung + " times"));
-                return;
+                return false;
             }
             attempt += hung;
         }
         for (; ; attempt++) {
             if (!enter(d)) {
-                return; // the holding ended while this waited for its turn: the next holder delivers it
+                return false; // the holding ended while this waited for its turn: the next holder delivers it
             }
             CompletionStage<?> stage;
             long since = beginCall(d);
@@ -181,33 +319,39 @@ final class Slot {
                 stage = handler.handleAsync(d.event(), d.token());
             } catch (InterruptedException e) {
                 boolean abandoned = endCall();
-                leave();
+                exit();
                 if (abandoned) {
-                    return; // the deadline's interrupt: the holding has ended, the next one delivers the event
+                    return false; // the deadline's interrupt: the holding has ended, the next one delivers it
                 }
                 throw e;
             } catch (Exception | LinkageError e) {
+                if (givesBack(e)) {
+                    endCall();
+                    exit();
+                    giveBack(d);
+                    return false;
+                }
                 boolean abandoned = endCall();
-                leave(); // not held through the backoff: the other partitions go on meanwhile
+                exit(); // not held through the backoff: the other partitions go on meanwhile
                 if (abandoned) {
-                    return; // failed because the deadline interrupted it: not the handler's failure to retry here
+                    return false; // failed because the deadline interrupted it: not the handler's to retry here
                 }
                 failed(d, attempt, backoff, e);
                 if (exhausted(attempt)) {
                     owner.exhausted(this, d, attempt, e);
-                    return;
+                    return false;
                 }
                 if (!owner.pause(d.holding(), Duration.ofMillis(backoff))) {
-                    return;
+                    return false;
                 }
                 backoff = next(backoff);
                 continue;
             }
             endCall();
             if (stage == null) {
-                leave();
+                exit();
                 owner.acked(this, d);
-                return;
+                return false;
             }
             pending.incrementAndGet();
             stages.put(d, since);
@@ -217,10 +361,10 @@ final class Slot {
             stage.whenComplete((result, failure) -> {
                 stages.remove(d);
                 stageOf.remove(d);
-                leave();
+                exit();
                 completed(d, tried, waited, failure);
             });
-            return;
+            return true;
         }
     }
 
@@ -237,7 +381,7 @@ final class Slot {
         boolean abandoned = interruptedByDeadline;
         if (abandoned) {
             Thread.interrupted(); // ours, not a shutdown's: it must not reach what this thread does next
-            abandonedRunning--;
+            abandonedCall = null;
         }
         calling = null;
         caller = null;
@@ -246,18 +390,18 @@ final class Slot {
     }
 
     /**
-     * When the oldest call of {@code holding} still running here started (its synchronous part, or its stage
-     * until it completes), as System.nanoTime; {@code Long.MAX_VALUE} when none runs.
+     * When the oldest call of {@code owner}'s holding {@code holding} still running here started (its synchronous
+     * part, or its stage until it completes), as System.nanoTime; {@code Long.MAX_VALUE} when none runs.
      */
-    long oldestCallSince(long holding) {
+    long oldestCallSince(Owner owner, long holding) {
         long oldest = Long.MAX_VALUE;
         synchronized (this) {
-            if (calling != null && calling.holding() == holding && !interruptedByDeadline) {
+            if (calling != null && calling.of(owner, holding) && !interruptedByDeadline) {
                 oldest = callSince;
             }
         }
-        for (java.util.Map.Entry<Delivery, Long> e : stages.entrySet()) {
-            if (e.getKey().holding() == holding) {
+        for (Map.Entry<Delivery, Long> e : stages.entrySet()) {
+            if (e.getKey().of(owner, holding)) {
                 oldest = Math.min(oldest, e.getValue());
             }
         }
@@ -265,22 +409,23 @@ final class Slot {
     }
 
     /**
-     * Abandons the calls of {@code holding} (its deadline passed; the holding has ended): the running one's thread
-     * is interrupted, pending stages are cancelled. A call that ignores the interrupt runs on, counted by
-     * {@link #abandonedRunning()} until it returns; whatever it acknowledges then belongs to an ended holding.
+     * Abandons the calls of {@code owner}'s holding {@code holding} (its deadline passed; the holding has ended):
+     * the running one's thread is interrupted, pending stages are cancelled. A call that ignores the interrupt runs
+     * on, counted by {@link #abandonedRunning(Owner)} until it returns; whatever it acknowledges then belongs to an
+     * ended holding.
      */
-    java.util.List<Delivery> abandon(long holding) {
-        java.util.List<Delivery> abandoned = new java.util.ArrayList<>();
+    List<Delivery> abandon(Owner owner, long holding) {
+        List<Delivery> abandoned = new ArrayList<>();
         synchronized (this) {
-            if (calling != null && calling.holding() == holding && !interruptedByDeadline) {
+            if (calling != null && calling.of(owner, holding) && !interruptedByDeadline) {
                 interruptedByDeadline = true;
-                abandonedRunning++;
+                abandonedCall = calling;
                 abandoned.add(calling);
                 caller.interrupt();
             }
         }
-        for (java.util.Map.Entry<Delivery, CompletionStage<?>> e : stageOf.entrySet()) {
-            if (e.getKey().holding() == holding) {
+        for (Map.Entry<Delivery, CompletionStage<?>> e : stageOf.entrySet()) {
+            if (e.getKey().of(owner, holding)) {
                 abandoned.add(e.getKey());
                 try {
                     e.getValue().toCompletableFuture().cancel(true);
@@ -292,9 +437,9 @@ final class Slot {
         return abandoned;
     }
 
-    /** Calls abandoned past their deadline that have not returned yet. */
-    synchronized int abandonedRunning() {
-        return abandonedRunning;
+    /** Calls of {@code owner} abandoned past their deadline that have not returned yet (0 or 1). */
+    synchronized int abandonedRunning(Owner owner) {
+        return abandonedCall != null && abandonedCall.owner() == owner ? 1 : 0;
     }
 
     /** Waits for a permit of the server-wide limit, if any, while the delivery's holding lasts. */
@@ -303,14 +448,14 @@ final class Slot {
             return true;
         }
         while (!gate.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-            if (!owner.current(d.holding())) {
+            if (!d.owner().current(d.holding())) {
                 return false;
             }
         }
         return true;
     }
 
-    private void leave() {
+    private void exit() {
         if (gate != null) {
             gate.release();
         }
@@ -318,13 +463,23 @@ final class Slot {
 
     /** A stage completed (on whatever thread completed it): acknowledge, or retry after the backoff. */
     private void completed(Delivery d, int attempt, long backoff, Throwable failure) {
+        Owner owner = d.owner();
+        if (d.finished.get()) {
+            pending.decrementAndGet(); // given up when the consumer left: another consumer has it
+            return;
+        }
         if (failure == null) {
             owner.acked(this, d);
-            done();
+            done(d);
             return;
         }
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        if (givesBack(cause)) {
+            giveBack(d);
+            done(d);
+            return;
+        }
         failed(d, attempt, backoff, cause);
         if (exhausted(attempt)) {
             try {
@@ -335,11 +490,11 @@ final class Slot {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     } finally {
-                        done();
+                        done(d);
                     }
                 });
             } catch (RejectedExecutionException e) {
-                done(); // shutting down: the next holder delivers it again
+                done(d); // shutting down: the next holder delivers it again
             }
             return;
         }
@@ -347,26 +502,63 @@ final class Slot {
             CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS, retryExecutor)
                     .execute(() -> retry(d, attempt + 1, next(backoff)));
         } catch (RejectedExecutionException e) {
-            done(); // shutting down: the next holder delivers it again
+            done(d); // shutting down: the next holder delivers it again
         }
     }
 
     private void retry(Delivery d, int attempt, long backoff) {
+        boolean toStage = false;
         try {
-            if (owner.current(d.holding())) {
-                start(d, attempt, backoff);
+            if (left && !d.finished.get()) {
+                d.owner().givenBack(this, List.of(d)); // the consumer left while this backed off
+            } else if (d.owner().current(d.holding())) {
+                toStage = call(d, attempt, backoff);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            done(); // after start: a retry in flight again was counted before this one is let go
+            if (toStage) {
+                pending.decrementAndGet(); // a retry in flight again was counted before this one is let go
+            } else {
+                done(d);
+            }
         }
     }
 
-    private void done() {
-        if (pending.decrementAndGet() == 0 && idle()) {
-            owner.idle(this);
+    /** An asynchronous delivery is over here: finished, and counted out of the pending ones. */
+    private void done(Delivery d) {
+        finish(d);
+        pending.decrementAndGet();
+    }
+
+    /**
+     * The handler gave {@code d} back: it goes to its owner, with the deliveries of its key queued behind it here
+     * (so that the key's order holds wherever they go next). Those are finished here; {@code d} by the caller.
+     */
+    private void giveBack(Delivery d) {
+        List<Delivery> back = new ArrayList<>();
+        back.add(d);
+        if (d.key() != null) {
+            for (Delivery q : inbox) {
+                if (q.owner() == d.owner() && d.key().equals(q.key()) && inbox.remove(q)) {
+                    back.add(q);
+                }
+            }
         }
+        d.owner().givenBack(this, back);
+        for (int i = 1; i < back.size(); i++) {
+            finish(back.get(i));
+        }
+    }
+
+    /** Whether {@code e} is, or wraps (a container may wrap what an observer throws), a GiveBackException. */
+    static boolean givesBack(Throwable e) {
+        for (int depth = 0; e != null && depth < 5; depth++, e = e.getCause()) {
+            if (e instanceof GiveBackException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean exhausted(int attempt) {
@@ -374,7 +566,7 @@ final class Slot {
     }
 
     private void failed(Delivery d, int attempt, long backoff, Throwable e) {
-        LOG.log(Level.WARNING, "JES0210W subscription " + owner.describe() + ": handler failed on event "
+        LOG.log(Level.WARNING, "JES0210W subscription " + d.owner().describe() + ": handler failed on event "
                 + d.event().eventNumber() + " of stream '" + d.event().streamId() + "' (attempt " + attempt
                 + (maxAttempts > 0 ? " of " + maxAttempts : "") + ")"
                 + (exhausted(attempt) ? "; attempts exhausted" : "; retrying in " + backoff + " ms"), e);

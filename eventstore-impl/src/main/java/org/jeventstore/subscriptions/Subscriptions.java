@@ -98,20 +98,29 @@ public final class Subscriptions implements AutoCloseable {
             return subscribePartitioned(streamId, name, handler, options);
         }
         synchronized (partitioned) {
-            if (partitioned.containsKey(key(streamId, name))) {
-                throw new SubscriptionExistsException(streamId, name);
+            PartitionedSubscription group = partitioned.get(key(streamId, name));
+            if (group != null) {
+                throw SubscriptionExistsException.withOtherLimit(streamId, name, group.partitions(), 1);
             }
         }
-        return subscribeSingle(streamId, name, handler, options, null, s -> new SubscriptionLayout(rows, locks,
-                streamId, name, 1, s::subscriptionId), true);
+        ConsumerPool pool = new ConsumerPool(streamId, name, 1, options.bufferSize(), Runnable::run, executor,
+                options.maxRetryBackoff(), options.maxAttempts(), null);
+        PersistentSubscription single = subscribeSingle(streamId, name, options, new PersistentSubscription.Family(
+                s -> new SubscriptionLayout(rows, locks, streamId, name, 1, s::subscriptionId), pool, null), true,
+                s -> {
+                    s.joinOwn(handler); // before its worker starts: it has a subscriber from its first event
+                    pool.checkpointFrom(s::checkpoint);
+                });
+        return single;
     }
 
     private Subscription subscribePartitioned(String streamId, String name, SubscriptionHandler handler,
                                               SubscriptionOptions options) {
         String key = key(streamId, name);
         synchronized (partitioned) {
-            if (persistent.containsKey(key)) {
-                throw new SubscriptionExistsException(streamId, name);
+            PersistentSubscription single = persistent.get(key);
+            if (single != null) {
+                throw SubscriptionExistsException.withOtherLimit(streamId, name, 1, options.concurrencyLimit());
             }
             PartitionedSubscription group = partitioned.get(key);
             if (group == null) {
@@ -119,7 +128,7 @@ public final class Subscriptions implements AutoCloseable {
                 SubscriptionLayout layout = new SubscriptionLayout(rows, locks, streamId, name,
                         options.concurrencyLimit(), () -> rows.createOrGet(streamId, name, options.startFrom()));
                 self[0] = new PartitionedSubscription(streamId, name, options, rows, executor,
-                        (part, h, o, gate) -> subscribeSingle(streamId, part, h, o, gate, s -> layout, false), () -> {
+                        (part, o, family) -> subscribeSingle(streamId, part, o, family, false, s -> { }), () -> {
                             layout.release();
                             synchronized (partitioned) {
                                 partitioned.remove(key, self[0]);
@@ -128,18 +137,16 @@ public final class Subscriptions implements AutoCloseable {
                 group = self[0];
                 partitioned.put(key, group);
             } else if (group.partitions() != options.concurrencyLimit()) {
-                throw new org.jeventstore.InvalidRequestException("subscription '" + name + "' on '" + streamId
-                        + "' runs here with " + group.partitions() + " partitions (concurrencyLimit); a subscriber"
-                        + " asking for " + options.concurrencyLimit() + " cannot join it");
+                throw SubscriptionExistsException.withOtherLimit(streamId, name, group.partitions(),
+                        options.concurrencyLimit());
             }
             return group.join(handler);
         }
     }
 
-    private PersistentSubscription subscribeSingle(String streamId, String name, SubscriptionHandler handler,
-                                                   SubscriptionOptions options, java.util.concurrent.Semaphore gate,
-                                                   java.util.function.Function<PersistentSubscription,
-                                                           SubscriptionLayout> layout, boolean ownsLayout) {
+    private PersistentSubscription subscribeSingle(String streamId, String name, SubscriptionOptions options,
+                                                   PersistentSubscription.Family family, boolean ownsLayout,
+                                                   Consumer<PersistentSubscription> beforeStart) {
         String key = key(streamId, name);
         if (persistent.containsKey(key)) {
             throw new SubscriptionExistsException(streamId, name);
@@ -155,8 +162,7 @@ public final class Subscriptions implements AutoCloseable {
             id = -1;
         }
         PersistentSubscription[] self = new PersistentSubscription[1];
-        self[0] = new PersistentSubscription(streamId, name, id, options, handler, services,
-                new PersistentSubscription.Family(layout, gate), () -> {
+        self[0] = new PersistentSubscription(streamId, name, id, options, services, family, () -> {
                     persistent.remove(key, self[0]);
                     if (ownsLayout) {
                         self[0].releaseLayout(); // a partitioned one's goes when the whole family stops here
@@ -164,6 +170,12 @@ public final class Subscriptions implements AutoCloseable {
                 });
         if (persistent.putIfAbsent(key, self[0]) != null) {
             throw new SubscriptionExistsException(streamId, name);
+        }
+        try {
+            beforeStart.accept(self[0]);
+        } catch (RuntimeException e) {
+            persistent.remove(key, self[0]);
+            throw e;
         }
         try {
             executor.execute(self[0]::run);

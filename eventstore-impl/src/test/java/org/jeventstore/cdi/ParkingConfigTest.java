@@ -72,7 +72,7 @@ class ParkingConfigTest {
         assertThat(options(Map.of(PREFIX + "server-concurrency", "0")).serverConcurrency()).isZero();
         assertThatThrownBy(() -> options(Map.of(PREFIX + "server-concurrency", "-1")))
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessage(PREFIX + "server-concurrency must be >= 1, or 0 for one per partition held, was '-1'");
+                .hasMessage(PREFIX + "server-concurrency must be >= 1, or 0 for no limit, was '-1'");
         assertThatThrownBy(() -> options(Map.of(PREFIX + "server-concurrency", "lots")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("was 'lots'");
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.Subscription;
+import org.jeventstore.RecordedEvent;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
@@ -54,8 +55,8 @@ class PartitionCountTest {
     }
 
     private static SubscriptionOptions limit(int n) {
-        return SubscriptionOptions.defaults().concurrency(n, null).checkpoint(1, Duration.ofMillis(100))
-                .retryInterval(Duration.ofMillis(200));
+        return SubscriptionOptions.defaults().concurrency(n, RecordedEvent::streamId)
+                .checkpoint(1, Duration.ofMillis(100)).retryInterval(Duration.ofMillis(200));
     }
 
     private static List<EventData> events(int n) {
@@ -111,7 +112,7 @@ class PartitionCountTest {
                 && a.admin().parkedEvents(org.jeventstore.EventStore.ALL, "moved", 0, 10).size() == 2);
         before.close();
 
-        a.subscribeToAll("moved", projection, two.concurrency(3, null)); // the only server: the count changes now
+        a.subscribeToAll("moved", projection, two.concurrency(3, RecordedEvent::streamId)); // the only server: the count changes now
         a.appendToStream("held", ExpectedVersion.any(), events(1));
         a.appendToStream("free", ExpectedVersion.any(), events(1));
         await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("free:2"));

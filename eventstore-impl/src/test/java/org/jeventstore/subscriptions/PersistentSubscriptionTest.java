@@ -20,6 +20,7 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.StartFrom;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionExistsException;
+import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
@@ -208,7 +209,7 @@ class PersistentSubscriptionTest {
         AtomicInteger concurrent = new AtomicInteger();
         AtomicInteger maxConcurrent = new AtomicInteger();
         AtomicInteger overlapsWithinKey = new AtomicInteger();
-        store.subscribeToAll("partitioned", e -> {
+        SubscriptionHandler handler = e -> {
             int now = concurrent.incrementAndGet();
             maxConcurrent.accumulateAndGet(now, Math::max);
             if (busy.computeIfAbsent(e.streamId(), k -> new AtomicInteger()).incrementAndGet() > 1) {
@@ -218,7 +219,11 @@ class PersistentSubscriptionTest {
             perStream.computeIfAbsent(e.streamId(), k -> new CopyOnWriteArrayList<>()).add(e.streamVersion());
             busy.get(e.streamId()).decrementAndGet();
             concurrent.decrementAndGet();
-        }, SubscriptionOptions.defaults().concurrency(3, RecordedEvent::streamId).bufferSize(2));
+        };
+        for (int i = 0; i < 3; i++) { // three competing subscribers
+            store.subscribeToAll("partitioned", handler, SubscriptionOptions.defaults()
+                    .concurrency(3, RecordedEvent::streamId).bufferSize(2));
+        }
         for (int round = 0; round < 10; round++) {
             for (int s = 0; s < 3; s++) {
                 store.appendToStream("p-" + s, ExpectedVersion.any(), events(3, "x"));

@@ -116,7 +116,7 @@ class SuspectedFaultsTest {
         SubscriptionOptions options = SubscriptionOptions.defaults().startFrom(StartFrom.origin())
                 .concurrency(2, null).serverConcurrency(1).maxAttempts(1, SubscriptionOptions.OnExhausted.PARK)
                 .retryInterval(Duration.ofMillis(200)).checkpoint(1, Duration.ofMillis(50));
-        a.subscribeToAll("gated", e -> {
+        org.jeventstore.SubscriptionHandler gated = e -> {
             mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
                 Thread.sleep(15); // long enough for a replay and a live call to meet, were both let in
@@ -127,7 +127,9 @@ class SuspectedFaultsTest {
             } finally {
                 running.decrementAndGet();
             }
-        }, options);
+        };
+        a.subscribeToAll("gated", gated, options); // two subscribers: without the limit, two calls at once
+        a.subscribeToAll("gated", gated, options);
         // poison in both partitions (the streams' CRC-32 spreads them), parked
         for (int i = 0; i < 8; i++) {
             a.appendToStream("poison-" + i, ExpectedVersion.any(), events(1));

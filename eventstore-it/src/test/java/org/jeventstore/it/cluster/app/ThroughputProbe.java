@@ -19,8 +19,8 @@ import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionOptions;
 
 /**
- * The cluster test's throughput scenario: starts, on this server, a partitioned subscription (6 partitions) whose
- * handler takes 2 ms per event and which runs at most {@code serverConcurrency} handler calls at once here, as a
+ * The cluster test's throughput scenario: starts, on this server, six competing subscribers of a subscription with
+ * 6 partitions whose handler takes 2 ms per event and which runs at most {@code serverConcurrency} handler calls at once here, as a
  * server with that much capacity would. Its handler waits at a gate until the test opens it, so that the backlog
  * and the spread of the partitions are in place before the clock starts.
  *
@@ -41,7 +41,7 @@ public class ThroughputProbe extends HttpServlet {
         final CountDownLatch gate = new CountDownLatch(1);
         final Set<Long> handled = ConcurrentHashMap.newKeySet();
         final AtomicLong lastMillis = new AtomicLong();
-        volatile Subscription subscription;
+        final java.util.List<Subscription> subscribers = new java.util.concurrent.CopyOnWriteArrayList<>();
     }
 
     static final Map<String, Probe> PROBES = new ConcurrentHashMap<>();
@@ -63,21 +63,23 @@ public class ThroughputProbe extends HttpServlet {
                         .serverConcurrency(Integer.parseInt(req.getParameter("cap")))
                         .startFrom(StartFrom.after(Long.parseLong(req.getParameter("after"))))
                         .checkpoint(100, Duration.ofMillis(200));
-                probe.subscription = store.subscribeToAll(name, e -> {
-                    if (!probe.gate.await(2, TimeUnit.MINUTES)) {
-                        throw new IllegalStateException("the gate of " + name + " was never opened");
-                    }
-                    Thread.sleep(2);
-                    probe.handled.add(e.eventNumber());
-                    probe.lastMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
-                }, options);
+                for (int i = 0; i < options.concurrencyLimit(); i++) {
+                    probe.subscribers.add(store.subscribeToAll(name, e -> {
+                        if (!probe.gate.await(2, TimeUnit.MINUTES)) {
+                            throw new IllegalStateException("the gate of " + name + " was never opened");
+                        }
+                        Thread.sleep(2);
+                        probe.handled.add(e.eventNumber());
+                        probe.lastMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
+                    }, options));
+                }
             }
             case "open" -> PROBES.get(name).gate.countDown();
             case "stop" -> {
                 Probe probe = PROBES.remove(name);
-                if (probe != null && probe.subscription != null) {
+                if (probe != null) {
                     probe.gate.countDown();
-                    probe.subscription.close();
+                    probe.subscribers.forEach(Subscription::close);
                 }
             }
             default -> {
