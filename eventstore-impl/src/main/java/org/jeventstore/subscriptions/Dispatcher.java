@@ -1,8 +1,12 @@
 package org.jeventstore.subscriptions;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +41,14 @@ final class Dispatcher {
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
     private final PriorityBlockingQueue<Returned> returned = new PriorityBlockingQueue<>(8,
             Comparator.comparingLong((Returned r) -> r.delivery().event().eventNumber()));
+    /**
+     * Events taken from the feed whose key's subscriber had no room, in order per key, with the holding that took
+     * them: they go out before any later event of their key, and never hold up another key (Elixir queues per key
+     * too). Worker thread only.
+     */
+    private final Map<Object, ArrayDeque<RecordedEvent>> waiting = new LinkedHashMap<>();
+    private long waitingHolding;
+    private int waitingCount;
     /** Handed out and not finished yet, whatever the holding. */
     private final AtomicInteger outstanding = new AtomicInteger();
 
@@ -59,6 +71,46 @@ final class Dispatcher {
     void reset() {
         acks.clear();
         returned.clear();
+        waiting.clear();
+        waitingCount = 0;
+    }
+
+    /** Whether events of {@code key} wait for their subscriber (a later one of the key must wait behind them). */
+    boolean keyWaits(Object key) {
+        return key != null && waiting.containsKey(key);
+    }
+
+    int waitingCount() {
+        return waitingCount;
+    }
+
+    /** {@code e}, taken from the feed by {@code holding}, waits for room at its key's subscriber. */
+    void await(Object key, RecordedEvent e, long holding) {
+        if (waitingCount == 0) {
+            waitingHolding = holding;
+        }
+        waiting.computeIfAbsent(key, k -> new ArrayDeque<>()).add(e);
+        waitingCount++;
+    }
+
+    /** Sends waiting events, oldest of each key first, to subscribers that have room for them now. */
+    void sendWaiting(long holding, FencingToken token) {
+        if (waitingCount > 0 && waitingHolding != holding) {
+            waiting.clear(); // of an ended holding: the checkpoint stayed below them, the next holder reads them
+            waitingCount = 0;
+        }
+        for (Iterator<Map.Entry<Object, ArrayDeque<RecordedEvent>>> it = waiting.entrySet().iterator();
+             it.hasNext(); ) {
+            Map.Entry<Object, ArrayDeque<RecordedEvent>> line = it.next();
+            Slot target;
+            while (!line.getValue().isEmpty() && (target = pick(line.getKey(), null)) != null) {
+                send(target, line.getValue().poll(), line.getKey(), holding, token);
+                waitingCount--;
+            }
+            if (line.getValue().isEmpty()) {
+                it.remove();
+            }
+        }
     }
 
     /** The event's partition key (its {@code toString()}), or null when the subscription has none. */

@@ -430,14 +430,16 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     /**
-     * Hands events to subscribers with room: first those given back (nothing new overtakes them), then new ones
-     * while the redelivery bound allows.
+     * Hands events to subscribers with room: first those given back (nothing new overtakes them), then those
+     * waiting for their key's subscriber, then new ones while the redelivery bound allows. A keyed event whose
+     * subscriber is busy waits in its key's line, so one busy key never holds up the others.
      */
     private void handOut(Holding h) {
         Checkpoints cp = h.checkpoints;
         if (parking.haltedBy() != null || !dispatcher.sendReturned(h.number, h.token)) {
             return;
         }
+        dispatcher.sendWaiting(h.number, h.token);
         while (!feed.isEmpty() && parking.haltedBy() == null) {
             dispatcher.drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
             if (!cp.mayDeliver()) {
@@ -456,9 +458,17 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
                 continue;
             }
             Object key = dispatcher.key(e);
-            Slot target = dispatcher.pick(key, null);
+            Slot target = dispatcher.keyWaits(key) ? null : dispatcher.pick(key, null);
             if (target == null) {
-                return;
+                if (key == null || options.concurrencyLimit() <= 1
+                        || dispatcher.waitingCount() >= options.maxQueueSize()) {
+                    return; // nobody has room, one subscriber keeps every event in order, or enough wait already
+                }
+                // its key's subscriber is busy: the event waits for it, and later events of other keys go on
+                feed.poll();
+                cp.sent(e.eventNumber());
+                dispatcher.await(key, e, h.number);
+                continue;
             }
             feed.poll();
             cp.sent(e.eventNumber());

@@ -1,2 +1,0 @@
-  -- $all, stream 0
-  SELECT 0::bigint AS stream_id, NULL::timestamptz AS deleted_at
