@@ -82,21 +82,21 @@ public final class Appender {
         }
         // the column type decides what an event without metadata stores; found at first use, then kept
         Columns columns = columns(streamId, events, dataColumns.format());
-        String statement = sql.withStream("append-events", fragment(expected));
+        NamedStatement statement = sql.withStream("append-events", streamCte(expected));
         int n = events.size();
         UUID first = columns.ids()[0];
         UUID last = columns.ids()[n - 1];
         // One statement writes everything, so it needs no explicit transaction (one round trip, no COMMIT).
         Appended appended = tx.singleStatement("appending to stream '" + streamId + "'", c -> {
-            try (PreparedStatement ps = c.prepareStatement(statement)) {
-                ps.setArray(1, c.createArrayOf("uuid", columns.ids()));
-                ps.setArray(2, c.createArrayOf("text", columns.types()));
-                ps.setArray(3, c.createArrayOf("uuid", columns.causation()));
-                ps.setArray(4, c.createArrayOf("uuid", columns.correlation()));
-                ps.setArray(5, c.createArrayOf("text", columns.data()));
-                ps.setArray(6, c.createArrayOf("text", columns.metadata()));
-                int next = bindStream(ps, 7, streamId, expected);
-                ps.setString(next, streamId);
+            try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+                bindStream(statement.bind(ps), streamId, expected)
+                        .array("event_ids", c.createArrayOf("uuid", columns.ids()))
+                        .array("event_types", c.createArrayOf("text", columns.types()))
+                        .array("causation_ids", c.createArrayOf("uuid", columns.causation()))
+                        .array("correlation_ids", c.createArrayOf("uuid", columns.correlation()))
+                        .array("data", c.createArrayOf("text", columns.data()))
+                        .array("metadata", c.createArrayOf("text", columns.metadata()))
+                        .ready();
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3));
@@ -215,7 +215,7 @@ public final class Appender {
             return append(streamId, expected, List.of());
         }
         UUID[] ids = eventIds.toArray(UUID[]::new);
-        String statement = sql.withStream("link-events", fragment(expected));
+        NamedStatement statement = sql.withStream("link-events", streamCte(expected));
         return tx.write("linking events to stream '" + streamId + "'", c -> {
             try {
                 Array idArray = c.createArrayOf("uuid", ids);
@@ -227,9 +227,8 @@ public final class Appender {
                         }
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement(statement)) {
-                    ps.setArray(1, idArray);
-                    bindStream(ps, 2, streamId, expected);
+                try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+                    bindStream(statement.bind(ps), streamId, expected).array("event_ids", idArray).ready();
                     long version = 0;
                     int rows = 0;
                     try (ResultSet rs = ps.executeQuery()) {
@@ -249,7 +248,8 @@ public final class Appender {
         });
     }
 
-    private static String fragment(ExpectedVersion expected) {
+    /** The CTE that takes the stream's row for an expected version (append-stream-*.sql). */
+    private static String streamCte(ExpectedVersion expected) {
         if (expected instanceof ExpectedVersion.Any) {
             return "append-stream-any";
         } else if (expected instanceof ExpectedVersion.NoStream
@@ -262,15 +262,14 @@ public final class Appender {
         return "append-stream-exact";
     }
 
-    /** Binds the stream fragment's parameters from {@code index} on; returns the index after them. */
-    private static int bindStream(PreparedStatement ps, int index, String streamId, ExpectedVersion expected)
-            throws SQLException {
-        ps.setString(index, streamId);
+    /** Binds the inputs of the stream CTE: the stream, and the expected version of an exact one. */
+    private static NamedStatement.Binding bindStream(NamedStatement.Binding inputs, String streamId,
+                                                     ExpectedVersion expected) throws SQLException {
+        inputs.text("stream_uuid", streamId);
         if (expected instanceof ExpectedVersion.Exactly exactly && exactly.version() > 0) {
-            ps.setLong(index + 1, exactly.version());
-            return index + 2;
+            inputs.bigint("expected_version", exactly.version());
         }
-        return index + 1;
+        return inputs;
     }
 
     /** The statement wrote nothing: read the stream's current state to say why. */

@@ -116,29 +116,26 @@ public final class EventReader {
 
     /**
      * One page in one round trip: the statement finds the stream itself (by name; by {@code internalId} when a lazy
-     * read knows it already; {@code $all} is stream 0). Only an empty page by name takes a second round trip, to
+     * read knows it already; {@code $all} is stream 0, read by its own statement, see read-all-forward.sql). Only an empty page by name takes a second round trip, to
      * tell an empty page from a stream that is missing or soft deleted.
      */
     private List<RecordedEvent> page(Connection c, String streamId, Long internalId, long start, int count,
                                      boolean forward, DataFormat format) throws SQLException {
         long from = forward ? Math.max(start, 1) : (start < 0 ? Long.MAX_VALUE : start);
         boolean all = EventStore.ALL.equals(streamId);
-        String target = all ? "target-all" : internalId != null ? "target-by-id" : "target-by-name";
+        NamedStatement statement = sql.named((all ? "read-all-" : internalId != null ? "read-stream-by-id-"
+                : "read-stream-") + (forward ? "forward" : "backward"));
         List<RecordedEvent> events = new ArrayList<>(Math.min(count, 10_000));
-        try (PreparedStatement ps = c.prepareStatement(
-                sql.withTarget(forward ? "read-page-forward" : "read-page-backward", target))) {
-            int i = 1;
+        try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+            NamedStatement.Binding inputs = statement.bind(ps).bigint("from", from).integer("count", count);
             if (all) {
-                ps.setLong(i++, ALL_STREAM_ID);
+                inputs.bigint("all_stream_id", ALL_STREAM_ID);
+            } else if (internalId != null) {
+                inputs.bigint("stream_id", internalId);
             } else {
-                if (internalId != null) {
-                    ps.setLong(i++, internalId);
-                } else {
-                    ps.setString(i++, streamId);
-                }
+                inputs.text("stream_uuid", streamId);
             }
-            ps.setLong(i++, from);
-            ps.setInt(i, count);
+            inputs.ready();
             ps.setFetchSize(count);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

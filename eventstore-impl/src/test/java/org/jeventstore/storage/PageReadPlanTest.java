@@ -70,10 +70,10 @@ class PageReadPlanTest {
         int total = STREAMS * PER_STREAM;
         long[] forwardStarts = {total / 2, total / 4, 3L * total / 4, 10, total / 3, total / 2 + 7, 4L * total / 5,
             total / 5, total / 2};
-        assertPagesReadOnlyTheirRows("read-page-forward", forwardStarts);
+        assertPagesReadOnlyTheirRows("read-all-forward", forwardStarts);
         long[] backwardStarts = {total / 2, 3L * total / 4, total / 4, total - 10, 2L * total / 3, total / 2 - 7,
             total / 5, 4L * total / 5, total / 2};
-        assertPagesReadOnlyTheirRows("read-page-backward", backwardStarts);
+        assertPagesReadOnlyTheirRows("read-all-backward", backwardStarts);
     }
 
     /**
@@ -82,7 +82,9 @@ class PageReadPlanTest {
      * plan), asking each time how many index entries of stream_events the executed plan read.
      */
     private static void assertPagesReadOnlyTheirRows(String statement, long[] starts) throws SQLException {
-        String sql = new Sql(new SchemaName(stores.schema)).withTarget(statement, "target-all");
+        NamedStatement named = new Sql(new SchemaName(stores.schema)).named(statement);
+        assertThat(named.inputs()).containsExactly("all_stream_id", "from", "count");
+        String sql = named.jdbc();
         int n = 0;
         StringBuilder numbered = new StringBuilder();
         for (char ch : sql.toCharArray()) {

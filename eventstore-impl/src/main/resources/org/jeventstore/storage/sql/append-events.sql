@@ -13,22 +13,23 @@
 -- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
 -- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
 -- all is written.
--- Parameters 1-6: event ids, types, causation ids, correlation ids, data (JSON text), metadata (JSON text, or
--- NULL where the column type stores no metadata as NULL; the json markers store it as the column type wants, see
--- DataFormat.java);
--- then the stream fragment's; then the stream id again.
+-- Inputs: :event_ids, :event_types, :causation_ids, :correlation_ids (arrays, one element per event), :data and
+-- :metadata (arrays of JSON text; metadata NULL where the column type stores no metadata as NULL; the json markers
+-- store it as the column type wants, see DataFormat.java), :stream_uuid, and those of the stream CTE
+-- put in below (append-stream-*.sql: :expected_version for an exact one).
 WITH input AS (
-  SELECT * FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) WITH ORDINALITY
+  SELECT * FROM unnest(:event_ids::uuid[], :event_types::text[], :causation_ids::uuid[], :correlation_ids::uuid[],
+                       :data::text[], :metadata::text[]) WITH ORDINALITY
     AS i(event_id, event_type, causation_id, correlation_id, data, metadata, ord)
 ),
 stream AS (
-/*STREAM*/
+${stream}
 ),
 counted AS (
   SELECT count(*) AS n FROM input
 ),
 seen AS (
-  SELECT coalesce((SELECT stream_version FROM ${schema}.streams WHERE stream_uuid = ?), 0) AS version
+  SELECT coalesce((SELECT stream_version FROM ${schema}.streams WHERE stream_uuid = :stream_uuid), 0) AS version
 ),
 head AS (
   SELECT stream_version FROM ${schema}.streams

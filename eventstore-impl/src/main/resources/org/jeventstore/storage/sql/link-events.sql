@@ -2,12 +2,13 @@
 -- original stream, which exists from the append on, before the event has a $all position) and gets the next
 -- versions of the target stream. Does not touch $all. The target stream is announced at commit by the streams
 -- trigger, also when an append earlier in the same transaction deferred its own announcement.
--- Parameter 1: event ids, in order.
+-- Inputs: :event_ids (in order), and those of the stream CTE put in below (append-stream-*.sql: :stream_uuid, and
+-- :expected_version for an exact one).
 WITH input AS (
-  SELECT * FROM unnest(?::uuid[]) WITH ORDINALITY AS i(event_id, ord)
+  SELECT * FROM unnest(:event_ids::uuid[]) WITH ORDINALITY AS i(event_id, ord)
 ),
 stream AS (
-/*STREAM*/
+${stream}
 )
 INSERT INTO ${schema}.stream_events
   (event_id, stream_id, stream_version, original_stream_id, original_stream_version)
