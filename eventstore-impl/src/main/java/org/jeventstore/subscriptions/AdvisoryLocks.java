@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -269,30 +270,30 @@ final class AdvisoryLocks implements AutoCloseable {
      * ({@link Presence}). Empty when there is no session, another user keeps the connection past the network
      * timeout, or the query fails (the session is then lost, as for any failure on it).
      */
-    <T> java.util.Optional<T> onSession(String what, SessionQuery<T> query) {
+    <T> Optional<T> onSession(String what, SessionQuery<T> query) {
         Session s;
         synchronized (this) {
             s = session;
             if (s == null) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
         if (!enterIo()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
             synchronized (this) {
                 if (session != s) {
-                    return java.util.Optional.empty();
+                    return Optional.empty();
                 }
             }
             long start = System.nanoTime();
             T result = query.run(s.connection(), s.namespace());
             proven(start);
-            return java.util.Optional.ofNullable(result);
+            return Optional.ofNullable(result);
         } catch (SQLException | RuntimeException e) {
             lost(s, what + " failed: " + e.getMessage());
-            return java.util.Optional.empty();
+            return Optional.empty();
         } finally {
             io.unlock();
         }

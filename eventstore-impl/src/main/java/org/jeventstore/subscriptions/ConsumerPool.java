@@ -2,6 +2,7 @@ package org.jeventstore.subscriptions;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -57,7 +59,7 @@ final class ConsumerPool {
     /** Guarded by this: the subscribers, their events in flight, the keys in flight. */
     private final List<Slot> slots = new ArrayList<>();
     private final Map<Slot, Integer> inFlight = new IdentityHashMap<>();
-    private final Map<Object, KeyAt> keys = new java.util.HashMap<>();
+    private final Map<Object, KeyAt> keys = new HashMap<>();
     private final List<Runnable> roomListeners = new CopyOnWriteArrayList<>();
     /** Holdings of this subscription's lock(s) on this server now; guarded by this. */
     private int holdings;
@@ -101,7 +103,7 @@ final class ConsumerPool {
      *
      * @throws TooManySubscribersException when {@code concurrencyLimit} subscribers are here already
      */
-    Slot join(SubscriptionHandler handler, java.util.function.Function<Slot, Subscription> handle) {
+    Slot join(SubscriptionHandler handler, Function<Slot, Subscription> handle) {
         Slot slot = new Slot(callExecutor, executor, handler, maxBackoff, maxAttempts, gate);
         synchronized (this) {
             if (slots.size() >= limit) {

@@ -1,5 +1,6 @@
 package org.jeventstore.subscriptions;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -146,10 +147,10 @@ final class Holder {
      * abandoned (interrupted, stages cancelled). The worker notices the lost lock at its next step. Returns the
      * deliveries abandoned; false-y (empty) when it was abandoned already.
      */
-    java.util.List<Slot.Delivery> abandon(Holding h, String why) {
+    List<Slot.Delivery> abandon(Holding h, String why) {
         synchronized (h) {
             if (h.abandoned) {
-                return java.util.List.of();
+                return List.of();
             }
             h.abandoned = true;
         }
@@ -166,7 +167,7 @@ final class Holder {
                     + " holding (the next holder's take-over does): " + e.getMessage());
         }
         locks.unlock(id, h.lockSession);
-        java.util.List<Slot.Delivery> abandoned = dispatcher.abandon(h.number);
+        List<Slot.Delivery> abandoned = dispatcher.abandon(h.number);
         signal.wakeUp();
         return abandoned;
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.RecordedEvent;
@@ -62,7 +63,7 @@ final class Parking {
     private final ParkedEvents parked;
     private final EventReader reader;
     /** A handler of the subscription's subscribers here, for replays (null when none is left). */
-    private final java.util.function.Supplier<SubscriptionHandler> handler;
+    private final Supplier<SubscriptionHandler> handler;
     private final Semaphore gate;
     /** Partition keys with parked events, each with its first parked event: their later events are held back. */
     private final Map<String, Long> heldKeys = new ConcurrentHashMap<>();
@@ -78,7 +79,7 @@ final class Parking {
     private volatile String haltedBy;
 
     Parking(Owner owner, String streamId, SubscriptionOptions options, ParkedEvents parked, EventReader reader,
-            java.util.function.Supplier<SubscriptionHandler> handler, Semaphore gate) {
+            Supplier<SubscriptionHandler> handler, Semaphore gate) {
         this.owner = owner;
         this.streamId = streamId;
         this.options = options;

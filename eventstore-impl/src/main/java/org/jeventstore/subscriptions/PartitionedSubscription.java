@@ -2,13 +2,16 @@ package org.jeventstore.subscriptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -126,7 +129,7 @@ final class PartitionedSubscription {
     /** What a subscriber is given: its view of the subscription, and its way out. */
     private final class Subscriber implements Subscription {
         private final Slot slot;
-        private final java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean left = new AtomicBoolean();
 
         Subscriber(Slot slot) {
             this.slot = slot;
@@ -158,8 +161,8 @@ final class PartitionedSubscription {
         }
 
         @Override
-        public void onCheckpoint(java.util.function.LongConsumer listener) {
-            slot.checkpointListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        public void onCheckpoint(LongConsumer listener) {
+            slot.checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
         }
 
         /**

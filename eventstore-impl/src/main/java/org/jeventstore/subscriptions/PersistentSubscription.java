@@ -1,10 +1,15 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.RecordedEvent;
@@ -45,7 +50,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
      * events are its own ({@code placement}; null: all).
      */
     record Family(Function<PersistentSubscription, SubscriptionLayout> layout, ConsumerPool pool,
-                  java.util.function.Predicate<RecordedEvent> placement) {
+                  Predicate<RecordedEvent> placement) {
     }
 
     private final String streamId;
@@ -64,7 +69,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     private final Fence fence;
     private final Parking parking;
     private final ConsumerPool pool;
-    private final java.util.function.Predicate<RecordedEvent> placement;
+    private final Predicate<RecordedEvent> placement;
     /** A single-active subscription's one subscriber (this is what it was given), or null for a partition. */
     private volatile Slot own;
 
@@ -180,7 +185,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     @Override
-    public java.util.concurrent.CompletionStage<Subscription> subscribed() {
+    public CompletionStage<Subscription> subscribed() {
         Slot s = own;
         if (s == null) {
             throw new IllegalStateException("a partition has no subscriber of its own");
@@ -189,12 +194,12 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     @Override
-    public void onCheckpoint(java.util.function.LongConsumer listener) {
+    public void onCheckpoint(LongConsumer listener) {
         Slot s = own;
         if (s == null) {
             throw new IllegalStateException("a partition has no subscriber of its own");
         }
-        s.checkpointListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        s.checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */
@@ -545,7 +550,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     @Override
-    public void givenBack(Slot slot, java.util.List<Slot.Delivery> deliveries) {
+    public void givenBack(Slot slot, List<Slot.Delivery> deliveries) {
         dispatcher.givenBack(slot, deliveries);
         signal.wakeUp();
     }
