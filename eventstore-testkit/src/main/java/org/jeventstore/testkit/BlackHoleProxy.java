@@ -20,6 +20,12 @@ import java.util.concurrent.TimeUnit;
  * silent too, and every connection black-holed once stays dead after {@link #heal()}, which only lets new ones
  * through, as a network coming back would.
  *
+ * <p>A dead connection whose client has given up (closed its socket, unheard by the other end) is finished once
+ * the network is healed, as the server's side would then learn it from the client's host: its upstream socket is
+ * closed and its place freed. Until the heal the server's side stays silent and open. (Before, dead connections
+ * were kept until the proxy closed: a 20-minute campaign, seed 20261207001, filled all 1,024 places with them and
+ * the proxied server could not connect again after the last heal.)
+ *
  * <p>Bounded: at most {@code maxLinks} connections open at once (64 unless given), daemon threads only, and it closes itself after its
  * lifetime even if a test forgets to.
  */
@@ -66,9 +72,27 @@ public final class BlackHoleProxy implements AutoCloseable {
         links.forEach(l -> l.dead = true);
     }
 
-    /** New connections are forwarded again; those black-holed stay dead. */
+    /**
+     * New connections are forwarded again; those black-holed stay dead, and the dead ones whose client has given up
+     * are finished.
+     */
     public void heal() {
         blackHoled = false;
+        for (Link l : links) {
+            if (l.clientGone) {
+                finish(l);
+            }
+        }
+    }
+
+    /** Open connections, the silent ones included: each takes a place of {@code maxLinks}. */
+    public int open() {
+        return links.size();
+    }
+
+    private void finish(Link link) {
+        link.close();
+        links.remove(link);
     }
 
     /** Connections accepted so far (also the silent ones). */
@@ -91,7 +115,9 @@ public final class BlackHoleProxy implements AutoCloseable {
             Link link = new Link(client, blackHoled);
             links.add(link);
             if (link.dead) {
-                continue; // held open and silent: the client's handshake gets no answer
+                // held open and silent: the client's handshake gets no answer; heard only to learn it gave up
+                daemon("black-hole-proxy-up", () -> pumpUp(link));
+                continue;
             }
             try {
                 link.upstream = new Socket();
@@ -100,12 +126,45 @@ public final class BlackHoleProxy implements AutoCloseable {
                 link.close();
                 continue;
             }
-            daemon("black-hole-proxy-up", () -> pump(link, client, link.upstream));
+            daemon("black-hole-proxy-up", () -> pumpUp(link));
             daemon("black-hole-proxy-down", () -> pump(link, link.upstream, client));
         }
     }
 
-    /** Copies until the link dies (then reads and forwards nothing more, closing nothing) or a side closes. */
+    /**
+     * Client to server: copies until a side closes; once the link is dead it forwards nothing more, but goes on
+     * reading (and dropping) what the client sends, to learn when the client gives up: then the link is finished
+     * at once if the network is healed, else by the next {@link #heal()}.
+     */
+    private void pumpUp(Link link) {
+        byte[] buffer = new byte[8192];
+        try {
+            InputStream in = link.client.getInputStream();
+            while (true) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                if (!link.dead) {
+                    OutputStream out = link.upstream.getOutputStream();
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            // a side closed
+        }
+        if (!link.dead) {
+            finish(link); // closed by a side: pass it on
+            return;
+        }
+        link.clientGone = true;
+        if (!blackHoled) {
+            finish(link); // healed already (heal() may have run before the flag was set: finishing twice is harmless)
+        }
+    }
+
+    /** Server to client: copies until the link dies (then reads and forwards nothing more) or a side closes. */
     private void pump(Link link, Socket from, Socket to) {
         byte[] buffer = new byte[8192];
         try {
@@ -126,14 +185,9 @@ public final class BlackHoleProxy implements AutoCloseable {
             // a side closed: pass it on below, unless black-holed
         }
         if (link.dead) {
-            try {
-                closed.await(); // silent until the proxy closes
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            return; // silent: the client's side decides when it ends (pumpUp, heal)
         }
-        link.close();
-        links.remove(link); // closed by a side: its place is free again
+        finish(link); // closed by a side: its place is free again
     }
 
     @Override
@@ -164,6 +218,8 @@ public final class BlackHoleProxy implements AutoCloseable {
         final Socket client;
         volatile Socket upstream;
         volatile boolean dead;
+        /** Dead, and its client has closed its socket. */
+        volatile boolean clientGone;
 
         Link(Socket client, boolean dead) {
             this.client = client;

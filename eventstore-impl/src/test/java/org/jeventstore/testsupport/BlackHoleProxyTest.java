@@ -1,0 +1,47 @@
+package org.jeventstore.testsupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.jeventstore.testkit.BlackHoleProxy;
+import org.jeventstore.testkit.Postgres;
+import org.jeventstore.testkit.PostgresServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The campaign's partition proxy frees the place of a black-holed connection once its client has given up and
+ * the network is healed: a long campaign black-holes thousands of connections, and with their places kept the
+ * proxied server could no longer connect after the last heal (the 20-minute run of seed 20261207001).
+ */
+class BlackHoleProxyTest {
+
+    @Test
+    @Timeout(60)
+    void a_dead_connection_whose_client_gave_up_frees_its_place_at_the_heal() throws Exception {
+        PostgresServer db = Postgres.shared();
+        try (BlackHoleProxy proxy = new BlackHoleProxy(db.host(), db.port(), Duration.ofMinutes(1), 2)) {
+            PostgresServer viaProxy = new PostgresServer("127.0.0.1", proxy.port(), db.database(), db.user(),
+                    db.password(), "proxy");
+            Connection first = viaProxy.connect();
+            Connection second = viaProxy.connect();
+            assertThat(proxy.open()).isEqualTo(2);
+            proxy.blackHole();
+            first.abort(Runnable::run); // the clients give up on their silent connections
+            second.abort(Runnable::run);
+            assertThat(proxy.open()).as("silent until the network heals").isEqualTo(2);
+
+            proxy.heal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.open() == 0);
+            try (Connection again = viaProxy.connect(); Statement st = again.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT 42")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(42);
+            }
+        }
+    }
+}
