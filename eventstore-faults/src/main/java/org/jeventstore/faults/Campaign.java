@@ -166,7 +166,7 @@ public final class Campaign {
             try {
                 Server s = cluster.up(name);
                 if (s == null) {
-                    startWithRetries(cluster, name, nemesis.target());
+                    startWithRetries(cluster, name, nemesis.target(), nemesis);
                 } else {
                     s.pool.statementTimeout(0);
                 }
@@ -176,7 +176,7 @@ public final class Campaign {
         }
     }
 
-    private static void startWithRetries(Cluster cluster, String name, Server.Config config)
+    private static void startWithRetries(Cluster cluster, String name, Server.Config config, Nemesis nemesis)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
@@ -187,7 +187,8 @@ public final class Campaign {
                 if (System.nanoTime() - deadline > 0) {
                     throw e;
                 }
-                System.out.println("heal: " + name + " could not start yet (" + e.getMessage() + "); again");
+                System.out.println("heal: " + name + " could not start yet (" + e.getMessage() + "; "
+                        + nemesis.network() + "); again");
                 Thread.sleep(500); // the database is coming back (a restart the schedule ended with)
             }
         }

@@ -179,6 +179,11 @@ final class Nemesis {
         proxy.heal();
     }
 
+    /** The partition proxy's connections, for a report of why the proxied server cannot connect. */
+    String network() {
+        return "proxy: " + proxy.open() + " connections open";
+    }
+
     /** Waits for the faults that run beside the schedule (durations, restarts) to end. */
     void awaitRunning() throws InterruptedException {
         for (Thread t : running) {

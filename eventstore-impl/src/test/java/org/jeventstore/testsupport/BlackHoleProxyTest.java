@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The campaign's partition proxy frees the place of a black-holed connection once its client has given up and
- * the network is healed: a long campaign black-holes thousands of connections, and with their places kept the
+ * The campaign's partition proxy frees the place of a black-holed connection once one of its ends has given up
+ * and the network is healed: a long campaign black-holes thousands of connections, and with their places kept the
  * proxied server could no longer connect after the last heal (the 20-minute run of seed 20261207001).
  */
 class BlackHoleProxyTest {
@@ -42,6 +42,37 @@ class BlackHoleProxyTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(42);
             }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_dead_connection_whose_server_session_ended_frees_its_place_at_the_heal() throws Exception {
+        PostgresServer db = Postgres.shared();
+        try (BlackHoleProxy proxy = new BlackHoleProxy(db.host(), db.port(), Duration.ofMinutes(1), 1)) {
+            PostgresServer viaProxy = new PostgresServer("127.0.0.1", proxy.port(), db.database(), db.user(),
+                    db.password(), "proxy");
+            // a crashed server's connection: its client socket is never closed, its backend is terminated
+            Connection abandoned = viaProxy.connect();
+            int pid;
+            try (Statement st = abandoned.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            proxy.blackHole();
+            try (Connection direct = db.connect(); Statement st = direct.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(" + pid + ")");
+            }
+            assertThat(proxy.open()).isEqualTo(1);
+
+            proxy.heal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.open() == 0);
+            try (Connection again = viaProxy.connect(); Statement st = again.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT 7")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(7);
+            }
+            abandoned.abort(Runnable::run);
         }
     }
 }

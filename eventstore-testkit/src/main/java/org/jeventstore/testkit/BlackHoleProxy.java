@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * silent too, and every connection black-holed once stays dead after {@link #heal()}, which only lets new ones
  * through, as a network coming back would.
  *
- * <p>A dead connection whose client has given up (closed its socket, unheard by the other end) is finished once
- * the network is healed, as the server's side would then learn it from the client's host: its upstream socket is
- * closed and its place freed. Until the heal the server's side stays silent and open. (Before, dead connections
+ * <p>A dead connection one of whose ends has given up (the client closed its socket, or the server ended the
+ * session, unheard by the other end) is finished once the network is healed, as the other end would then learn it
+ * at its next packet: both sockets are closed and its place freed. Until the heal both ends stay silent and open. (Before, dead connections
  * were kept until the proxy closed: a 20-minute campaign, seed 20261207001, filled all 1,024 places with them and
  * the proxied server could not connect again after the last heal.)
  *
@@ -73,13 +73,13 @@ public final class BlackHoleProxy implements AutoCloseable {
     }
 
     /**
-     * New connections are forwarded again; those black-holed stay dead, and the dead ones whose client has given up
-     * are finished.
+     * New connections are forwarded again; those black-holed stay dead, and the dead ones one of whose ends has
+     * given up are finished.
      */
     public void heal() {
         blackHoled = false;
         for (Link l : links) {
-            if (l.clientGone) {
+            if (l.clientGone || l.serverGone) {
                 finish(l);
             }
         }
@@ -164,7 +164,10 @@ public final class BlackHoleProxy implements AutoCloseable {
         }
     }
 
-    /** Server to client: copies until the link dies (then reads and forwards nothing more) or a side closes. */
+    /**
+     * Server to client: copies until a side closes; once the link is dead it forwards nothing more, and reads (and
+     * drops) what the server sends, to learn when the server ends the session (see {@link #pumpUp}).
+     */
     private void pump(Link link, Socket from, Socket to) {
         byte[] buffer = new byte[8192];
         try {
@@ -184,10 +187,23 @@ public final class BlackHoleProxy implements AutoCloseable {
         } catch (IOException e) {
             // a side closed: pass it on below, unless black-holed
         }
-        if (link.dead) {
-            return; // silent: the client's side decides when it ends (pumpUp, heal)
+        if (!link.dead) {
+            finish(link); // closed by a side: its place is free again
+            return;
         }
-        finish(link); // closed by a side: its place is free again
+        // dead: go on reading (and dropping) what the server sends, to learn when it ends the session
+        try {
+            InputStream in = from.getInputStream();
+            while (in.read(buffer) >= 0) {
+                // dropped
+            }
+        } catch (IOException e) {
+            // ended
+        }
+        link.serverGone = true;
+        if (!blackHoled) {
+            finish(link);
+        }
     }
 
     @Override
@@ -220,6 +236,8 @@ public final class BlackHoleProxy implements AutoCloseable {
         volatile boolean dead;
         /** Dead, and its client has closed its socket. */
         volatile boolean clientGone;
+        /** Dead, and the server has ended its session. */
+        volatile boolean serverGone;
 
         Link(Socket client, boolean dead) {
             this.client = client;
