@@ -97,7 +97,7 @@ class HalfOpenConnectionTest {
                         .until(() -> !started.listener().connected());
                 assertThat(started.listener().disconnectedSince()).isNotNull();
 
-                // the network comes back: new connections get through, the dead ones stay dead
+                // the network comes back: new connections get through, the dead ones are reset
                 proxy.heal();
                 await().atMost(Duration.ofSeconds(15)).until(() -> started.listener().connected()
                         && started.lockConnectionDownSince() == null && onA.state() == SubscriptionState.STANDBY);

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The campaign's partition proxy frees the place of a black-holed connection once one of its ends has given up
- * and the network is healed: a long campaign black-holes thousands of connections, and with their places kept the
+ * The campaign's partition proxy resets its black-holed connections when the network is healed, freeing their
+ * places, whether one of their ends gave up or not: a long campaign black-holes thousands of connections, and with their places kept the
  * proxied server could no longer connect after the last heal (the 20-minute run of seed 20261207001).
  */
 class BlackHoleProxyTest {
@@ -42,6 +42,26 @@ class BlackHoleProxyTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(42);
             }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_dead_connection_whose_ends_both_wait_is_reset_at_the_heal() throws Exception {
+        PostgresServer db = Postgres.shared();
+        try (BlackHoleProxy proxy = new BlackHoleProxy(db.host(), db.port(), Duration.ofMinutes(1), 1)) {
+            PostgresServer viaProxy = new PostgresServer("127.0.0.1", proxy.port(), db.database(), db.user(),
+                    db.password(), "proxy");
+            Connection idle = viaProxy.connect(); // an idle pooled connection nobody uses again
+            proxy.blackHole();
+            proxy.heal();
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.open() == 0);
+            assertThat(idle.isValid(5)).as("the old connection was reset").isFalse();
+            try (Connection again = viaProxy.connect(); Statement st = again.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT 1")) {
+                assertThat(rs.next()).isTrue();
+            }
+            idle.abort(Runnable::run);
         }
     }
 
