@@ -173,6 +173,8 @@ final class Workloads {
 
         /** The same workload on a store in COMMITTED mode (appends return at their commit). */
         private PostgresEventStore committed;
+        /** A listening server while the writers write. */
+        private Listening listening;
 
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
@@ -181,6 +183,10 @@ final class Workloads {
             openAxon(bench);
             committed = bench.store("bench_" + id.toLowerCase() + "_committed",
                     LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
+            // as in a cluster, a server listens to every store written to (and the baseline's channel)
+            listening = new Listening(bench.direct(), List.of(store.settings().schema().channel(),
+                    committed.settings().schema().channel(), bytea.settings().schema().channel(),
+                    table.channel()));
             AtomicInteger runs = new AtomicInteger();
             List<Trial> trials = new ArrayList<>(List.of(
                     storeTrial(STORE, store, runs),
@@ -300,6 +306,9 @@ final class Workloads {
 
         @Override
         public void close() throws Exception {
+            if (listening != null) {
+                listening.close();
+            }
             for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys, customPlans,
                     genericPlans, traced}) {
                 if (s != null) {
