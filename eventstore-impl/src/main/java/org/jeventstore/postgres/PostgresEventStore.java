@@ -37,7 +37,6 @@ import org.jeventstore.evolution.Evolution;
 import org.jeventstore.evolution.EvolvingHandler;
 import org.jeventstore.evolution.SkipCounts;
 import org.jeventstore.notifications.NotificationListener;
-import org.jeventstore.notifications.Notifier;
 import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.config.LinkSettings;
@@ -46,7 +45,6 @@ import org.jeventstore.telemetry.TracedHandler;
 import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.GuardedSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
-import org.jeventstore.storage.Announcements;
 import org.jeventstore.storage.Appender;
 import org.jeventstore.storage.LinkerLoop;
 import org.jeventstore.storage.DataColumns;
@@ -86,8 +84,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The background loop that runs link passes (null: appends link on their own thread). */
     private final LinkerLoop loop;
     private final LinkPasses passes;
-    /** Announces committed appends on the store's channel, off the appending transactions. */
-    private final Notifier notifier;
     private final LinkSettings linking;
     private final EventSerializer serializer;
     private final Evolution evolution;
@@ -121,11 +117,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
         // This server's subscriptions hear of its own appends at once; other servers' through NOTIFY.
         Consumer<EventsAppended> local = subscriptions != null ? subscriptions::localAppend : appended -> { };
-        // What this store's appends, links and passes committed is announced after their commits, never in them
-        this.notifier = new Notifier(new Announcements(sql, tx)::send, "schema " + settings.schema());
-        this.passes = new LinkPasses(sql, tx, LINK_BATCH, LINK_MAX_EVENTS, notifier::announce);
+        this.passes = new LinkPasses(sql, tx, LINK_BATCH, LINK_MAX_EVENTS);
         this.loop = b.linkerExecutor != null ? new LinkerLoop(passes, b.linkerPoll, local) : null;
-        this.appender = new Appender(sql, tx, guarded, columns, passes, loop, local, notifier::announce, b.linking);
+        this.appender = new Appender(sql, tx, guarded, columns, passes, loop, local, b.linking);
         this.operations = new PostgresOperations(sql, tx, passes, schema, subscriptions, listener,
                 settings.hardDeletesEnabled(), skipped::describe);
         this.admin = new PostgresSubscriptionAdmin(sql, tx, passes, subscriptions);
@@ -227,7 +221,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         if (loop != null) {
             loop.close();
         }
-        notifier.close();
     }
 
     /**
@@ -754,7 +747,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             }
             if (store.loop != null) {
                 store.loop.start(linkerExecutor);
-                store.notifier.start(linkerExecutor);
             }
             return store;
         }

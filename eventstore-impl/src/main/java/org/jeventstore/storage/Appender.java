@@ -22,7 +22,6 @@ import org.jeventstore.EventStore;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.config.LinkSettings;
-import org.jeventstore.notifications.Announcement;
 import org.jeventstore.serialization.EventSerializer;
 
 /**
@@ -46,7 +45,6 @@ public final class Appender {
     /** The background loop that runs the passes; null: this thread links right after the commit. */
     private final LinkerLoop loop;
     private final Consumer<EventsAppended> local;
-    private final Consumer<List<Announcement>> announce;
     private final LinkSettings linking;
 
     /**
@@ -55,14 +53,10 @@ public final class Appender {
      *                   thread right after the commit (the append then reports its {@code $all} positions)
      * @param local      told of each committed append (its stream's range, and its {@code $all} range when it
      *                   has one), so that this server's subscriptions need not wait for the NOTIFY
-     * @param announce   told, after the commit, of what an append that took its {@code $all} positions itself, or a
-     *                   link, committed: to announce on the store's channel (a deferred append's stream is
-     *                   announced with its positions, by the pass that links it)
      * @param linking    whether a deferred append waits for its positions, and how long at most
      */
     public Appender(Sql sql, Transactions tx, EventSerializer serializer, DataColumns dataColumns, LinkPasses passes,
-                    LinkerLoop loop, Consumer<EventsAppended> local, Consumer<List<Announcement>> announce,
-                    LinkSettings linking) {
+                    LinkerLoop loop, Consumer<EventsAppended> local, LinkSettings linking) {
         this.linking = linking;
         this.sql = sql;
         this.tx = tx;
@@ -71,7 +65,6 @@ public final class Appender {
         this.passes = passes;
         this.loop = loop;
         this.local = local;
-        this.announce = announce;
     }
 
     /** Prepared event columns, serialized before any connection is taken. */
@@ -106,7 +99,7 @@ public final class Appender {
                 ps.setString(next, streamId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+                        return new Appended(rs.getLong(1), rs.getLong(2), rs.getLong(3));
                     }
                 }
             } catch (SQLException e) {
@@ -120,9 +113,6 @@ public final class Appender {
             tx.afterCommit(() -> {
                 local.accept(ofStream);
                 local.accept(new EventsAppended(EventStore.ALL, firstPosition, appended.lastPosition()));
-                announce.accept(List.of(
-                        new Announcement(streamId, appended.streamRowId(), ofStream.fromVersion(), ofStream.toVersion()),
-                        Announcement.ofAll(firstPosition, appended.lastPosition())));
             });
             return new AppendResult(appended.version(), firstPosition, appended.lastPosition());
         }
@@ -200,10 +190,9 @@ public final class Appender {
 
     /**
      * What the append statement did: the stream's new version, and either its last {@code $all} position (linked
-     * inline) or its {@code jes_unlinked} id (deferred to the linker), the other 0; and the stream's row id (the
-     * {@code stream_id} its announcement carries).
+     * inline) or its {@code jes_unlinked} id (deferred to the linker); the other is 0.
      */
-    private record Appended(long version, long appendId, long lastPosition, long streamRowId) {
+    private record Appended(long version, long appendId, long lastPosition) {
     }
 
     /**
@@ -227,7 +216,7 @@ public final class Appender {
         }
         UUID[] ids = eventIds.toArray(UUID[]::new);
         String statement = sql.withStream("link-events", fragment(expected));
-        Links links = tx.write("linking events to stream '" + streamId + "'", c -> {
+        return tx.write("linking events to stream '" + streamId + "'", c -> {
             try {
                 Array idArray = c.createArrayOf("uuid", ids);
                 try (PreparedStatement ps = c.prepareStatement(sql.get("find-missing-events"))) {
@@ -241,18 +230,16 @@ public final class Appender {
                 try (PreparedStatement ps = c.prepareStatement(statement)) {
                     ps.setArray(1, idArray);
                     bindStream(ps, 2, streamId, expected);
-                    long first = Long.MAX_VALUE;
-                    long last = 0;
-                    long rowId = 0;
+                    long version = 0;
+                    int rows = 0;
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
-                            first = Math.min(first, rs.getLong(1));
-                            last = Math.max(last, rs.getLong(1));
-                            rowId = rs.getLong(2);
+                            version = Math.max(version, rs.getLong(1));
+                            rows++;
                         }
                     }
-                    if (last > 0) {
-                        return new Links(first, last, rowId);
+                    if (rows > 0) {
+                        return new AppendResult(version, 0, 0);
                     }
                 }
             } catch (SQLException e) {
@@ -260,16 +247,6 @@ public final class Appender {
             }
             throw refusal(c, streamId, expected);
         });
-        tx.afterCommit(() -> {
-            local.accept(new EventsAppended(streamId, links.firstVersion(), links.lastVersion()));
-            announce.accept(List.of(new Announcement(streamId, links.streamRowId(), links.firstVersion(),
-                    links.lastVersion())));
-        });
-        return new AppendResult(links.lastVersion(), 0, 0);
-    }
-
-    /** What a link statement wrote: the target's new versions, and its row id. */
-    private record Links(long firstVersion, long lastVersion, long streamRowId) {
     }
 
     private static String fragment(ExpectedVersion expected) {

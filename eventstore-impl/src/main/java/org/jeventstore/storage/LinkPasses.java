@@ -7,15 +7,13 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.jeventstore.AppendNotLinkedException;
-import org.jeventstore.notifications.Announcement;
 
 /**
  * Gives appended events their {@code $all} positions. An append writes its events, their stream rows and one
  * {@code jes_unlinked} row, and commits without touching {@code $all}; a pass of the linker then takes the
- * {@code $all} row lock and moves the oldest committed appends into {@code $all} in append order, in one local
- * transaction (link-pending.sql); once it has committed, {@code $all} and each stream it covered are announced.
+ * {@code $all} row lock, moves the oldest committed appends into {@code $all} in append order, and announces
+ * {@code $all} and each stream it covered, all in one local transaction (link-pending.sql).
  *
  * <p>Any number of linkers may run, on any number of servers: their passes queue on the {@code $all} row lock
  * and each continues where the last committed one ended, so {@code $all} stays gapless and a reader never sees
@@ -77,16 +75,12 @@ public final class LinkPasses {
     private final Transactions tx;
     private final int batchSize;
     private final long maxEvents;
-    private final Consumer<List<Announcement>> announce;
 
     /**
      * @param batchSize the most appends one pass links
      * @param maxEvents a pass stops taking appends once this many events are in it (it always takes the oldest)
-     * @param announce  told, after each pass has committed, of the {@code $all} range and the stream ranges it
-     *                  linked, to announce them on the store's channel
      */
-    public LinkPasses(Sql sql, Transactions tx, int batchSize, long maxEvents,
-                      Consumer<List<Announcement>> announce) {
+    public LinkPasses(Sql sql, Transactions tx, int batchSize, long maxEvents) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("linker batch size must be >= 1, was " + batchSize);
         }
@@ -97,7 +91,6 @@ public final class LinkPasses {
         this.tx = tx.local();
         this.batchSize = batchSize;
         this.maxEvents = maxEvents;
-        this.announce = announce;
     }
 
     /** The most appends one pass links. */
@@ -135,47 +128,31 @@ public final class LinkPasses {
         return pass(batchSize);
     }
 
-    /**
-     * A pass of at most {@code appends} appends (1: the oldest alone, to find one that cannot be linked). What it
-     * linked is announced once it has committed.
-     */
+    /** A pass of at most {@code appends} appends (1: the oldest alone, to find one that cannot be linked). */
     public Pass pass(int appends) {
-        List<Announcement> announcements = new ArrayList<>();
-        Pass pass = tx.write("linking appends into $all", c -> {
-            announcements.clear();
+        return tx.write("linking appends into $all", c -> {
             List<Linked> linked = new ArrayList<>();
             List<Linked> held = new ArrayList<>();
             long events = 0;
-            long firstPosition = 0;
-            long lastPosition = 0;
             try (PreparedStatement ps = c.prepareStatement(sql.get("link-pending"))) {
                 ps.setInt(1, appends);
                 ps.setLong(2, maxEvents);
+                ps.setString(3, sql.schema().channel());
                 boolean results = ps.execute();
-                // results: the two SETs (update counts), the $all row lock, then the appends linked and held
+                // results: the SET (an update count), the $all row lock, then the appends linked and held
                 while (true) {
                     if (results) {
                         try (ResultSet rs = ps.getResultSet()) {
-                            if (rs.getMetaData().getColumnCount() == 9) {
+                            if (rs.getMetaData().getColumnCount() == 6) {
                                 while (rs.next()) {
                                     long behind = rs.getLong(5);
                                     if (behind > 0) {
                                         held.add(Linked.notLinked(rs.getLong(1), AppendNotLinkedException.Reason.HELD,
                                                 heldBehind(behind)));
-                                        continue;
-                                    }
-                                    Linked l = new Linked(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
-                                    linked.add(l);
-                                    events += l.events();
-                                    String stream = rs.getString(6);
-                                    if (l.firstPosition() > 0) {
-                                        firstPosition = firstPosition == 0 ? l.firstPosition()
-                                                : Math.min(firstPosition, l.firstPosition());
-                                        lastPosition = Math.max(lastPosition, l.lastPosition());
-                                        if (stream != null) {
-                                            announcements.add(new Announcement(stream, rs.getLong(7), rs.getLong(8),
-                                                    rs.getLong(9)));
-                                        }
+                                    } else {
+                                        linked.add(new Linked(rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                                                rs.getLong(4)));
+                                        events += rs.getLong(4);
                                     }
                                 }
                             }
@@ -186,13 +163,8 @@ public final class LinkPasses {
                     results = ps.getMoreResults();
                 }
             }
-            if (lastPosition > 0) {
-                announcements.add(Announcement.ofAll(firstPosition, lastPosition));
-            }
             return new Pass(linked, held, linked.size() >= appends || events >= maxEvents);
         });
-        announce.accept(announcements);
-        return pass;
     }
 
     /** The id of the oldest append waiting for {@code $all} positions, or 0 when none waits. */

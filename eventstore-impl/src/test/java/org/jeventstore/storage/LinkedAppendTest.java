@@ -228,20 +228,26 @@ class LinkedAppendTest {
     }
 
     /**
-     * An append that no pass can link, as a tool writing the tables by hand could leave one: a stream of its own
-     * whose row points at an event that is already in $all (the pass's $all row for it breaks the key of
-     * stream_events), waiting in jes_unlinked.
+     * An append that no pass can link: a stream written outside jeventstore (as an Elixir writer or a tool could)
+     * whose id is too long for a notification payload, waiting in jes_unlinked.
      */
-    private long poisonedAppend(UUID event, char filler) throws SQLException {
+    private long poisonedAppend(char filler) throws SQLException {
         try (Connection c = stores.server.dataSource().getConnection()) {
             c.setAutoCommit(false);
             long streamId;
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("INSERT INTO " + stores.table("streams")
-                         + " (stream_uuid, stream_version) VALUES ('poisoned-" + filler + UUID.randomUUID()
-                         + "', 1) RETURNING stream_id")) {
-                rs.next();
-                streamId = rs.getLong(1);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL jeventstore.defer_notify = 'on'");
+                try (ResultSet rs = st.executeQuery("INSERT INTO " + stores.table("streams")
+                        + " (stream_uuid, stream_version) VALUES (repeat('" + filler + "', 9000), 1) RETURNING stream_id")) {
+                    rs.next();
+                    streamId = rs.getLong(1);
+                }
+            }
+            UUID event = UUID.randomUUID();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + stores.table("events")
+                    + " (event_id, event_type, data) VALUES (?, 'poison', '{}')")) {
+                ps.setObject(1, event);
+                ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + stores.table("stream_events")
                     + " (event_id, stream_id, stream_version, original_stream_id, original_stream_version)"
@@ -261,20 +267,10 @@ class LinkedAppendTest {
         }
     }
 
-    /** An event appended (and linked) now, for {@link #poisonedAppend} to point at. */
-    private UUID eventInAll(String tag) {
-        String source = "poison-source-" + tag + UUID.randomUUID();
-        assertThat(plain.appendToStream(source, ExpectedVersion.noStream(), events(tag, 1)).firstPosition())
-                .isPositive();
-        return plain.readStreamForward(source, 1, 1).get(0).eventId();
-    }
-
     @Test
     void appends_that_cannot_be_linked_are_set_aside_and_the_others_keep_flowing() throws Exception {
-        UUID first = eventInAll("p");
-        UUID second = eventInAll("q");
-        long poisoned = poisonedAppend(first, 'p');
-        long next = poisonedAppend(second, 'q'); // two in a row: the first set aside must not leave the second blocking
+        long poisoned = poisonedAppend('p');
+        long next = poisonedAppend('q'); // two in a row: the first set aside must not leave the second blocking
         try (PostgresEventStore store = background()) {
             List<AppendResult> results = Collections.synchronizedList(new ArrayList<>());
             List<Future<?>> writes = new ArrayList<>();
@@ -292,7 +288,7 @@ class LinkedAppendTest {
             assertThat(backlog.appends()).isZero();
         }
         assertThat(stores.longs("SELECT stream_id FROM " + stores.table("jes_set_aside")
-                + " WHERE error LIKE '%duplicate key%'")).containsExactlyInAnyOrder(poisoned, next);
+                + " WHERE error LIKE '%payload%'")).containsExactlyInAnyOrder(poisoned, next);
         // their events stay in their streams and never reached $all
         assertThat(stores.longs("SELECT count(*) FROM " + stores.table("stream_events") + " WHERE stream_id = 0"
                 + " AND original_stream_id IN (" + poisoned + ", " + next + ")")).containsExactly(0L);
@@ -310,7 +306,7 @@ class LinkedAppendTest {
             }
         }
         LinkPasses linker = new LinkPasses(new Sql(new SchemaName(stores.schema)),
-                new Transactions(stores.dataSource, TransactionContext.NONE), 1000, 25, announced -> { });
+                new Transactions(stores.dataSource, TransactionContext.NONE), 1000, 25);
 
         LinkPasses.Pass first = linker.pass();
         assertThat(first.linked()).extracting(LinkPasses.Linked::events).containsExactly(40L); // alone over the bound

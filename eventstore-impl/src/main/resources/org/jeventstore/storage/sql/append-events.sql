@@ -8,9 +8,8 @@
 --   aside (jes_set_aside). The first part keeps cause before effect: whoever appends after reading a committed,
 --   not yet linked event (of any stream) is linked after it; the other two keep each stream's own order.
 -- * deferred: otherwise, record the append in jes_unlinked and leave $all alone; the linker gives the positions
---   after this commits (link-pending.sql), and the stream is announced once they are linked.
--- Either way nothing is announced in this transaction: defer_notify 'all' silences the streams trigger for this
--- statement's rows, and the appender announces what committed after the commit (Notifier.java).
+--   after this commits (link-pending.sql), and announces the stream then (defer_notify silences the streams
+--   trigger for this statement's rows).
 -- Uncontended appends thus stay one statement with their positions known; concurrent ones commit independently
 -- instead of queueing on the $all row across each other's commits. If the stream CTE returns no row, nothing at
 -- all is written.
@@ -67,5 +66,6 @@ pending AS (
   RETURNING id
 )
 SELECT s.new_version, coalesce((SELECT id FROM pending), 0), coalesce((SELECT new_position FROM global), 0),
-       s.stream_id, set_config('jeventstore.defer_notify', 'all', true)
+       set_config('jeventstore.defer_notify',
+                  CASE WHEN EXISTS (SELECT 1 FROM global) THEN 'off' ELSE 'on' END, true)
 FROM stream s

@@ -1,12 +1,8 @@
--- The linker's pass, in one transaction, four statements sent together. The pass holds the $all row, which every
+-- The linker's pass, in one transaction, three statements sent together. The pass holds the $all row, which every
 -- linker and inline append of the cluster needs: should its client go silent before it commits (a network
 -- partition leaves the connection open), PostgreSQL ends the session after 15 s idle in the transaction instead
 -- of keeping the row locked until TCP notices (hours), and the pass is simply rolled back.
 SET LOCAL idle_in_transaction_session_timeout = '15s';
--- Nothing is announced in the pass's transaction (the streams trigger stays quiet for the $all row it bumps): the
--- linker announces $all and each stream covered after the commit (Notifier.java), so the pass's commit, during
--- which it still holds the $all row, does not queue behind other notifying commits.
-SET LOCAL jeventstore.defer_notify = 'all';
 -- Then the $all row lock (stream 0), the same lock Elixir writers take, so $all positions are handed out by one
 -- transaction at a time, each starting where the last committed one ended: $all grows gapless and readers never
 -- see position N+1 before N.
@@ -17,11 +13,12 @@ SELECT stream_version FROM ${schema}.streams WHERE stream_id = 0 FOR NO KEY UPDA
 -- leave jes_unlinked, at most parameter 1 of them and only while the events before each stay under parameter 2
 -- (the first always goes: a pass's size is bounded by events, not only by appends, so that it fits a statement
 -- timeout); their events get the next $all positions in append order (jes_unlinked id, then version); the $all
--- row takes the new head. Events of a stream hard-deleted meanwhile are simply not found.
+-- row takes the new head (its trigger announces the $all range); each stream covered is announced on channel
+-- parameter 3 ('<schema>.events') with the range it got. Events of a stream hard-deleted meanwhile are simply not
+-- found.
 -- Returns one row per append taken: its id, its first and last $all positions (0 when its events were gone),
--- its number of events, 0, and its stream's uuid (NULL when the stream is gone), stream id, first and last
--- version (what the linker announces); then one per append held: its id, 0, 0, its number of events, the id of the
--- set-aside append it waits behind, NULL, 0, 0, 0.
+-- its number of events, and 0; then one per append held: its id, 0, 0, its number of events and the id of the
+-- set-aside append it waits behind.
 WITH aside AS (
   SELECT stream_id, min(id) AS first FROM ${schema}.jes_set_aside GROUP BY stream_id
 ),
@@ -68,15 +65,19 @@ linked AS (
 bumped AS (
   UPDATE ${schema}.streams SET stream_version = (SELECT max(position) FROM numbered)
   WHERE stream_id = 0 AND EXISTS (SELECT 1 FROM numbered)
+),
+announced AS (
+  SELECT pg_notify(?, s.stream_uuid || ',' || s.stream_id || ',' || min(b.first_version) || ','
+                      || max(b.last_version))
+  FROM batch b JOIN ${schema}.streams s ON s.stream_id = b.stream_id
+  GROUP BY s.stream_id, s.stream_uuid
 )
 SELECT * FROM (
   SELECT b.id, coalesce(min(n.position), 0), coalesce(max(n.position), 0), b.last_version - b.first_version + 1,
-         0::bigint AS held_behind, s.stream_uuid, b.stream_id, b.first_version, b.last_version
-  FROM batch b
-  LEFT JOIN numbered n ON n.id = b.id
-  LEFT JOIN ${schema}.streams s ON s.stream_id = b.stream_id
-  GROUP BY b.id, b.stream_id, b.first_version, b.last_version, s.stream_uuid
+         0::bigint AS held_behind, (SELECT count(*) FROM announced) AS announced
+  FROM batch b LEFT JOIN numbered n ON n.id = b.id
+  GROUP BY b.id, b.first_version, b.last_version
   UNION ALL
-  SELECT h.id, 0, 0, h.last_version - h.first_version + 1, h.first, NULL, 0, 0, 0 FROM held h
+  SELECT h.id, 0, 0, h.last_version - h.first_version + 1, h.first, 0 FROM held h
 ) r
 ORDER BY 1

@@ -38,18 +38,14 @@ CREATE INDEX IF NOT EXISTS jes_set_aside_stream_id ON ${schema}.jes_set_aside (s
 
 -- Every change of a stream's version announces the new range on channel '<schema>.events' at commit:
 -- 'stream_uuid,stream_id,first_version,last_version'. A soft delete announces an empty range (first > last).
--- jeventstore's appends, links and linker passes set the transaction-local jeventstore.defer_notify to 'all': they
--- announce what they committed after their commit, from a notifier of their own (Notifier.java), so appending
--- transactions never notify (PostgreSQL serializes the commits of notifying transactions through their WAL flush).
--- 'on' is what an earlier jeventstore set for its deferred appends (their streams were announced by its linker,
--- $all by this trigger): kept, so that servers of both versions can run on one schema during an upgrade. Elixir
--- writers set neither and notify as before.
+-- A jeventstore append sets the transaction-local jeventstore.defer_notify: its stream is announced by the
+-- linker once the events are in $all, so appending transactions never notify (PostgreSQL serializes the
+-- commits of notifying transactions). Elixir writers never set it and notify as before.
 CREATE OR REPLACE FUNCTION ${schema}.notify_events() RETURNS trigger AS $$
 DECLARE
   first_version bigint;
-  deferred text := coalesce(current_setting('jeventstore.defer_notify', true), '');
 BEGIN
-  IF deferred = 'all' OR (NEW.stream_id <> 0 AND deferred = 'on') THEN
+  IF NEW.stream_id <> 0 AND coalesce(current_setting('jeventstore.defer_notify', true), '') = 'on' THEN
     RETURN NULL;
   END IF;
   IF TG_OP = 'UPDATE' THEN
