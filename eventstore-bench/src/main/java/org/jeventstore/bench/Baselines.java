@@ -59,6 +59,11 @@ final class Baselines {
             }
         }
 
+        /** The channel the jdbc+notify writers notify on. */
+        String channel() {
+            return channel;
+        }
+
         String schema() {
             return schema;
         }

@@ -173,6 +173,10 @@ final class Workloads {
 
         /** The same workload on a store in COMMITTED mode (appends return at their commit). */
         private PostgresEventStore committed;
+        /** A listening server while the writers write. */
+        private Listening listening;
+        /** Unpooled connections, for the wait sampler ({@code -Dbench.profile=waits}). */
+        private javax.sql.DataSource direct;
 
         @Override
         public List<Trial> setUp(Bench bench) throws Exception {
@@ -181,6 +185,11 @@ final class Workloads {
             openAxon(bench);
             committed = bench.store("bench_" + id.toLowerCase() + "_committed",
                     LinkSettings.defaults().withMode(LinkSettings.Mode.COMMITTED));
+            direct = bench.direct();
+            // as in a cluster, a server listens to every store written to (and the baseline's channel)
+            listening = new Listening(bench.direct(), List.of(store.settings().schema().channel(),
+                    committed.settings().schema().channel(), bytea.settings().schema().channel(),
+                    table.channel()));
             AtomicInteger runs = new AtomicInteger();
             List<Trial> trials = new ArrayList<>(List.of(
                     storeTrial(STORE, store, runs),
@@ -277,7 +286,9 @@ final class Workloads {
                 long[] versions = new long[writers];
                 long[] head = new long[2];
                 head[0] = s.streamInfo(EventStore.ALL).version();
-                try (BacklogSampler sampler = new BacklogSampler(s)) {
+                boolean profile = System.getProperty("bench.profile", "").contains("waits");
+                try (BacklogSampler sampler = new BacklogSampler(s);
+                     WaitSampler waits = profile ? new WaitSampler(direct) : null) {
                     long t0 = System.nanoTime();
                     double committedRate = throughput(writers, seconds, (w, seq) -> {
                         String stream = prefix + w + (newStreams ? "-" + seq : "");
@@ -292,6 +303,10 @@ final class Workloads {
                     figures.put(EVENTS_PER_S, (head[1] - head[0]) / elapsed);
                     figures.put(COMMITTED_PER_S, committedRate);
                     figures.putAll(sampler.figures());
+                    if (waits != null) {
+                        waits.report(id + " " + subject, committedRate / perAppend,
+                                java.nio.file.Path.of(System.getProperty("bench.out", "target/bench")));
+                    }
                     s.linkNow();
                     return figures;
                 }
@@ -300,6 +315,9 @@ final class Workloads {
 
         @Override
         public void close() throws Exception {
+            if (listening != null) {
+                listening.close();
+            }
             for (PostgresEventStore s : new PostgresEventStore[] {committed, withStreamKeys, noKeys, customPlans,
                     genericPlans, traced}) {
                 if (s != null) {
