@@ -139,8 +139,7 @@ public final class LinkPasses {
                 ps.setLong(2, maxEvents);
                 ps.setString(3, sql.schema().channel());
                 boolean results = ps.execute();
-                // results: the SET (an update count), the $all row lock, the appends linked and held, then the
-                // COMMIT (an update count; the transaction has ended when the caller's commit() finds it idle)
+                // results: the SET (an update count), the $all row lock, then the appends linked and held
                 while (true) {
                     if (results) {
                         try (ResultSet rs = ps.getResultSet()) {
