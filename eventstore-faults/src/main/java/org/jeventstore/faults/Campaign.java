@@ -74,15 +74,51 @@ public final class Campaign {
         Settings settings = new Settings(seed, (long) (minutes * 60_000), servers, 4, 15, 60_000);
         System.out.println("fault campaign: seed " + seed + ", " + minutes + " min of faults, " + servers
                 + " servers (replay: -Dchaos.seed=" + seed + ")");
+        String dir = options.get("report");
+        if (dir != null && !dir.isBlank()) {
+            logTo(Path.of(dir), seed);
+        }
         Result result = run(settings);
         System.out.println(result.report());
-        String dir = options.get("report");
         if (dir != null && !dir.isBlank()) {
             Path out = Path.of(dir);
             Files.createDirectories(out);
             Files.writeString(out.resolve("campaign-" + seed + ".md"), result.report());
         }
         System.exit(result.ok() ? 0 : 1);
+    }
+
+    /**
+     * The servers' own log (INFO and worse of the store, every fault they met) goes to {@code campaign-<seed>.log}
+     * beside the report, so that a violation can be traced to what the servers did; the console stays quiet.
+     */
+    private static void logTo(Path dir, long seed) throws java.io.IOException {
+        Files.createDirectories(dir);
+        java.util.logging.FileHandler file = new java.util.logging.FileHandler(
+                dir.resolve("campaign-" + seed + ".log").toString(), 200_000_000, 1, false);
+        file.setFormatter(new java.util.logging.SimpleFormatter());
+        file.setLevel(java.util.logging.Level.INFO);
+        java.util.logging.Logger store = java.util.logging.Logger.getLogger("org.jeventstore");
+        store.setLevel(java.util.logging.Level.INFO);
+        store.addHandler(file);
+    }
+
+    /** Every thread's stack, for a subscription that did not catch up: where its worker waits. */
+    static String threadDump() {
+        StringBuilder out = new StringBuilder();
+        for (java.lang.management.ThreadInfo t : java.lang.management.ManagementFactory.getThreadMXBean()
+                .dumpAllThreads(true, true)) {
+            out.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
+            if (t.getLockName() != null) {
+                out.append(" on ").append(t.getLockName());
+            }
+            out.append('\n');
+            for (StackTraceElement e : t.getStackTrace()) {
+                out.append("    at ").append(e).append('\n');
+            }
+            out.append('\n');
+        }
+        return out.toString();
     }
 
     public static Result run(Settings settings) throws InterruptedException, java.io.IOException {
@@ -136,6 +172,10 @@ public final class Campaign {
             Thread.sleep(2_000); // the workload's own pace: traffic after the faults
             workload[0].stopAppending();
             Map<String, Long> liveness = awaitCatchUp(db, schema, faultsEnded);
+            if (liveness.containsValue(-1L)) {
+                java.util.logging.Logger.getLogger("org.jeventstore.faults").severe("not caught up " + liveness
+                        + "; the servers' threads now:\n" + threadDump());
+            }
             workload[0].stopObserving();
             for (Server s : cluster.upServers()) {
                 s.stop();
