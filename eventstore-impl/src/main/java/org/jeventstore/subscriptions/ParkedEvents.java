@@ -100,14 +100,18 @@ final class ParkedEvents {
     record Replay(UUID eventId, long eventNumber, String key) {
     }
 
-    /** The next events to replay, in event order (events held behind a key under replay join it). */
-    List<Replay> replayBatch(long subscriptionId, int limit) {
+    /**
+     * The next events to replay after event number {@code after}, in event order (events held behind a key under
+     * replay join it).
+     */
+    List<Replay> replayBatch(long subscriptionId, long after, int limit) {
         return tx.write("reading parked events to replay for subscription " + subscriptionId, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.get("replay-batch"))) {
                 ps.setLong(1, subscriptionId);
                 ps.setLong(2, subscriptionId);
                 ps.setLong(3, subscriptionId);
-                ps.setInt(4, limit);
+                ps.setLong(4, after);
+                ps.setInt(5, limit);
                 List<Replay> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -34,6 +34,8 @@ final class Parking {
 
     private static final Logger LOG = Logger.getLogger(Parking.class.getName());
     private static final Backoff PARK_RETRY = Backoff.of(100, 5_000);
+    /** How long one step of a replay delivers parked events before live delivery has its turn. */
+    static final long REPLAY_STEP_MILLIS = 1_000;
 
     /** What parking needs of its subscription. */
     interface Owner {
@@ -75,6 +77,15 @@ final class Parking {
     private final Map<UUID, Integer> hung = new ConcurrentHashMap<>();
     /** Replays an operator asked for, as last seen (worker only). */
     private long replaysAsked;
+    /**
+     * The replay pass under way (worker only): whether one is, the last event it handled, the keys whose replay
+     * failed again in it, and what it did so far.
+     */
+    private boolean passUnderWay;
+    private long replayedUpTo;
+    private final Set<String> failedKeys = new HashSet<>();
+    private long replayedOk;
+    private long parkedAgain;
     /** Set by a subscriber when an event exhausted its attempts under STOP; cleared when a holding starts. */
     private volatile String haltedBy;
 
@@ -94,6 +105,7 @@ final class Parking {
         haltedBy = null;
         heldKeys.clear();
         replaysAsked = 0;
+        passUnderWay = false;
     }
 
     /** Why the subscription halted (the event and its failure), or null. */
@@ -101,8 +113,9 @@ final class Parking {
         return haltedBy;
     }
 
+    /** Whether a replay is asked for or under way: the worker then runs a step of it. */
     boolean replaysAsked() {
-        return replaysAsked > 0;
+        return replaysAsked > 0 || passUnderWay;
     }
 
     /** Reads what is parked now: the keys to hold back, the replays asked for. Worker only. */
@@ -210,82 +223,100 @@ final class Parking {
     }
 
     /**
-     * Delivers the parked events an operator asked to replay, in event order, each with up to maxAttempts tries:
-     * handled ones leave {@code jes_parked}; one that fails again is parked again with its new failure (and, with
-     * parkHoldsKey, the rest of its key stays parked behind it), and the replay goes on with the other keys. Runs
-     * on the worker: live delivery waits meanwhile. A replay cut short (lock lost, closed) is picked up by the
-     * next holding.
+     * One step of the replay an operator asked for: delivers the next parked events to replay, in event order, for
+     * about {@link #REPLAY_STEP_MILLIS}, each with up to maxAttempts tries; handled ones leave {@code jes_parked};
+     * one that fails again is parked again with its new failure (and, with parkHoldsKey, the rest of its key stays
+     * parked behind it), and the replay goes on with the other keys. Runs on the worker, which delivers live
+     * events between steps, so a long replay does not stop the subscription. A pass reads on from the last event
+     * it handled and so sees each row once: one an operator marked for replay again meanwhile (one that failed
+     * again in this pass, say) waits for the next pass instead of being passed over for ever. A pass cut short
+     * (lock lost, closed) is started again by the next holding.
      */
     void replay(Holding h) throws InterruptedException {
         long subscriptionId = owner.subscriptionId();
-        LOG.info(() -> "JES0244I subscription " + owner.describe() + " replays " + replaysAsked + " parked events");
-        Set<String> failedKeys = new HashSet<>();
-        Backoff retry = Backoff.of(100, Math.max(100, options.maxRetryBackoff().toMillis()));
-        long replayed = 0;
-        long parkedAgain = 0;
-        while (owner.current(h.number)) {
-            List<ParkedEvents.Replay> batch = parked.replayBatch(subscriptionId, 100);
-            if (batch.isEmpty()) {
+        if (!passUnderWay) {
+            passUnderWay = true;
+            replayedUpTo = Long.MIN_VALUE;
+            failedKeys.clear();
+            replayedOk = 0;
+            parkedAgain = 0;
+            long asked = replaysAsked;
+            LOG.info(() -> "JES0244I subscription " + owner.describe() + " replays " + asked + " parked events");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPLAY_STEP_MILLIS);
+        List<ParkedEvents.Replay> batch = parked.replayBatch(subscriptionId, replayedUpTo, 100);
+        if (batch.isEmpty()) {
+            passUnderWay = false;
+            long ok = replayedOk;
+            long again = parkedAgain;
+            LOG.info(() -> "JES0245I subscription " + owner.describe() + " replayed " + ok + " parked events; "
+                    + again + " failed again and stay parked (with the rest of their keys)");
+            refresh(); // an operator may have asked again meanwhile: then the next step starts a new pass
+            return;
+        }
+        for (ParkedEvents.Replay r : batch) {
+            if (!owner.current(h.number) || System.nanoTime() - deadline > 0) {
                 break;
             }
-            for (ParkedEvents.Replay r : batch) {
-                if (!owner.current(h.number)) {
-                    return;
-                }
-                if (r.key() != null && failedKeys.contains(r.key())) {
-                    continue; // held behind a replay that failed again (hold-key-after-replay.sql)
-                }
-                List<RecordedEvent> found;
-                try {
-                    found = reader.read(streamId, r.eventNumber(), 1, true);
-                } catch (org.jeventstore.StreamNotFoundException | org.jeventstore.StreamDeletedException gone) {
-                    found = List.of();
-                }
-                if (found.isEmpty() || !found.get(0).eventId().equals(r.eventId())) {
-                    LOG.warning("JES0247W subscription " + owner.describe() + ": parked event " + r.eventNumber()
-                            + " (" + r.eventId() + ") is no longer stored; dropped from the parked events");
-                    parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
-                    continue;
-                }
-                RecordedEvent e = found.get(0);
-                Slot.Delivery d = new Slot.Delivery(e, h.number, h.token, r.key(), null);
-                int attempt = 0;
-                Throwable failure = null;
-                long backoff = 0;
-                while (attempt < options.maxAttempts()) {
-                    attempt++;
-                    failure = handleNow(h, e);
-                    if (failure == null || attempt >= options.maxAttempts()) {
-                        break;
-                    }
-                    backoff = retry.after(backoff);
-                    if (!owner.pause(h.number, Duration.ofMillis(backoff))) {
-                        return;
-                    }
-                }
-                if (failure == null) {
-                    parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
-                    replayed++;
-                    continue;
-                }
-                if (!park(d, attempt, failure, null)) {
-                    return;
-                }
-                parkedAgain++;
-                LOG.log(Level.WARNING, "JES0246W subscription " + owner.describe() + ": replayed event "
-                        + e.eventNumber() + " failed " + attempt + " times again and is parked again: " + failure,
-                        failure);
-                if (r.key() != null && options.parkHoldsKey()) {
-                    failedKeys.add(r.key());
-                    parked.holdKeyAfterReplay(subscriptionId, r.key(), r.eventNumber());
-                }
+            if (!replayOne(h, r)) {
+                return; // the holding ended: the next one replays what is left
+            }
+            replayedUpTo = r.eventNumber();
+        }
+        refresh(); // the keys replayed to their end are free for the live events delivered before the next step
+    }
+
+    /** Replays one parked event; false when the holding ended first. */
+    private boolean replayOne(Holding h, ParkedEvents.Replay r) throws InterruptedException {
+        long subscriptionId = owner.subscriptionId();
+        if (r.key() != null && failedKeys.contains(r.key())) {
+            return true; // held behind a replay that failed again (hold-key-after-replay.sql)
+        }
+        List<RecordedEvent> found;
+        try {
+            found = reader.read(streamId, r.eventNumber(), 1, true);
+        } catch (org.jeventstore.StreamNotFoundException | org.jeventstore.StreamDeletedException gone) {
+            found = List.of();
+        }
+        if (found.isEmpty() || !found.get(0).eventId().equals(r.eventId())) {
+            LOG.warning("JES0247W subscription " + owner.describe() + ": parked event " + r.eventNumber()
+                    + " (" + r.eventId() + ") is no longer stored; dropped from the parked events");
+            parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
+            return true;
+        }
+        RecordedEvent e = found.get(0);
+        Slot.Delivery d = new Slot.Delivery(e, h.number, h.token, r.key(), null);
+        Backoff retry = Backoff.of(100, Math.max(100, options.maxRetryBackoff().toMillis()));
+        int attempt = 0;
+        Throwable failure = null;
+        long backoff = 0;
+        while (attempt < options.maxAttempts()) {
+            attempt++;
+            failure = handleNow(h, e);
+            if (failure == null || attempt >= options.maxAttempts()) {
+                break;
+            }
+            backoff = retry.after(backoff);
+            if (!owner.pause(h.number, Duration.ofMillis(backoff))) {
+                return false;
             }
         }
-        long ok = replayed;
-        long again = parkedAgain;
-        LOG.info(() -> "JES0245I subscription " + owner.describe() + " replayed " + ok + " parked events; " + again
-                + " failed again and stay parked (with the rest of their keys)");
-        refresh();
+        if (failure == null) {
+            parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
+            replayedOk++;
+            return true;
+        }
+        if (!park(d, attempt, failure, null)) {
+            return false;
+        }
+        parkedAgain++;
+        LOG.log(Level.WARNING, "JES0246W subscription " + owner.describe() + ": replayed event " + e.eventNumber()
+                + " failed " + attempt + " times again and is parked again: " + failure, failure);
+        if (r.key() != null && options.parkHoldsKey()) {
+            failedKeys.add(r.key());
+            parked.holdKeyAfterReplay(subscriptionId, r.key(), r.eventNumber());
+        }
+        return true;
     }
 
     /**

@@ -42,7 +42,7 @@ class ParkingTest {
 
 
     /** Fails on the events whose "stream:version" is in {@code poison}; records the others ("stream:version"). */
-    static final class Projection implements SubscriptionHandler {
+    static class Projection implements SubscriptionHandler {
         final String server;
         final Map<String, Boolean> poison = new ConcurrentHashMap<>();
         final List<String> handled = new CopyOnWriteArrayList<>();
@@ -219,6 +219,78 @@ class ParkingTest {
         assertThat(left.get(0).attempts()).isEqualTo(2);
         assertThat(left.get(0).errorMessage()).isEqualTo("cannot project A:1 (try 4 on a)");
         assertThat(p.of("A")).isEmpty();
+    }
+
+    /**
+     * Found by the fault campaign (seed 20261207001, -Dchaos.minutes=8): an operator asked for a replay again while
+     * one ran, which marked the events that had already failed again in it for replay once more; the replay passed
+     * over them (their keys had failed in it) without ever finishing, on the worker, holding the lock: the
+     * subscription delivered nothing more, on any server.
+     */
+    @Test
+    void a_replay_asked_for_again_while_one_runs_ends_and_the_second_request_is_a_new_pass() throws Exception {
+        PostgresEventStore a = servers.start("a");
+        AtomicBoolean askedAgain = new AtomicBoolean();
+        Projection p = new Projection("a", "P1:1", "P2:1") {
+            @Override
+            public void handle(RecordedEvent e) {
+                // P2's first call in the replay: P1 has failed again and is parked again by now
+                if (e.streamId().equals("P2") && failures.getOrDefault("P2:1", 0) == 2
+                        && askedAgain.compareAndSet(false, true)) {
+                    assertThat(a.admin().replayParked(EventStore.ALL, "again2")).isEqualTo(1);
+                }
+                super.handle(e);
+            }
+        };
+        a.subscribeToAll("again2", p, options().concurrency(1, RecordedEvent::streamId)
+                .maxAttempts(2, OnExhausted.PARK));
+        append(a, "P1", "P2");
+        await().atMost(Duration.ofSeconds(30)).until(() -> parked(a, "again2").size() == 2);
+
+        assertThat(a.admin().replayParked(EventStore.ALL, "again2")).isEqualTo(2);
+        // the first pass ends, the second (P1 only, asked for during the first) runs, and live delivery goes on
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.failures.getOrDefault("P1:1", 0) == 6);
+        append(a, "L");
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.of("L").size() == 1);
+        assertThat(askedAgain).isTrue();
+        assertThat(p.failures).containsEntry("P2:1", 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> parked(a, "again2").stream()
+                .allMatch(e -> e.status().equals("parked")));
+        assertThat(parked(a, "again2")).hasSize(2);
+    }
+
+    @Test
+    void live_events_are_delivered_between_the_steps_of_a_long_replay() throws Exception {
+        PostgresEventStore a = servers.start("a");
+        Map<String, Integer> lastPoisonTriesWhenLiveCame = new ConcurrentHashMap<>();
+        Projection p = new Projection("a", "P1:1", "P2:1", "P3:1", "P4:1", "P5:1") {
+            @Override
+            public void handle(RecordedEvent e) {
+                if (e.streamId().startsWith("P")) {
+                    try {
+                        Thread.sleep(300); // a slow failure: the replay of five such events takes seconds
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                if (e.streamId().equals("L")) {
+                    lastPoisonTriesWhenLiveCame.put("P5:1", failures.getOrDefault("P5:1", 0));
+                }
+                super.handle(e);
+            }
+        };
+        a.subscribeToAll("steps", p, options().concurrency(1, RecordedEvent::streamId)
+                .maxAttempts(2, OnExhausted.PARK));
+        append(a, "P1", "P2", "P3", "P4", "P5");
+        await().atMost(Duration.ofSeconds(30)).until(() -> parked(a, "steps").size() == 5);
+
+        assertThat(a.admin().replayParked(EventStore.ALL, "steps")).isEqualTo(5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> p.failures.getOrDefault("P1:1", 0) == 3);
+        append(a, "L");
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.failures.getOrDefault("P5:1", 0) == 4);
+        assertThat(p.of("L")).containsExactly("L:1");
+        // delivered while the replay still had the last parked event ahead of it
+        assertThat(lastPoisonTriesWhenLiveCame).containsEntry("P5:1", 2);
     }
 
     @Test

@@ -1,6 +1,8 @@
--- The next parked events to replay, in event order. Events parked behind a key under replay since the replay was
--- asked for (held back meanwhile) join it, so that the key comes free once it has been replayed to its end.
--- Parameters: subscription id, subscription id, subscription id, limit.
+-- The next parked events to replay after event number :after, in event order. Events parked behind a key under
+-- replay since the replay was asked for (held back meanwhile) join it, so that the key comes free once it has been
+-- replayed to its end. A pass of the replay reads on from the last event it handled (:after), so that it sees each
+-- row once: a row marked for replay again meanwhile (an operator asked again) waits for the next pass.
+-- Parameters: subscription id, subscription id, subscription id, after, limit.
 WITH promoted AS (
   UPDATE ${schema}.jes_parked p SET status = 'replay'
   WHERE p.subscription_id = ? AND p.status = 'parked' AND p.partition_key IN (
@@ -13,5 +15,6 @@ SELECT * FROM (
   UNION ALL
   SELECT * FROM promoted
 ) r
+WHERE event_number > ?
 ORDER BY event_number
 LIMIT ?
