@@ -143,7 +143,7 @@ final class ConsumerPool {
                 + "' closed before the subscription was subscribed on this server"));
         // stages pending first: given back now, they go out before what was queued behind them
         slot.giveUpPending();
-        for (Slot.Delivery d : slot.leave()) {
+        for (Delivery d : slot.leave()) {
             d.owner().givenBack(slot, List.of(d));
             slot.finishQueued(d);
         }
@@ -210,7 +210,7 @@ final class ConsumerPool {
     }
 
     /** A delivery handed to {@code slot} is over there: its room is free again. */
-    void release(Slot slot, Slot.Delivery d) {
+    void release(Slot slot, Delivery d) {
         synchronized (this) {
             inFlight.computeIfPresent(slot, (s, n) -> n == 1 && !slots.contains(s) ? null : n - 1);
             if (d.key() != null) {

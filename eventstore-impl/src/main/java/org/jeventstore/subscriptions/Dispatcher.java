@@ -11,9 +11,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jeventstore.FencingToken;
 import org.jeventstore.RecordedEvent;
+import org.jeventstore.SubscriptionOptions;
 
 /**
  * One subscription's (or partition's) side of the {@link ConsumerPool}: what it has handed to subscribers and not
@@ -24,19 +27,22 @@ import org.jeventstore.RecordedEvent;
 final class Dispatcher {
 
     /** A subscriber acknowledged a delivery. */
-    record Ack(Slot slot, Slot.Delivery delivery) {
+    record Ack(Slot slot, Delivery delivery) {
     }
 
     /**
      * A delivery given back by {@code from}, to go out again (to another subscriber when there is one) not before
      * {@code notBeforeNanos}.
      */
-    record Returned(Slot.Delivery delivery, Slot from, long notBeforeNanos) {
+    record Returned(Delivery delivery, Slot from, long notBeforeNanos) {
     }
 
     private final ConsumerPool pool;
-    private final Slot.Owner owner;
+    private final DeliveryOwner owner;
     private final Function<RecordedEvent, Object> partitionBy;
+    private final Predicate<RecordedEvent> selector;
+    private final int concurrencyLimit;
+    private final int maxQueueSize;
     private final long lonelyGiveBackNanos;
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
     private final PriorityBlockingQueue<Returned> returned = new PriorityBlockingQueue<>(8,
@@ -53,14 +59,17 @@ final class Dispatcher {
     private final AtomicInteger outstanding = new AtomicInteger();
 
     /**
-     * @param lonelyGiveBackMillis how long an event given back by the only subscriber waits before it gets it again
+     * An event given back by the only subscriber waits the subscription's {@code retryInterval} before it gets it
+     * again.
      */
-    Dispatcher(ConsumerPool pool, Slot.Owner owner, Function<RecordedEvent, Object> partitionBy,
-               long lonelyGiveBackMillis) {
+    Dispatcher(ConsumerPool pool, DeliveryOwner owner, SubscriptionOptions options) {
         this.pool = pool;
         this.owner = owner;
-        this.partitionBy = partitionBy;
-        this.lonelyGiveBackNanos = TimeUnit.MILLISECONDS.toNanos(lonelyGiveBackMillis);
+        this.partitionBy = options.partitionBy();
+        this.selector = options.selector();
+        this.concurrencyLimit = options.concurrencyLimit();
+        this.maxQueueSize = options.maxQueueSize();
+        this.lonelyGiveBackNanos = options.retryInterval().toNanos();
     }
 
     ConsumerPool pool() {
@@ -141,11 +150,11 @@ final class Dispatcher {
 
     /** Hands {@code e} to {@code target}, picked for it (a subscriber on this thread may handle it at once). */
     void send(Slot target, RecordedEvent e, Object key, long holding, FencingToken token) {
-        target.offer(new Slot.Delivery(e, holding, token, key, owner));
+        target.offer(new Delivery(e, holding, token, key, owner));
     }
 
     /** From a subscriber, on any thread. */
-    void acked(Slot slot, Slot.Delivery delivery) {
+    void acked(Slot slot, Delivery delivery) {
         acks.add(new Ack(slot, delivery));
     }
 
@@ -167,16 +176,16 @@ final class Dispatcher {
     }
 
     /** Deliveries given back by {@code from} (in order): they go out again before anything new. */
-    void givenBack(Slot from, List<Slot.Delivery> deliveries) {
+    void givenBack(Slot from, List<Delivery> deliveries) {
         long notBefore = pool.size() <= 1 && pool.slots().contains(from)
                 ? System.nanoTime() + lonelyGiveBackNanos : System.nanoTime();
-        for (Slot.Delivery d : deliveries) {
+        for (Delivery d : deliveries) {
             returned.add(new Returned(d, from, notBefore));
         }
     }
 
     /** A delivery is over at {@code slot}: its room there is free again. */
-    void finished(Slot slot, Slot.Delivery d) {
+    void finished(Slot slot, Delivery d) {
         pool.release(slot, d);
         outstanding.decrementAndGet();
     }
@@ -195,7 +204,7 @@ final class Dispatcher {
             if (System.nanoTime() - r.notBeforeNanos() < 0) {
                 return false;
             }
-            Slot.Delivery d = r.delivery();
+            Delivery d = r.delivery();
             Slot target = pick(d.key(), r.from());
             if (target == null) {
                 return false;
@@ -219,6 +228,59 @@ final class Dispatcher {
         return !returned.isEmpty();
     }
 
+    /**
+     * Hands events to subscribers with room: first those given back (nothing new overtakes them), then those
+     * waiting for their key's subscriber, then new ones while the redelivery bound allows. A keyed event whose
+     * subscriber is busy waits in its key's line, so one busy key never holds up the others. Nothing goes out
+     * once the subscription has {@code halted}; {@code placement} says which events are this partition's (null:
+     * all).
+     */
+    void handOut(Holding h, EventFeed feed, Predicate<RecordedEvent> placement, BooleanSupplier halted) {
+        Checkpoints cp = h.checkpoints;
+        if (halted.getAsBoolean() || !sendReturned(h.number, h.token)) {
+            return;
+        }
+        sendWaiting(h.number, h.token);
+        while (!feed.isEmpty() && !halted.getAsBoolean()) {
+            drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
+            if (!cp.mayDeliver()) {
+                cp.saveIfDue(); // too many acknowledged events unsaved: the next one waits for the save
+                return;
+            }
+            RecordedEvent e = feed.peek();
+            if (placement != null && !placement.test(e)) {
+                feed.poll();
+                cp.passed(e.eventNumber()); // another partition's
+                continue;
+            }
+            if (selector != null && !selector.test(e)) {
+                feed.poll();
+                cp.skipped(e.eventNumber());
+                continue;
+            }
+            Object key = key(e);
+            Slot target = keyWaits(key) ? null : pick(key, null);
+            if (target == null) {
+                if (key == null || concurrencyLimit <= 1
+                        || waitingCount() >= maxQueueSize) {
+                    return; // nobody has room, one subscriber keeps every event in order, or enough wait already
+                }
+                // its key's subscriber is busy: the event waits for it, and later events of other keys go on
+                feed.poll();
+                cp.sent(e.eventNumber());
+                await(key, e, h.number);
+                continue;
+            }
+            feed.poll();
+            cp.sent(e.eventNumber());
+            send(target, e, key, h.number, h.token);
+            if (hasReturned()) {
+                return; // a subscriber on this thread gave one back: it goes out first
+            }
+        }
+        drainAcks(h.number, cp);
+    }
+
     /** When the oldest call of {@code holding} still running started (System.nanoTime); MAX_VALUE when none. */
     long oldestCallSince(long holding) {
         long oldest = Long.MAX_VALUE;
@@ -229,8 +291,8 @@ final class Dispatcher {
     }
 
     /** Abandons every call of {@code holding} (interrupts the running ones, cancels their stages); returns them. */
-    List<Slot.Delivery> abandon(long holding) {
-        List<Slot.Delivery> abandoned = new ArrayList<>();
+    List<Delivery> abandon(long holding) {
+        List<Delivery> abandoned = new ArrayList<>();
         for (Slot s : pool.slots()) {
             abandoned.addAll(s.abandon(owner, holding));
         }

@@ -147,7 +147,7 @@ final class Holder {
      * abandoned (interrupted, stages cancelled). The worker notices the lost lock at its next step. Returns the
      * deliveries abandoned; false-y (empty) when it was abandoned already.
      */
-    List<Slot.Delivery> abandon(Holding h, String why) {
+    List<Delivery> abandon(Holding h, String why) {
         synchronized (h) {
             if (h.abandoned) {
                 return List.of();
@@ -167,7 +167,7 @@ final class Holder {
                     + " holding (the next holder's take-over does): " + e.getMessage());
         }
         locks.unlock(id, h.lockSession);
-        List<Slot.Delivery> abandoned = dispatcher.abandon(h.number);
+        List<Delivery> abandoned = dispatcher.abandon(h.number);
         signal.wakeUp();
         return abandoned;
     }

@@ -34,7 +34,10 @@ final class Parking {
 
     private static final Logger LOG = Logger.getLogger(Parking.class.getName());
     private static final Backoff PARK_RETRY = Backoff.of(100, 5_000);
-    /** How long one step of a replay delivers parked events before live delivery has its turn. */
+    /**
+     * How long one step of a replay delivers parked events; live delivery then has as long before the next step
+     * (or less, when it has nothing to do).
+     */
     static final long REPLAY_STEP_MILLIS = 1_000;
 
     /** What parking needs of its subscription. */
@@ -49,7 +52,7 @@ final class Parking {
         /** Waits up to {@code wait} unless the holding ends first; false when it ended. */
         boolean pause(long number, Duration wait) throws InterruptedException;
 
-        void acked(Slot slot, Slot.Delivery delivery);
+        void acked(Slot slot, Delivery delivery);
 
         /** A write of the holding with {@code epoch} was refused: the holding stops as for a refused save. */
         void refused(long epoch, SubscriptionRows.Standing standing);
@@ -75,6 +78,8 @@ final class Parking {
      * holding the subscription for ever. Forgotten once the event is acknowledged.
      */
     private final Map<UUID, Integer> hung = new ConcurrentHashMap<>();
+    /** The replayed call running now on the worker, under the handler deadline (its deliveries have no owner). */
+    private final Calls calls = new Calls();
     /** Replays an operator asked for, as last seen (worker only). */
     private long replaysAsked;
     /**
@@ -83,6 +88,8 @@ final class Parking {
      */
     private boolean passUnderWay;
     private long replayedUpTo;
+    /** When live delivery has had its turn and the next step of the pass may run (System.nanoTime). */
+    private long nextStepNanos;
     private final Set<String> failedKeys = new HashSet<>();
     private long replayedOk;
     private long parkedAgain;
@@ -111,6 +118,24 @@ final class Parking {
     /** Why the subscription halted (the event and its failure), or null. */
     String haltedBy() {
         return haltedBy;
+    }
+
+    /** Whether a pass of a replay is under way. */
+    boolean replaying() {
+        return passUnderWay;
+    }
+
+    /**
+     * Whether the replay's next step is due: live delivery has had as long as a step since the last one (a replay
+     * and live delivery take turns, so that neither starves the other). Always true before a pass starts.
+     */
+    boolean stepDue() {
+        return !passUnderWay || System.nanoTime() - nextStepNanos >= 0;
+    }
+
+    /** Milliseconds until the replay's next step is due (0 when it is). */
+    long millisUntilStepDue() {
+        return stepDue() ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextStepNanos - System.nanoTime()));
     }
 
     /** Whether a replay is asked for or under way: the worker then runs a step of it. */
@@ -150,7 +175,7 @@ final class Parking {
     }
 
     /** {@code d} failed {@code attempts} times, the last with {@code failure}: park it (then acknowledge) or halt. */
-    void exhausted(Slot slot, Slot.Delivery d, int attempts, Throwable failure) throws InterruptedException {
+    void exhausted(Slot slot, Delivery d, int attempts, Throwable failure) throws InterruptedException {
         RecordedEvent e = d.event();
         if (options.onExhausted() == SubscriptionOptions.OnExhausted.STOP) {
             haltedBy = "event " + e.eventNumber() + " (" + e.eventId() + ") failed " + attempts + " times: "
@@ -173,7 +198,7 @@ final class Parking {
      * Whether {@code d} must wait behind a parked event of its key; if so, it has been parked behind it (and
      * acknowledged) or its holding has ended, and is not started.
      */
-    boolean heldBack(Slot slot, Slot.Delivery d) throws InterruptedException {
+    boolean heldBack(Slot slot, Delivery d) throws InterruptedException {
         if (d.key() == null || heldKeys.isEmpty() || !options.parkHoldsKey()) {
             return false;
         }
@@ -193,7 +218,7 @@ final class Parking {
      * Writes the parked row (retried with backoff while the database fails); true once it is committed, false
      * when the holding ended first (the event is then delivered again by the next holding).
      */
-    private boolean park(Slot.Delivery d, int attempts, Throwable failure, Long heldBehind)
+    private boolean park(Delivery d, int attempts, Throwable failure, Long heldBehind)
             throws InterruptedException {
         String key = d.key() == null ? null : String.valueOf(d.key());
         long backoff = 0;
@@ -264,6 +289,7 @@ final class Parking {
             replayedUpTo = r.eventNumber();
         }
         refresh(); // the keys replayed to their end are free for the live events delivered before the next step
+        nextStepNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPLAY_STEP_MILLIS);
     }
 
     /** Replays one parked event; false when the holding ended first. */
@@ -285,14 +311,16 @@ final class Parking {
             return true;
         }
         RecordedEvent e = found.get(0);
-        Slot.Delivery d = new Slot.Delivery(e, h.number, h.token, r.key(), null);
+        Delivery d = new Delivery(e, h.number, h.token, r.key(), null);
         Backoff retry = Backoff.of(100, Math.max(100, options.maxRetryBackoff().toMillis()));
-        int attempt = 0;
-        Throwable failure = null;
+        // calls for it abandoned past the handler deadline count as attempts, as in live delivery
+        int attempt = hungAttempts(e);
+        Throwable failure = attempt == 0 ? null : new TimeoutException("the handler's calls for this event were"
+                + " abandoned past handlerTimeout " + attempt + " times");
         long backoff = 0;
         while (attempt < options.maxAttempts()) {
             attempt++;
-            failure = handleNow(h, e);
+            failure = handleNow(h, d);
             if (failure == null || attempt >= options.maxAttempts()) {
                 break;
             }
@@ -302,6 +330,7 @@ final class Parking {
             }
         }
         if (failure == null) {
+            acknowledged(e);
             parked.replayed(subscriptionId, h.token.epoch(), r.eventId());
             replayedOk++;
             return true;
@@ -323,7 +352,7 @@ final class Parking {
      * One attempt at a replayed event on the worker's thread; the failure, or null when handled. Under
      * {@code serverConcurrency} it takes a permit like any delivery (and gives up when the holding ends first).
      */
-    private Throwable handleNow(Holding h, RecordedEvent e) throws InterruptedException {
+    private Throwable handleNow(Holding h, Delivery d) throws InterruptedException {
         if (gate != null) {
             while (!gate.tryAcquire(50, TimeUnit.MILLISECONDS)) {
                 if (!owner.current(h.number)) {
@@ -332,7 +361,7 @@ final class Parking {
             }
         }
         try {
-            return callNow(h, e);
+            return callNow(h, d);
         } finally {
             if (gate != null) {
                 gate.release();
@@ -340,7 +369,14 @@ final class Parking {
         }
     }
 
-    private Throwable callNow(Holding h, RecordedEvent e) throws InterruptedException {
+    /**
+     * Calls the handler for a replayed event and waits for its stage, under the handler deadline like any delivery
+     * ({@link #oldestCallSince}): a call abandoned past it (the holding ends) counts as a failure of this attempt.
+     */
+    private Throwable callNow(Holding h, Delivery d) throws InterruptedException {
+        RecordedEvent e = d.event();
+        calls.begin(d);
+        boolean ended = false;
         try {
             SubscriptionHandler now = handler.get();
             if (now == null) {
@@ -364,9 +400,32 @@ final class Parking {
                 }
             }
         } catch (InterruptedException x) {
+            ended = true;
+            if (calls.end()) {
+                return new TimeoutException("the replayed call was abandoned past handlerTimeout");
+            }
             throw x;
         } catch (Exception | LinkageError x) {
             return x;
+        } finally {
+            if (!ended) {
+                calls.end(); // clears the deadline's interrupt if it came as the call returned
+            }
         }
+    }
+
+    /** When the replayed call of {@code holding} running now started (System.nanoTime); MAX_VALUE when none. */
+    long oldestCallSince(long holding) {
+        return calls.oldestSince(null, holding);
+    }
+
+    /** Abandons the replayed call of {@code holding} running now, if any (its deadline passed). */
+    List<Delivery> abandon(long holding) {
+        return calls.abandon(null, holding);
+    }
+
+    /** Replayed calls abandoned past their deadline that still run (0 or 1). */
+    int abandonedRunning() {
+        return calls.abandonedRunning(null);
     }
 }

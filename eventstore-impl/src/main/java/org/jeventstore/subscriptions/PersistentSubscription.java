@@ -1,12 +1,11 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
@@ -37,7 +36,7 @@ import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
  * <p>Beside the worker, the subscriptions' watchdog enforces the handler deadline ({@link #enforceDeadline}) and
  * close() is bounded ({@link #awaitStopped}): a worker stuck in a call is detached.
  */
-final class PersistentSubscription implements Subscription, Slot.Owner, Parking.Owner {
+final class PersistentSubscription implements Subscription, DeliveryOwner, Parking.Owner {
 
     private static final Logger LOG = Logger.getLogger(PersistentSubscription.class.getName());
     /** How long close() waits for the worker before it detaches it: the drain and a final save. */
@@ -57,7 +56,6 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     private final String name;
     private final SubscriptionOptions options;
     private final SubscriptionServices services;
-    private final Runnable onStopped;
     private final String metricName;
     private final SubscriptionFsm fsm = new SubscriptionFsm();
     private final EventFeed feed;
@@ -73,14 +71,11 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     /** A single-active subscription's one subscriber (this is what it was given), or null for a partition. */
     private volatile Slot own;
 
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private final AtomicBoolean detached = new AtomicBoolean();
-    private final AtomicBoolean nameFreed = new AtomicBoolean();
-    private volatile boolean stopping;
+    private final Stopping stopping;
     private volatile Thread worker;
-    private final WorkerSignal signal = new WorkerSignal(() -> stopping);
+    private final WorkerSignal signal;
     /** Woken when a subscriber may have room (registered with the pool while the worker runs). */
-    private final Runnable roomListener = signal::wakeUp;
+    private final Runnable roomListener;
 
     private volatile long subscriptionId;
     private long backoff;
@@ -97,7 +92,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         this.subscriptionId = createdId;
         this.options = options;
         this.services = services;
-        this.onStopped = onStopped;
+        this.stopping = new Stopping(onStopped);
+        this.signal = new WorkerSignal(stopping::requested);
+        this.roomListener = signal::wakeUp;
         // metrics name a partition by its subscription (the family), as the handler's metrics do
         this.metricName = PartitionName.familyOf(name);
         this.feed = new EventFeed(services.reader(), streamId, describe(), services.readBatchSize(), options);
@@ -109,7 +106,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             pool.checkpointMoved();
         });
         this.balancer = new Balancer(services.running(), services.presence());
-        this.dispatcher = new Dispatcher(pool, this, options.partitionBy(), options.retryInterval().toMillis());
+        this.dispatcher = new Dispatcher(pool, this, options);
         pool.onRoom(roomListener);
         this.layout = family.layout().apply(this);
         this.holder = new Holder(describe(), streamId, name, options, services.rows(), services.locks(), layout, saver,
@@ -131,7 +128,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
 
     @Override
     public SubscriptionState state() {
-        return detached.get() ? SubscriptionState.STOPPED : fsm.state();
+        return stopping.detached() ? SubscriptionState.STOPPED : fsm.state();
     }
 
     @Override
@@ -204,7 +201,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
 
     /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */
     int abandonedCalls() {
-        return dispatcher.abandonedRunning();
+        return dispatcher.abandonedRunning() + parking.abandonedRunning();
     }
 
     // ---------------------------------------------------------------------------------------------- stopping
@@ -217,7 +214,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     void requestStop() {
-        stopping = true;
+        stopping.request();
         signal.wakeUp();
     }
 
@@ -228,23 +225,16 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
      * name may be subscribed again; the worker exits whenever the call returns.
      */
     void awaitStopped(long deadlineNanos) {
-        try {
-            while (!stopped.await(Math.max(0, Math.min(50_000_000L, deadlineNanos - System.nanoTime())),
-                    TimeUnit.NANOSECONDS)) {
-                Holding h = holding;
-                boolean stuckInAbandonedCall = (h == null || h.abandoned) && dispatcher.abandonedRunning() > 0;
-                if (stuckInAbandonedCall || System.nanoTime() - deadlineNanos >= 0) {
-                    detach();
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!stopping.awaitWorker(deadlineNanos, () -> {
+            Holding h = holding;
+            return (h == null || h.abandoned) && abandonedCalls() > 0;
+        })) {
+            detach();
         }
     }
 
     private void detach() {
-        if (!detached.compareAndSet(false, true)) {
+        if (!stopping.detachOnce()) {
             return;
         }
         Holding h = holding;
@@ -254,14 +244,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         if (h != null) {
             abandon(h, "the subscription was closed and a handler call did not return");
         }
-        freeName();
-    }
-
-    /** Runs onStopped once, whether the worker stops or the subscription is detached first. */
-    private void freeName() {
-        if (nameFreed.compareAndSet(false, true)) {
-            onStopped.run();
-        }
+        stopping.freeName();
     }
 
     /**
@@ -274,7 +257,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         if (limit <= 0 || h == null || h.abandoned) {
             return;
         }
-        long since = dispatcher.oldestCallSince(h.number);
+        long since = Math.min(dispatcher.oldestCallSince(h.number), parking.oldestCallSince(h.number));
         long ran = System.nanoTime() - since;
         if (since == Long.MAX_VALUE || ran < limit) {
             return;
@@ -285,7 +268,9 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     private void abandon(Holding h, String why) {
-        for (Slot.Delivery d : holder.abandon(h, why)) {
+        List<Delivery> abandoned = new ArrayList<>(holder.abandon(h, why));
+        abandoned.addAll(parking.abandon(h.number)); // a replayed call on the worker
+        for (Delivery d : abandoned) {
             parking.hung(d.event()); // counts as an attempt at the event
         }
     }
@@ -299,7 +284,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             while (fsm.state() != SubscriptionState.STOPPED) {
                 Trigger trigger;
                 try {
-                    trigger = stopping ? Trigger.CLOSED : step();
+                    trigger = stopping.requested() ? Trigger.CLOSED : step();
                 } catch (RuntimeException | Error e) { // an Error too: the worker must never end unseen
                     LOG.log(Level.WARNING, "JES0211W subscription " + describe() + " failed; retrying in "
                             + RECONNECT.after(backoff) + " ms: " + e.getMessage(), e);
@@ -318,8 +303,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         } finally {
             pool.removeRoomListener(roomListener);
             // the name is free before close() returns, so the caller may subscribe again at once
-            freeName();
-            stopped.countDown();
+            stopping.workerStopped();
         }
     }
 
@@ -408,7 +392,8 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             parking.refresh(); // skips and replays asked for by an operator, on any server
             h.parkedRead = true;
         }
-        if (parking.replaysAsked()) {
+        // a replay takes turns with live delivery: a step when one is due, or at once when nothing live waits
+        if (parking.replaysAsked() && (parking.stepDue() || (feed.isEmpty() && !feed.wantsToRead()))) {
             parking.replay(h);
         }
         if (balancer.shouldYield(this)) {
@@ -417,7 +402,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         }
         dispatcher.drainAcks(h.number, cp);
         Trigger outcome = feed.readIfWanted() ? Trigger.BEHIND : null;
-        handOut(h);
+        dispatcher.handOut(h, feed, placement, () -> parking.haltedBy() != null);
         cp.saveIfDue();
         boolean busy = dispatcher.hasAcks() || feed.wantsToRead()
                 || (!dispatcher.hasReturned() && !feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
@@ -428,61 +413,13 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
             long wait = Math.min(Math.min(1000, options.safetyPoll().toMillis()), cp.millisUntilSaveDue());
             wait = Math.min(Math.min(wait, h.millisUntilVerify(options.retryInterval())),
                     dispatcher.millisUntilReturnedDue());
+            if (parking.replaying()) { // its next step: at once when nothing live waits, else when due
+                wait = Math.min(wait, feed.isEmpty() ? 0 : parking.millisUntilStepDue());
+            }
             signal.await(Math.max(1, wait));
             feed.pollIfDue();
         }
         return outcome;
-    }
-
-    /**
-     * Hands events to subscribers with room: first those given back (nothing new overtakes them), then those
-     * waiting for their key's subscriber, then new ones while the redelivery bound allows. A keyed event whose
-     * subscriber is busy waits in its key's line, so one busy key never holds up the others.
-     */
-    private void handOut(Holding h) {
-        Checkpoints cp = h.checkpoints;
-        if (parking.haltedBy() != null || !dispatcher.sendReturned(h.number, h.token)) {
-            return;
-        }
-        dispatcher.sendWaiting(h.number, h.token);
-        while (!feed.isEmpty() && parking.haltedBy() == null) {
-            dispatcher.drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
-            if (!cp.mayDeliver()) {
-                cp.saveIfDue(); // too many acknowledged events unsaved: the next one waits for the save
-                return;
-            }
-            RecordedEvent e = feed.peek();
-            if (placement != null && !placement.test(e)) {
-                feed.poll();
-                cp.passed(e.eventNumber()); // another partition's
-                continue;
-            }
-            if (options.selector() != null && !options.selector().test(e)) {
-                feed.poll();
-                cp.skipped(e.eventNumber());
-                continue;
-            }
-            Object key = dispatcher.key(e);
-            Slot target = dispatcher.keyWaits(key) ? null : dispatcher.pick(key, null);
-            if (target == null) {
-                if (key == null || options.concurrencyLimit() <= 1
-                        || dispatcher.waitingCount() >= options.maxQueueSize()) {
-                    return; // nobody has room, one subscriber keeps every event in order, or enough wait already
-                }
-                // its key's subscriber is busy: the event waits for it, and later events of other keys go on
-                feed.poll();
-                cp.sent(e.eventNumber());
-                dispatcher.await(key, e, h.number);
-                continue;
-            }
-            feed.poll();
-            cp.sent(e.eventNumber());
-            dispatcher.send(target, e, key, h.number, h.token);
-            if (dispatcher.hasReturned()) {
-                return; // a subscriber on this thread gave one back: it goes out first
-            }
-        }
-        dispatcher.drainAcks(h.number, cp);
     }
 
     // HALTED: holds the lock, delivers nothing; in-flight events of other subscribers finish and are saved
@@ -508,10 +445,10 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
         return Trigger.RETRY;
     }
 
-    // ---------------------------------------------------------------------------------------------- Slot.Owner
+    // ---------------------------------------------------------------------------------------------- DeliveryOwner
 
     @Override
-    public void acked(Slot slot, Slot.Delivery delivery) {
+    public void acked(Slot slot, Delivery delivery) {
         parking.acknowledged(delivery.event());
         dispatcher.acked(slot, delivery);
         if (Thread.currentThread() != worker) {
@@ -523,7 +460,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     public boolean current(long number) {
         Holding h = holding;
         // Also asks the lock: a handler retrying on the worker's own thread must notice a lost lock at once.
-        return h != null && h.number == number && !h.draining && !h.abandoned && !stopping
+        return h != null && h.number == number && !h.draining && !h.abandoned && !stopping.requested()
                 && parking.haltedBy() == null && services.locks().holds(subscriptionId, h.lockSession);
     }
 
@@ -541,7 +478,7 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     @Override
-    public void finished(Slot slot, Slot.Delivery delivery) {
+    public void finished(Slot slot, Delivery delivery) {
         dispatcher.finished(slot, delivery);
         Holding h = holding;
         if (h != null && h.draining && dispatcher.idle()) {
@@ -550,18 +487,18 @@ final class PersistentSubscription implements Subscription, Slot.Owner, Parking.
     }
 
     @Override
-    public void givenBack(Slot slot, List<Slot.Delivery> deliveries) {
+    public void givenBack(Slot slot, List<Delivery> deliveries) {
         dispatcher.givenBack(slot, deliveries);
         signal.wakeUp();
     }
 
     @Override
-    public void exhausted(Slot slot, Slot.Delivery d, int attempts, Throwable failure) throws InterruptedException {
+    public void exhausted(Slot slot, Delivery d, int attempts, Throwable failure) throws InterruptedException {
         parking.exhausted(slot, d, attempts, failure);
     }
 
     @Override
-    public boolean heldBack(Slot slot, Slot.Delivery d) throws InterruptedException {
+    public boolean heldBack(Slot slot, Delivery d) throws InterruptedException {
         return parking.heldBack(slot, d);
     }
 

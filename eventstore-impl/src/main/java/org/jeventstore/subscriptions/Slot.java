@@ -3,31 +3,31 @@ package org.jeventstore.subscriptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.jeventstore.FencingToken;
 import org.jeventstore.GiveBackException;
-import org.jeventstore.RecordedEvent;
+import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.config.Backoff;
 
 /**
  * One consumer of a persistent subscription on this server: starts the events handed to it one after another, in
  * the order given, and reports each outcome to the subscription (partition) that handed it over, its
- * {@link Owner}. A synchronous handler finishes an event before the next starts; an asynchronous one
+ * {@link DeliveryOwner}. A synchronous handler finishes an event before the next starts; an asynchronous one
  * ({@link SubscriptionHandler#async}) has up to {@code bufferSize} in flight, acknowledged as their stages
  * complete. A failing event is retried with capped exponential backoff until it succeeds, its holding ends or
  * drains, or, with {@code maxAttempts}, it has failed that often: then the owner parks it (and it counts as
@@ -36,7 +36,7 @@ import org.jeventstore.config.Backoff;
  * to hand to another consumer, with no backoff and no attempt counted.
  *
  * <p>A consumer may serve several owners (the partitions of one partitioned subscription this server holds):
- * every delivery carries its owner, and ends in exactly one call of {@link Owner#finished} (acknowledged, given
+ * every delivery carries its owner, and ends in exactly one call of {@link DeliveryOwner#finished} (acknowledged, given
  * up with its holding, given back, handed to the next holding), which is how the {@link ConsumerPool} knows the
  * consumer's room and the owner what it still has in flight.
  */
@@ -45,89 +45,6 @@ final class Slot {
     private static final Logger LOG = Logger.getLogger(Slot.class.getName());
     /** The first retry of a failed event waits this long; each next one twice as long, up to maxRetryBackoff. */
     static final long FIRST_RETRY_MILLIS = 100;
-
-    /**
-     * An event handed to this consumer by {@code owner} in one of its holdings ({@code holding} numbers that
-     * owner's holdings on this server; {@code token} is the cluster-wide fencing token given to the handler).
-     */
-    static final class Delivery {
-        private final RecordedEvent event;
-        private final long holding;
-        private final FencingToken token;
-        private final Object key;
-        private final Owner owner;
-        private final AtomicBoolean finished = new AtomicBoolean();
-
-        Delivery(RecordedEvent event, long holding, FencingToken token, Object key, Owner owner) {
-            this.event = event;
-            this.holding = holding;
-            this.token = token;
-            this.key = key;
-            this.owner = owner;
-        }
-
-        RecordedEvent event() {
-            return event;
-        }
-
-        long holding() {
-            return holding;
-        }
-
-        FencingToken token() {
-            return token;
-        }
-
-        Object key() {
-            return key;
-        }
-
-        Owner owner() {
-            return owner;
-        }
-
-        /** Whether this is a delivery of {@code owner}'s holding {@code holding}. */
-        boolean of(Owner o, long h) {
-            return owner == o && holding == h;
-        }
-    }
-
-    /** Where a delivery's outcome goes, and who says whether its holding may still start or retry events. */
-    interface Owner {
-        void acked(Slot slot, Delivery delivery);
-
-        /** The delivery is over here, whatever became of it; called once per delivery. */
-        void finished(Slot slot, Delivery delivery);
-
-        /**
-         * The handler gave {@code deliveries} back (the first one, and those of its key queued behind it, in order):
-         * hand them to another consumer (no backoff, no attempt counted). Each is then finished here.
-         */
-        void givenBack(Slot slot, List<Delivery> deliveries);
-
-        /** Whether deliveries of {@code holding} may start (or be retried): false once it ends or drains. */
-        boolean current(long holding);
-
-        /** Waits up to {@code wait} unless the holding ends first; false when it ended. */
-        boolean pause(long holding, Duration wait) throws InterruptedException;
-
-        String describe();
-
-        /**
-         * {@code delivery} failed {@code attempts} times, the last with {@code failure}: park it (then acknowledge
-         * it) or halt. Returns when done; the slot starts its next event.
-         */
-        void exhausted(Slot slot, Delivery delivery, int attempts, Throwable failure) throws InterruptedException;
-
-        /**
-         * Whether {@code delivery} must wait behind a parked event of its key; if so, the owner has parked it (and
-         * acknowledged it) or its holding has ended, and the slot does not start it.
-         */
-        boolean heldBack(Slot slot, Delivery delivery) throws InterruptedException;
-
-        /** Calls for this event abandoned past their deadline on this server so far; each counts as an attempt. */
-        int hungAttempts(RecordedEvent event);
-    }
 
     private final Queue<Delivery> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -143,28 +60,18 @@ final class Slot {
      */
     private final Semaphore gate;
     /** What the subscriber was given when it subscribed (set when it joins). */
-    volatile org.jeventstore.Subscription handle;
+    volatile Subscription handle;
     /** Completed when this consumer's subscription first delivers on this server (Subscription.subscribed). */
-    final CompletableFuture<org.jeventstore.Subscription> subscribed = new CompletableFuture<>();
+    final CompletableFuture<Subscription> subscribed = new CompletableFuture<>();
     /** Told of each new checkpoint (Subscription.onCheckpoint). */
-    final List<java.util.function.LongConsumer> checkpointListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<LongConsumer> checkpointListeners = new CopyOnWriteArrayList<>();
     /** Asynchronous deliveries started and not yet done (completed, or given up when their holding ended). */
     private final AtomicInteger pending = new AtomicInteger();
     /** Set when the consumer leaves: what is queued goes back to its owners, nothing new starts. */
     private volatile boolean left;
 
-    // The handler call running now (its synchronous part) and the stages pending, for the handler deadline
-    // (handlerTimeout): guarded by this, so that a deadline's interrupt reaches only the call it was meant for.
-    private Delivery calling;
-    private Thread caller;
-    private long callSince;
-    /** Whether the deadline interrupted the running call (the interrupt is ours, and cleared when it ends). */
-    private boolean interruptedByDeadline;
-    /** The call abandoned past its deadline that still runs (it ignored the interrupt), or null. */
-    private Delivery abandonedCall;
-    /** Stages pending, with the System.nanoTime their call started, and the stages themselves. */
-    private final Map<Delivery, Long> stages = new ConcurrentHashMap<>();
-    private final Map<Delivery, CompletionStage<?>> stageOf = new ConcurrentHashMap<>();
+    /** The handler calls running here, for the handler deadline and for leaving. */
+    private final Calls calls = new Calls();
 
     /**
      * {@code executor} runs the consumer's handler calls (the subscription worker's own thread for a single-active
@@ -240,16 +147,13 @@ final class Slot {
      * Whether a handler call (its synchronous part) runs here now, other than the one the current thread is in (a
      * handler that closes its own subscriber does not wait for itself).
      */
-    synchronized boolean calling() {
-        return calling != null && caller != Thread.currentThread();
+    boolean calling() {
+        return calls.runningElsewhere();
     }
 
     /** After leaving, the call still running is given up: its event goes back to its owner, its outcome ignored. */
     void giveUpCall() {
-        Delivery d;
-        synchronized (this) {
-            d = calling;
-        }
+        Delivery d = calls.running();
         if (d != null && !d.finished.get()) {
             d.owner().givenBack(this, List.of(d));
             finish(d);
@@ -261,9 +165,8 @@ final class Slot {
      * and its outcome, whenever it comes, is ignored.
      */
     void giveUpPending() {
-        for (Delivery d : List.copyOf(stageOf.keySet())) {
-            stages.remove(d);
-            if (stageOf.remove(d) != null && !d.finished.get()) {
+        for (Delivery d : calls.staged()) {
+            if (calls.unstage(d) && !d.finished.get()) {
                 d.owner().givenBack(this, List.of(d));
                 finish(d);
             }
@@ -299,11 +202,11 @@ final class Slot {
 
     /** True when the delivery went on to a pending stage (which finishes it), false when it is over here. */
     private boolean call(Delivery d, int attempt, long backoff) throws InterruptedException {
-        Owner owner = d.owner();
+        DeliveryOwner owner = d.owner();
         if (attempt == 1) {
             int hung = owner.hungAttempts(d.event());
             if (hung > 0 && exhausted(hung)) {
-                owner.exhausted(this, d, hung, new java.util.concurrent.TimeoutException("the handler's calls for"
+                owner.exhausted(this, d, hung, new TimeoutException("the handler's calls for"
                         + " this event were abandoned past handlerTimeout " + hung + " times"));
                 return false;
             }
@@ -314,11 +217,11 @@ final class Slot {
                 return false; // the holding ended while this waited for its turn: the next holder delivers it
             }
             CompletionStage<?> stage;
-            long since = beginCall(d);
+            long since = calls.begin(d);
             try {
                 stage = handler.handleAsync(d.event(), d.token());
             } catch (InterruptedException e) {
-                boolean abandoned = endCall();
+                boolean abandoned = calls.end();
                 exit();
                 if (abandoned) {
                     return false; // the deadline's interrupt: the holding has ended, the next one delivers it
@@ -326,12 +229,12 @@ final class Slot {
                 throw e;
             } catch (Exception | LinkageError e) {
                 if (givesBack(e)) {
-                    endCall();
+                    calls.end();
                     exit();
                     giveBack(d);
                     return false;
                 }
-                boolean abandoned = endCall();
+                boolean abandoned = calls.end();
                 exit(); // not held through the backoff: the other partitions go on meanwhile
                 if (abandoned) {
                     return false; // failed because the deadline interrupted it: not the handler's to retry here
@@ -347,20 +250,18 @@ final class Slot {
                 backoff = next(backoff);
                 continue;
             }
-            endCall();
+            calls.end();
             if (stage == null) {
                 exit();
                 owner.acked(this, d);
                 return false;
             }
             pending.incrementAndGet();
-            stages.put(d, since);
-            stageOf.put(d, stage);
+            calls.staged(d, since, stage);
             int tried = attempt;
             long waited = backoff;
             stage.whenComplete((result, failure) -> {
-                stages.remove(d);
-                stageOf.remove(d);
+                calls.unstage(d);
                 exit();
                 completed(d, tried, waited, failure);
             });
@@ -368,78 +269,25 @@ final class Slot {
         }
     }
 
-    private synchronized long beginCall(Delivery d) {
-        calling = d;
-        caller = Thread.currentThread();
-        callSince = System.nanoTime();
-        interruptedByDeadline = false;
-        return callSince;
-    }
-
-    /** The call has returned or thrown; true when the deadline had abandoned it (its interrupt is cleared here). */
-    private synchronized boolean endCall() {
-        boolean abandoned = interruptedByDeadline;
-        if (abandoned) {
-            Thread.interrupted(); // ours, not a shutdown's: it must not reach what this thread does next
-            abandonedCall = null;
-        }
-        calling = null;
-        caller = null;
-        interruptedByDeadline = false;
-        return abandoned;
+    /**
+     * When the oldest call of {@code owner}'s holding {@code holding} still running here started, as
+     * System.nanoTime; {@code Long.MAX_VALUE} when none runs (see {@link Calls#oldestSince}).
+     */
+    long oldestCallSince(DeliveryOwner owner, long holding) {
+        return calls.oldestSince(owner, holding);
     }
 
     /**
-     * When the oldest call of {@code owner}'s holding {@code holding} still running here started (its synchronous
-     * part, or its stage until it completes), as System.nanoTime; {@code Long.MAX_VALUE} when none runs.
+     * Abandons the calls of {@code owner}'s holding {@code holding} (its deadline passed; the holding has ended);
+     * whatever a call that ignores the interrupt acknowledges afterwards belongs to an ended holding.
      */
-    long oldestCallSince(Owner owner, long holding) {
-        long oldest = Long.MAX_VALUE;
-        synchronized (this) {
-            if (calling != null && calling.of(owner, holding) && !interruptedByDeadline) {
-                oldest = callSince;
-            }
-        }
-        for (Map.Entry<Delivery, Long> e : stages.entrySet()) {
-            if (e.getKey().of(owner, holding)) {
-                oldest = Math.min(oldest, e.getValue());
-            }
-        }
-        return oldest;
-    }
-
-    /**
-     * Abandons the calls of {@code owner}'s holding {@code holding} (its deadline passed; the holding has ended):
-     * the running one's thread is interrupted, pending stages are cancelled. A call that ignores the interrupt runs
-     * on, counted by {@link #abandonedRunning(Owner)} until it returns; whatever it acknowledges then belongs to an
-     * ended holding.
-     */
-    List<Delivery> abandon(Owner owner, long holding) {
-        List<Delivery> abandoned = new ArrayList<>();
-        synchronized (this) {
-            if (calling != null && calling.of(owner, holding) && !interruptedByDeadline) {
-                interruptedByDeadline = true;
-                abandonedCall = calling;
-                abandoned.add(calling);
-                caller.interrupt();
-            }
-        }
-        for (Map.Entry<Delivery, CompletionStage<?>> e : stageOf.entrySet()) {
-            if (e.getKey().of(owner, holding)) {
-                abandoned.add(e.getKey());
-                try {
-                    e.getValue().toCompletableFuture().cancel(true);
-                } catch (UnsupportedOperationException notCancellable) {
-                    // a stage that cannot be cancelled completes when it completes; its holding has ended
-                }
-            }
-        }
-        return abandoned;
+    List<Delivery> abandon(DeliveryOwner owner, long holding) {
+        return calls.abandon(owner, holding);
     }
 
     /** Calls of {@code owner} abandoned past their deadline that have not returned yet (0 or 1). */
-    synchronized int abandonedRunning(Owner owner) {
-        return abandonedCall != null && abandonedCall.owner() == owner ? 1 : 0;
+    int abandonedRunning(DeliveryOwner owner) {
+        return calls.abandonedRunning(owner);
     }
 
     /** Waits for a permit of the server-wide limit, if any, while the delivery's holding lasts. */
@@ -463,7 +311,7 @@ final class Slot {
 
     /** A stage completed (on whatever thread completed it): acknowledge, or retry after the backoff. */
     private void completed(Delivery d, int attempt, long backoff, Throwable failure) {
-        Owner owner = d.owner();
+        DeliveryOwner owner = d.owner();
         if (d.finished.get()) {
             pending.decrementAndGet(); // given up when the consumer left: another consumer has it
             return;

@@ -273,7 +273,7 @@ class ParkingTest {
                         Thread.currentThread().interrupt();
                     }
                 }
-                if (e.streamId().equals("L")) {
+                if (e.streamId().equals("L") && e.streamVersion() == 30) {
                     lastPoisonTriesWhenLiveCame.put("P5:1", failures.getOrDefault("P5:1", 0));
                 }
                 super.handle(e);
@@ -286,11 +286,48 @@ class ParkingTest {
 
         assertThat(a.admin().replayParked(EventStore.ALL, "steps")).isEqualTo(5);
         await().atMost(Duration.ofSeconds(10)).until(() -> p.failures.getOrDefault("P1:1", 0) == 3);
-        append(a, "L");
+        a.appendToStream("L", ExpectedVersion.any(), events(30, "L"));
         await().atMost(Duration.ofSeconds(30)).until(() -> p.failures.getOrDefault("P5:1", 0) == 4);
-        assertThat(p.of("L")).containsExactly("L:1");
-        // delivered while the replay still had the last parked event ahead of it
+        assertThat(p.of("L")).hasSize(30);
+        // all 30 delivered, one save each (checkpointThreshold 1), while the replay still had its last event ahead
         assertThat(lastPoisonTriesWhenLiveCame).containsEntry("P5:1", 2);
+    }
+
+    @Test
+    void a_replayed_call_that_hangs_is_abandoned_past_handler_timeout_and_parked_again_after_max_attempts()
+            throws Exception {
+        PostgresEventStore a = servers.start("a");
+        AtomicBoolean hang = new AtomicBoolean();
+        Map<String, Integer> hangs = new ConcurrentHashMap<>();
+        Projection p = new Projection("a", "P1:1") {
+            @Override
+            public void handle(RecordedEvent e) {
+                if (hang.get() && e.streamId().equals("P1")) {
+                    hangs.merge("P1:1", 1, Integer::sum);
+                    try {
+                        Thread.sleep(60_000); // hangs until the handler deadline interrupts it
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted");
+                    }
+                }
+                super.handle(e);
+            }
+        };
+        a.subscribeToAll("hangs", p, options().concurrency(1, RecordedEvent::streamId)
+                .maxAttempts(2, OnExhausted.PARK).handlerTimeout(Duration.ofSeconds(1)));
+        append(a, "P1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> parked(a, "hangs").size() == 1);
+
+        hang.set(true);
+        assertThat(a.admin().replayParked(EventStore.ALL, "hangs")).isEqualTo(1);
+        append(a, "L");
+        await().atMost(Duration.ofSeconds(40)).until(() -> p.of("L").size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> parked(a, "hangs").stream()
+                .allMatch(e -> e.status().equals("parked")));
+        ParkedEvent again = parked(a, "hangs").get(0);
+        assertThat(again.errorType()).isEqualTo(java.util.concurrent.TimeoutException.class.getName());
+        assertThat(hangs).containsEntry("P1:1", 2);
     }
 
     @Test
