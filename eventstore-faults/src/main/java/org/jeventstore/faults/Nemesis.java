@@ -325,6 +325,10 @@ final class Nemesis {
                 if (s == null) {
                     return;
                 }
+                if (f.count() % 2 == 0) {
+                    resetStopped(f, start); // half of them as an operator does it: subscribers stopped first
+                    return;
+                }
                 SubscriptionAdmin ops = s.store.admin();
                 long head = s.store.streamInfo(EventStore.ALL).version();
                 long position = head * f.count() / 2000; // somewhere in the first half
@@ -424,4 +428,36 @@ final class Nemesis {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * A reset as an operator does it: `single`'s subscribers are closed on every server (no server may run it
+     * during a reset), the reset is made, and they subscribe again. Without this, a reset succeeds only when
+     * faults happen to have stopped every holder, and the reset-honoured property would rarely be checked. No
+     * server starts or stops meanwhile (their locks are held); other faults go on.
+     */
+    private void resetStopped(Fault f, long start) {
+        List<String> names = new java.util.ArrayList<>(cluster.names());
+        java.util.Collections.sort(names);
+        names.forEach(name -> cluster.lock(name).lock());
+        try {
+            List<Server> up = cluster.upServers();
+            if (up.isEmpty()) {
+                return;
+            }
+            up.forEach(server -> workload.unsubscribe(server, Workload.SINGLE));
+            try {
+                Server s = up.get(0);
+                long head = s.store.streamInfo(EventStore.ALL).version();
+                long position = head * f.count() / 2000; // somewhere in the first half
+                SubscriptionAdmin.ResetOutcome outcome = s.store.admin().resetSubscription(EventStore.ALL,
+                        Workload.SINGLE, position);
+                history.action("reset", Workload.SINGLE, String.valueOf(position), outcome.name(), start);
+            } finally {
+                up.forEach(server -> workload.subscribe(server, Workload.SINGLE));
+            }
+        } finally {
+            names.forEach(name -> cluster.lock(name).unlock());
+        }
+    }
+
 }

@@ -97,22 +97,37 @@ final class Workload {
     /** Subscribes everything a server runs: called once per incarnation, right after it started. */
     void subscribe(Server server) {
         for (String name : SUBSCRIPTIONS) {
-            SubscriptionOptions options = options(name, server.config);
-            int consumers = name.equals(PARTITIONED) || name.equals(COMPETING) ? CONSUMERS : 1;
-            for (int c = 0; c < consumers; c++) {
-                String consumer = server + "/" + c;
-                SubscriptionHandler handler = name.equals(ASYNC) ? asyncHandler(server.name, consumer)
-                        : name.equals(COMPETING) && c == 0 ? manualHandler(server.name, consumer)
-                        : name.equals(COMPETING) ? givingBackHandler(server.name, consumer)
-                        : SubscriptionHandler.fenced((event, token) -> handle(name, server.name, consumer, event,
-                                token));
-                server.subscriptions.add(server.store.subscribeToAll(name, handler, options));
-            }
+            subscribe(server, name);
         }
         int instance = transients.incrementAndGet();
         server.subscriptions.add(server.store.subscribe(EventStore.ALL, null, e ->
                 history.live.add(new History.Live(server.name, instance, e.eventNumber(), e.eventId(),
                         System.nanoTime()))));
+    }
+
+    /** Subscribes the subscriber(s) {@code server} runs for the persistent subscription {@code name}. */
+    void subscribe(Server server, String name) {
+        SubscriptionOptions options = options(name, server.config);
+        int consumers = name.equals(PARTITIONED) || name.equals(COMPETING) ? CONSUMERS : 1;
+        for (int c = 0; c < consumers; c++) {
+            String consumer = server + "/" + c;
+            SubscriptionHandler handler = name.equals(ASYNC) ? asyncHandler(server.name, consumer)
+                    : name.equals(COMPETING) && c == 0 ? manualHandler(server.name, consumer)
+                    : name.equals(COMPETING) ? givingBackHandler(server.name, consumer)
+                    : SubscriptionHandler.fenced((event, token) -> handle(name, server.name, consumer, event,
+                            token));
+            server.subscriptions.add(server.store.subscribeToAll(name, handler, options));
+        }
+    }
+
+    /** Closes {@code server}'s subscriber(s) of the persistent subscription {@code name} (as an operator would). */
+    void unsubscribe(Server server, String name) {
+        for (org.jeventstore.Subscription s : List.copyOf(server.subscriptions)) {
+            if (s.name().equals(name)) {
+                s.close();
+                server.subscriptions.remove(s);
+            }
+        }
     }
 
     private void handle(String subscription, String server, String consumer, RecordedEvent event, FencingToken token)

@@ -8,7 +8,7 @@ import org.jeventstore.SerializationException;
 /**
  * Keeps the store's promise that callers only ever see {@link EventStoreException}s: whatever an
  * {@link EventSerializer} (JSON-B underneath, or one of the application's) throws while turning data into JSON or
- * back reaches the caller as a {@link SerializationException}.
+ * back reaches the caller as a {@link SerializationException}, also when a deferred read is parsed later.
  */
 public final class GuardedSerializer implements EventSerializer {
 
@@ -18,79 +18,53 @@ public final class GuardedSerializer implements EventSerializer {
         this.serializer = serializer;
     }
 
-    @Override
-    public String typeName(Object data) {
+    /** Runs {@code call}; a RuntimeException that is not the store's own becomes a SerializationException. */
+    private static <T> T guarded(Supplier<T> call, Supplier<String> what) {
         try {
-            return serializer.typeName(data);
+            return call.get();
         } catch (EventStoreException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new SerializationException("cannot name the type of " + data.getClass().getName() + ": " + e, e);
+            throw new SerializationException(what.get() + ": " + e, e);
         }
+    }
+
+    /** A deferred parse guarded both when it is made and when it is run. */
+    private static <T> Supplier<T> guardedLater(Supplier<Supplier<T>> make, Supplier<String> what) {
+        Supplier<T> parse = guarded(make, what);
+        return () -> guarded(parse, what);
+    }
+
+    private static Supplier<String> reading(String typeName) {
+        return () -> "stored JSON of type '" + typeName + "' cannot be read";
+    }
+
+    private static final Supplier<String> READING_METADATA = () -> "stored metadata JSON cannot be read";
+
+    @Override
+    public String typeName(Object data) {
+        return guarded(() -> serializer.typeName(data), () -> "cannot name the type of " + data.getClass().getName());
     }
 
     @Override
     public String toJson(Object value) {
-        try {
-            return serializer.toJson(value);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("cannot serialize " + value.getClass().getName() + " to JSON: " + e, e);
-        }
+        return guarded(() -> serializer.toJson(value),
+                () -> "cannot serialize " + value.getClass().getName() + " to JSON");
     }
 
     @Override
     public Object fromJson(String typeName, String json) {
-        try {
-            return serializer.fromJson(typeName, json);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
-        }
+        return guarded(() -> serializer.fromJson(typeName, json), reading(typeName));
     }
 
     @Override
     public Supplier<Object> deferredFromJson(String typeName, String json) {
-        Supplier<Object> parse;
-        try {
-            parse = serializer.deferredFromJson(typeName, json);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
-        }
-        return () -> {
-            try {
-                return parse.get();
-            } catch (EventStoreException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
-            }
-        };
+        return guardedLater(() -> serializer.deferredFromJson(typeName, json), reading(typeName));
     }
 
     @Override
     public Supplier<Object> deferredFromJson(String typeName, Supplier<String> json) {
-        Supplier<Object> parse;
-        try {
-            parse = serializer.deferredFromJson(typeName, json);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
-        }
-        return () -> {
-            try {
-                return parse.get();
-            } catch (EventStoreException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new SerializationException("stored JSON of type '" + typeName + "' cannot be read: " + e, e);
-            }
-        };
+        return guardedLater(() -> serializer.deferredFromJson(typeName, json), reading(typeName));
     }
 
     /** A lookup: whatever it throws is a defect of the serializer, passed as it is. */
@@ -111,45 +85,17 @@ public final class GuardedSerializer implements EventSerializer {
 
     @Override
     public Supplier<Map<String, Object>> deferredMetadataFromJson(String json) {
-        Supplier<Map<String, Object>> parse;
-        try {
-            parse = serializer.deferredMetadataFromJson(json);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
-        }
-        return () -> {
-            try {
-                return parse.get();
-            } catch (EventStoreException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
-            }
-        };
+        return guardedLater(() -> serializer.deferredMetadataFromJson(json), READING_METADATA);
     }
 
     @Override
     public Map<String, Object> metadataFromJson(String json) {
-        try {
-            return serializer.metadataFromJson(json);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("stored metadata JSON cannot be read: " + e, e);
-        }
+        return guarded(() -> serializer.metadataFromJson(json), READING_METADATA);
     }
 
     @Override
     public String typeNameOf(Class<?> type) {
-        try {
-            return serializer.typeNameOf(type);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("cannot name the type " + type.getName() + ": " + e, e);
-        }
+        return guarded(() -> serializer.typeNameOf(type), () -> "cannot name the type " + type.getName());
     }
 
     /** Registration is configuration, not serialization: its exceptions pass as they are. */
@@ -161,13 +107,7 @@ public final class GuardedSerializer implements EventSerializer {
 
     @Override
     public <T> T bind(Object data, Class<T> type) {
-        try {
-            return serializer.bind(data, type);
-        } catch (EventStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("cannot bind " + (data == null ? "null" : data.getClass().getName())
-                    + " to " + type.getName() + ": " + e, e);
-        }
+        return guarded(() -> serializer.bind(data, type), () -> "cannot bind "
+                + (data == null ? "null" : data.getClass().getName()) + " to " + type.getName());
     }
 }

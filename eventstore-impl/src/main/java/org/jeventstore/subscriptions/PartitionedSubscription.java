@@ -2,7 +2,6 @@ package org.jeventstore.subscriptions;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -162,7 +161,7 @@ final class PartitionedSubscription {
 
         @Override
         public void onCheckpoint(LongConsumer listener) {
-            slot.checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
+            slot.onCheckpoint(listener);
         }
 
         /**

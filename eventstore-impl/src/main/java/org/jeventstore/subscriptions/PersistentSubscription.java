@@ -3,7 +3,6 @@ package org.jeventstore.subscriptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -183,20 +182,20 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     @Override
     public CompletionStage<Subscription> subscribed() {
-        Slot s = own;
-        if (s == null) {
-            throw new IllegalStateException("a partition has no subscriber of its own");
-        }
-        return s.subscribed;
+        return ownSlot().subscribed;
     }
 
     @Override
     public void onCheckpoint(LongConsumer listener) {
+        ownSlot().onCheckpoint(listener);
+    }
+
+    private Slot ownSlot() {
         Slot s = own;
         if (s == null) {
             throw new IllegalStateException("a partition has no subscriber of its own");
         }
-        s.checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
+        return s;
     }
 
     /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */

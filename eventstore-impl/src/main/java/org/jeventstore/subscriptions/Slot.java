@@ -3,6 +3,7 @@ package org.jeventstore.subscriptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -89,6 +90,11 @@ final class Slot {
 
     SubscriptionHandler handler() {
         return handler;
+    }
+
+    /** Subscription.onCheckpoint of this consumer's handle. */
+    void onCheckpoint(LongConsumer listener) {
+        checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     void offer(Delivery delivery) {
