@@ -243,8 +243,8 @@ final class Dispatcher {
         sendWaiting(h.number, h.token);
         while (!feed.isEmpty() && !halted.getAsBoolean()) {
             drainAcks(h.number, cp); // a subscriber on this thread has acknowledged already
-            if (!cp.mayDeliver()) {
-                cp.saveIfDue(); // too many acknowledged events unsaved: the next one waits for the save
+            if (!cp.mayDeliver(waitingCount)) {
+                cp.saveIfDue(); // too many acknowledged (or waiting) events unsaved: the next one waits
                 return;
             }
             RecordedEvent e = feed.peek();
@@ -261,9 +261,11 @@ final class Dispatcher {
             Object key = key(e);
             Slot target = keyWaits(key) ? null : pick(key, null);
             if (target == null) {
-                if (key == null || concurrencyLimit <= 1
-                        || waitingCount() >= maxQueueSize) {
-                    return; // nobody has room, one subscriber keeps every event in order, or enough wait already
+                if (key == null || concurrencyLimit <= 1 || waitingCount >= maxQueueSize
+                        || !cp.mayDeliver(waitingCount + 1)) {
+                    // nobody has room, one subscriber keeps every event in order, enough wait already, or one
+                    // more waiting event would break the redelivery bound
+                    return;
                 }
                 // its key's subscriber is busy: the event waits for it, and later events of other keys go on
                 feed.poll();

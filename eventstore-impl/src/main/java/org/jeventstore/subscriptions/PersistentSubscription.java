@@ -404,7 +404,8 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
         dispatcher.handOut(h, feed, placement, () -> parking.haltedBy() != null);
         cp.saveIfDue();
         boolean busy = dispatcher.hasAcks() || feed.wantsToRead()
-                || (!dispatcher.hasReturned() && !feed.isEmpty() && cp.mayDeliver() && dispatcher.hasRoom());
+                || (!dispatcher.hasReturned() && !feed.isEmpty() && cp.mayDeliver(dispatcher.waitingCount())
+                && dispatcher.hasRoom());
         if (!busy) {
             if (feed.isEmpty() && cp.inFlight() == 0 && outcome == null) {
                 outcome = Trigger.CAUGHT_UP; // everything read has been handled
