@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,9 +52,6 @@ public final class Evolution {
      * one more entry of the metadata map and ignores it.
      */
     public static final String REVISION_KEY = "jes_revision";
-    /** The most upcaster calls one stored event may take: a bound on types upcast into each other in a cycle. */
-    static final int MAX_STEPS = 1_000;
-
     /**
      * One upcaster, registered for the type and revision it reads.
      *
@@ -103,25 +99,9 @@ public final class Evolution {
         }
     }
 
-    /**
-     * What happens to the events of one (type, revision) that has an upcaster: a chain of EventUpcasters only (run
-     * lazily, ending at {@code endRevision}), or a chain that reaches a MultiEventUpcaster (run at the read).
-     */
-    private record Plan(boolean multi, int endRevision, List<Registration> steps) {
-    }
-
-    /** Where a stored event is, for messages. */
-    private record Where(UUID id, String stream, long version, String storedType, int storedRevision) {
-        String describe() {
-            return "event " + id + " (stream '" + stream + "', version " + version + ", stored as type '"
-                    + storedType + "' revision " + storedRevision + ")";
-        }
-    }
-
     private final EventSerializer serializer;
     private final Map<String, String> aliases;
-    private final Map<String, Map<Integer, Registration>> upcasters;
-    private final Map<String, Map<Integer, Plan>> plans;
+    private final UpcasterChains chains;
     private final boolean anyMulti;
     private final ClassValue<Integer> revisions = new ClassValue<>() {
         @Override
@@ -146,53 +126,13 @@ public final class Evolution {
                         + "', itself an alias of '" + this.aliases.get(alias.getValue()) + "': name the current type");
             }
         }
-        Map<String, Map<Integer, Registration>> byType = new HashMap<>();
-        for (Registration r : upcasters) {
-            String current = currentName(r.type());
-            if (!current.equals(r.type())) {
-                throw new ConfigurationException("upcaster " + r.name() + " is registered for type '" + r.type()
-                        + "', an alias of '" + current + "': events stored under an alias are read, and upcast, as"
-                        + " the current name; register it for ('" + current + "', " + r.revision() + ")");
-            }
-            Registration before = byType.computeIfAbsent(r.type(), t -> new HashMap<>()).putIfAbsent(r.revision(), r);
-            if (before != null) {
-                throw new ConfigurationException("two upcasters for type '" + r.type() + "' revision " + r.revision()
-                        + ": " + before.name() + " and " + r.name() + " (one per type and revision; chain them by"
-                        + " revision)");
-            }
-        }
-        this.upcasters = Map.copyOf(byType);
-        Map<String, Map<Integer, Plan>> planned = new HashMap<>();
-        boolean multi = false;
-        for (Map.Entry<String, Map<Integer, Registration>> type : byType.entrySet()) {
-            Map<Integer, Plan> ofType = new HashMap<>();
-            for (int revision : type.getValue().keySet()) {
-                Plan plan = plan(type.getValue(), revision);
-                ofType.put(revision, plan);
-                multi |= plan.multi();
-            }
-            planned.put(type.getKey(), Map.copyOf(ofType));
-        }
-        this.plans = Map.copyOf(planned);
-        this.anyMulti = multi;
+        this.chains = new UpcasterChains(upcasters, this::currentName);
+        this.anyMulti = chains.anyMulti();
     }
 
     /** No aliases, no upcasters: reads as stored, under the names the serializer gives. */
     public static Evolution none(EventSerializer serializer) {
         return new Evolution(serializer, Map.of(), List.of());
-    }
-
-    private static Plan plan(Map<Integer, Registration> ofType, int revision) {
-        List<Registration> steps = new ArrayList<>();
-        int r = revision;
-        for (Registration step = ofType.get(r); step != null; step = ofType.get(r)) {
-            if (step.multi()) {
-                return new Plan(true, r, List.of());
-            }
-            steps.add(step);
-            r++;
-        }
-        return new Plan(false, r, List.copyOf(steps));
     }
 
     /** Whether some upcaster may change the type or number of events a read returns ({@link #expand}). */
@@ -214,16 +154,6 @@ public final class Evolution {
     /** The revision of {@code type}'s JSON shape: its {@link EventType#revision()}, 1 without one. */
     public int revisionOf(Class<?> type) {
         return revisions.get(type);
-    }
-
-    private Plan planFor(String type, int revision) {
-        Map<Integer, Plan> ofType = plans.isEmpty() ? null : plans.get(type);
-        return ofType == null ? null : ofType.get(revision);
-    }
-
-    private Registration step(String type, int revision) {
-        Map<Integer, Registration> ofType = upcasters.get(type);
-        return ofType == null ? null : ofType.get(revision);
     }
 
     // --------------------------------------------------------------------------------------------------- writes
@@ -309,7 +239,7 @@ public final class Evolution {
         Where where = new Where(id, stream, version, storedType, stored);
         Supplier<Map<String, Object>> metadata = named(storedMetadata(metadataJson, scanned != RevisionScan.ABSENT),
                 where);
-        Plan plan = planFor(type, stored);
+        UpcasterChains.Plan plan = chains.planFor(type, stored);
         if (plan == null) {
             Supplier<Object> data = checked(serializer.deferredFromJson(type, dataJson), type, stored, where);
             return RecordedEvent.deferred(number, id, stream, version, type, named(data, where), metadata, causation,
@@ -320,7 +250,7 @@ public final class Evolution {
             return RecordedEvent.deferred(number, id, stream, version, type, () -> pending, metadata, causation,
                     correlation, created, stored, storedType, stored);
         }
-        Chain chain = new Chain(where, type, stored, dataJson, metadataJson, plan.steps());
+        UpcasterChains.Chain chain = chains.chain(where, type, stored, dataJson, metadataJson, plan);
         Supplier<Object> data = checked(serializer.deferredFromJson(type, () -> chain.get().data().toString()), type,
                 plan.endRevision(), where);
         return RecordedEvent.deferred(number, id, stream, version, type, named(data, where),
@@ -336,7 +266,7 @@ public final class Evolution {
         if (!anyMulti) {
             return false;
         }
-        Plan plan = planFor(event.eventType(), event.revision());
+        UpcasterChains.Plan plan = chains.planFor(event.eventType(), event.revision());
         return plan != null && plan.multi();
     }
 
@@ -355,9 +285,8 @@ public final class Evolution {
         Unexpanded stored = (Unexpanded) event.data();
         Where where = new Where(event.eventId(), event.streamId(), event.streamVersion(), event.storedType(),
                 event.storedRevision());
-        List<JsonEvent> parts = new ArrayList<>(2);
-        follow(start(where, stored.type(), stored.revision(), stored.dataJson(), stored.metadataJson()), parts,
-                new int[] {MAX_STEPS}, where);
+        List<JsonEvent> parts = chains.expand(where, stored.type(), stored.revision(), stored.dataJson(),
+                stored.metadataJson());
         List<RecordedEvent> out = new ArrayList<>(parts.size());
         for (int k = 0; k < parts.size(); k++) {
             JsonEvent part = parts.get(k);
@@ -400,98 +329,6 @@ public final class Evolution {
             out.addAll(parts);
         }
         return out == null ? events : out;
-    }
-
-    /** The stored event with its JSON, as upcasters get it. */
-    private static JsonEvent start(Where where, String type, int revision, String dataJson, String metadataJson) {
-        try {
-            return new JsonEvent(type, revision, Jsonp.parse(dataJson, "stored JSON of type '" + type + "'"),
-                    Jsonp.metadata(metadataJson));
-        } catch (SerializationException e) {
-            throw new SerializationException("reading " + where.describe() + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Runs the upcasters from {@code event} on, adding the events they end with to {@code out}. */
-    private void follow(JsonEvent event, List<JsonEvent> out, int[] budget, Where where) {
-        JsonEvent current = event;
-        while (true) {
-            if (--budget[0] < 0) {
-                throw new UpcastException("upcasting " + where.describe() + " took more than " + MAX_STEPS
-                        + " upcaster calls (at type '" + current.type() + "' revision " + current.revision()
-                        + "): do upcasters turn types into each other in a cycle?", null, where.id(), current.type(),
-                        current.revision(), null);
-            }
-            Registration step = step(current.type(), current.revision());
-            if (step == null) {
-                out.add(current);
-                return;
-            }
-            if (!step.multi()) {
-                current = single(step, current, where);
-                continue;
-            }
-            for (JsonEvent result : multi(step, current, where)) {
-                follow(result, out, budget, where);
-            }
-            return;
-        }
-    }
-
-    private JsonEvent single(Registration step, JsonEvent in, Where where) {
-        JsonEvent out;
-        try {
-            out = ((EventUpcaster) step.upcaster()).upcast(in);
-        } catch (RuntimeException e) {
-            throw failed(step, in, where, "failed: " + e, e);
-        }
-        if (out == null) {
-            throw failed(step, in, where, "returned null", null);
-        }
-        if (!out.type().equals(in.type()) || out.revision() != in.revision() + 1) {
-            throw failed(step, in, where, "returned type '" + out.type() + "' revision " + out.revision() + ", not the"
-                    + " next revision of the same type (JsonEvent.next); a MultiEventUpcaster makes other types", null);
-        }
-        return revisionless(out, out.type());
-    }
-
-    private List<JsonEvent> multi(Registration step, JsonEvent in, Where where) {
-        List<JsonEvent> results;
-        try {
-            results = ((MultiEventUpcaster) step.upcaster()).upcast(in);
-        } catch (RuntimeException e) {
-            throw failed(step, in, where, "failed: " + e, e);
-        }
-        if (results == null) {
-            throw failed(step, in, where, "returned null (an empty list turns the event into none)", null);
-        }
-        List<JsonEvent> out = new ArrayList<>(results.size());
-        for (JsonEvent result : results) {
-            if (result == null) {
-                throw failed(step, in, where, "returned a null event", null);
-            }
-            String type = currentName(result.type());
-            if (type.equals(in.type()) && result.revision() == in.revision()) {
-                throw failed(step, in, where, "returned an event of its own type and revision, which it would"
-                        + " upcast again for ever", null);
-            }
-            out.add(revisionless(result, type));
-        }
-        return out;
-    }
-
-    /** {@code event} under {@code type}, without a revision key an upcaster may have copied into its metadata. */
-    private static JsonEvent revisionless(JsonEvent event, String type) {
-        JsonObject metadata = Jsonp.withoutRevision(event.metadata());
-        return metadata == event.metadata() && type.equals(event.type()) ? event
-                : new JsonEvent(type, event.revision(), event.data(), metadata);
-    }
-
-    private static UpcastException failed(Registration step, JsonEvent in, Where where, String what,
-                                          Throwable cause) {
-        return new UpcastException("upcasting " + where.describe() + " failed in upcaster " + step.name()
-                + " of type '" + in.type() + "' revision " + in.revision() + ": it " + what, cause, where.id(),
-                in.type(), in.revision(), step.name());
     }
 
     /**
@@ -562,40 +399,6 @@ public final class Evolution {
         @Override
         public String toString() {
             return "stored JSON of type '" + type + "' revision " + revision + " still to upcast (Evolution.expand)";
-        }
-    }
-
-    /** A chain of {@link EventUpcaster}s, run once, when data or metadata is first asked for. */
-    private final class Chain {
-        private final Where where;
-        private final String type;
-        private final int revision;
-        private final List<Registration> steps;
-        private String dataJson;
-        private String metadataJson;
-        private JsonEvent result;
-
-        Chain(Where where, String type, int revision, String dataJson, String metadataJson, List<Registration> steps) {
-            this.where = where;
-            this.type = type;
-            this.revision = revision;
-            this.dataJson = dataJson;
-            this.metadataJson = metadataJson;
-            this.steps = steps;
-        }
-
-        /** The event at the end of the chain; a failure is thrown again at the next call, which runs it again. */
-        synchronized JsonEvent get() {
-            if (result == null) {
-                JsonEvent event = start(where, type, revision, dataJson, metadataJson);
-                for (Registration step : steps) {
-                    event = single(step, event, where);
-                }
-                result = event;
-                dataJson = null; // lets the stored text go
-                metadataJson = null;
-            }
-            return result;
         }
     }
 }

@@ -71,7 +71,7 @@ final class AdvisoryLocks implements AutoCloseable {
     private final Set<Long> held = new HashSet<>();
     /** Subscription families whose partition count this session holds shared (SubscriptionLayout). */
     private final Set<Long> layoutsHeld = new HashSet<>();
-    private Session session;
+    private LockSession session;
     private long generations;
     private boolean closed;
     private boolean keeperStarted;
@@ -80,11 +80,6 @@ final class AdvisoryLocks implements AutoCloseable {
 
     /** When the session last answered (System.nanoTime of the round trip's start). */
     private volatile long provenAt;
-
-    /** One connection's life: its generation, its lock namespace, the network timeout it had before. */
-    private record Session(Connection connection, long generation, int namespace, int layoutNamespace,
-                           int originalTimeout, boolean fenced) {
-    }
 
     /**
      * @param executor       runs the keeper (a long-running task) and is handed to
@@ -128,7 +123,7 @@ final class AdvisoryLocks implements AutoCloseable {
         if (!enterIo()) {
             return -1;
         }
-        Session s = null;
+        LockSession s = null;
         try {
             s = session();
             long start = System.nanoTime();
@@ -172,7 +167,7 @@ final class AdvisoryLocks implements AutoCloseable {
      * this server no longer counts as held must not stay held in PostgreSQL. Returns whether it was released.
      */
     private boolean release(boolean layout, String statement, long id, long gen, Set<Long> from, String what) {
-        Session s;
+        LockSession s;
         synchronized (this) {
             if ((from != null && !from.remove(id)) || session == null || session.generation() != gen) {
                 return false;
@@ -210,7 +205,7 @@ final class AdvisoryLocks implements AutoCloseable {
      * session must be the same and have answered within the lease; once it has not, the locks count as lost.
      */
     boolean holds(long subscriptionId, long gen) {
-        Session s;
+        LockSession s;
         synchronized (this) {
             s = session;
             if (closed || s == null || s.generation() != gen || !held.contains(subscriptionId)) {
@@ -271,7 +266,7 @@ final class AdvisoryLocks implements AutoCloseable {
      * timeout, or the query fails (the session is then lost, as for any failure on it).
      */
     <T> Optional<T> onSession(String what, SessionQuery<T> query) {
-        Session s;
+        LockSession s;
         synchronized (this) {
             s = session;
             if (s == null) {
@@ -323,7 +318,7 @@ final class AdvisoryLocks implements AutoCloseable {
      */
     @Override
     public void close() {
-        Session s;
+        LockSession s;
         synchronized (this) {
             if (closed) {
                 return;
@@ -343,7 +338,7 @@ final class AdvisoryLocks implements AutoCloseable {
         try {
             if (io.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 try {
-                    released = release(s);
+                    released = s.release(sql, executor);
                 } finally {
                     io.unlock();
                 }
@@ -352,11 +347,11 @@ final class AdvisoryLocks implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (released) {
-            closeQuietly(s.connection());
+            s.closeQuietly();
         } else {
             LOG.warning("JES0204W the subscription lock connection (schema " + sql.schema() + ") did not release its"
                     + " locks in time on closing; aborted, so PostgreSQL frees them when it notices");
-            abort(s.connection());
+            s.abort();
         }
     }
 
@@ -381,7 +376,7 @@ final class AdvisoryLocks implements AutoCloseable {
     }
 
     /** The current session, opened when there is none. Caller holds {@code io}. */
-    private Session session() throws SQLException {
+    private LockSession session() throws SQLException {
         synchronized (this) {
             if (closed) {
                 throw new SQLException("the subscription locks of schema " + sql.schema() + " are closed", "08003");
@@ -394,7 +389,14 @@ final class AdvisoryLocks implements AutoCloseable {
                 keeperStarted = true;
             }
         }
-        Session opened = open();
+        LockSession opened = LockSession.open(dataSource, sql, executor, timeoutMillis, idleSessionTimeoutMillis,
+                () -> {
+                    synchronized (this) {
+                        return ++generations;
+                    }
+                });
+        provenAt = opened.openedNanos();
+        sessionPid = opened.pid();
         synchronized (this) {
             if (!closed) {
                 session = opened;
@@ -402,99 +404,12 @@ final class AdvisoryLocks implements AutoCloseable {
                 return opened;
             }
         }
-        abort(opened.connection());
+        opened.abort();
         throw new SQLException("the subscription locks of schema " + sql.schema() + " are closed", "08003");
     }
 
-    /** A new lock session: network timeout, namespace, PostgreSQL-side silence limit, presence lock. */
-    private Session open() throws SQLException {
-        Connection c = dataSource.getConnection();
-        try {
-            int originalTimeout = c.getNetworkTimeout();
-            c.setNetworkTimeout(executor, timeoutMillis);
-            long start = System.nanoTime();
-            if (!c.getAutoCommit()) {
-                c.setAutoCommit(true);
-            }
-            int namespace;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
-                ps.setString(1, sql.schema().quoted() + ".subscriptions");
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    long oid = rs.getLong(1);
-                    if (rs.wasNull()) {
-                        // never fall back to namespace 0, which other applications' locks may use
-                        throw new SQLException("table " + sql.schema().quoted() + ".subscriptions does not exist"
-                                + " yet", "42P01");
-                    }
-                    namespace = (int) oid;
-                }
-            }
-            int layoutNamespace;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
-                ps.setString(1, sql.schema().quoted() + ".jes_subscription_layout");
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    long oid = rs.getLong(1);
-                    if (rs.wasNull()) {
-                        throw new SQLException("table " + sql.schema().quoted() + ".jes_subscription_layout does not"
-                                + " exist yet", "42P01");
-                    }
-                    layoutNamespace = (int) oid;
-                }
-            }
-            boolean fenced;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("limit-lock-session-silence"))) {
-                ps.setString(1, idleSessionTimeoutMillis + "ms");
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    fenced = rs.getString(1) != null;
-                }
-            }
-            Presence.announce(c, namespace, sql);
-            try (PreparedStatement pid = c.prepareStatement("SELECT pg_backend_pid()");
-                 ResultSet rs = pid.executeQuery()) {
-                rs.next();
-                sessionPid = rs.getInt(1);
-            }
-            long generation;
-            synchronized (this) {
-                generation = ++generations;
-            }
-            provenAt = start;
-            if (!fenced) {
-                LOG.fine(() -> "PostgreSQL before 14 has no idle_session_timeout: a partitioned server's locks are"
-                        + " freed when PostgreSQL's TCP keepalive notices (schema " + sql.schema() + ")");
-            }
-            return new Session(c, generation, namespace, layoutNamespace, originalTimeout, fenced);
-        } catch (SQLException | RuntimeException e) {
-            abort(c);
-            throw e;
-        }
-    }
-
-    /** Unlocks everything and undoes this session's settings. Caller holds {@code io}. */
-    private boolean release(Session s) {
-        Connection c = s.connection();
-        try {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("advisory-unlock-all"))) {
-                ps.executeQuery().close();
-            }
-            if (s.fenced()) {
-                try (PreparedStatement ps = c.prepareStatement("RESET idle_session_timeout")) {
-                    ps.execute();
-                }
-            }
-            c.setNetworkTimeout(executor, s.originalTimeout());
-            return true;
-        } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.FINE, "releasing the locks of a closing lock connection failed", e);
-            return false;
-        }
-    }
-
     /** Forgets {@code s} (and so every lock) and aborts its connection; nothing when it is gone already. */
-    private void lost(Session s, String why) {
+    private void lost(LockSession s, String why) {
         int count;
         synchronized (this) {
             if (session != s) {
@@ -511,7 +426,7 @@ final class AdvisoryLocks implements AutoCloseable {
         }
         LOG.warning("JES0202W lost the subscription lock connection (schema " + sql.schema() + "): " + why
                 + "; " + count + " subscription(s) stop delivering until they get their lock again");
-        abort(s.connection());
+        s.abort();
     }
 
     private void failedToConnect(Exception e) {
@@ -557,7 +472,7 @@ final class AdvisoryLocks implements AutoCloseable {
 
     /** One keeper round; false when there is no working session. */
     private boolean keepOnce() {
-        Session s;
+        LockSession s;
         synchronized (this) {
             if (closed) {
                 return true;
@@ -600,23 +515,6 @@ final class AdvisoryLocks implements AutoCloseable {
             return false;
         } finally {
             io.unlock();
-        }
-    }
-
-    private static void abort(Connection c) {
-        try {
-            c.abort(Runnable::run);
-        } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.WARNING, "JES0207W aborting a lock connection failed; closing it instead", e);
-            closeQuietly(c);
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException e) {
-            LOG.log(Level.FINE, "closing the lock connection failed", e);
         }
     }
 }

@@ -4,13 +4,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -19,6 +23,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionHandler;
+import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.TooManySubscribersException;
 
 /**
@@ -29,7 +34,8 @@ import org.jeventstore.TooManySubscribersException;
  * <p>Which subscriber gets an event: with a partition key, the one that has events of that key in flight (the key
  * stays with it until it has none, so a key is handled in order), else the least loaded with room. A subscriber
  * that leaves gives the events queued on it back to their partitions at once, and those still running once its
- * calls had time to finish. Partitions wait for room by registering a wake-up ({@link #onRoom}).
+ * calls had time to finish. A partition that found no room registers a wake-up for the next release
+ * ({@link #wantRoom}); a subscriber joining wakes every partition ({@link #onRoom}).
  */
 final class ConsumerPool {
 
@@ -61,27 +67,36 @@ final class ConsumerPool {
     private final Map<Slot, Integer> inFlight = new IdentityHashMap<>();
     private final Map<Object, KeyAt> keys = new HashMap<>();
     private final List<Runnable> roomListeners = new CopyOnWriteArrayList<>();
+    /**
+     * Wake-ups of partitions that found no room, run (and forgotten) at the next release: only they are woken,
+     * not every partition at every release.
+     */
+    private final Set<Runnable> starved = ConcurrentHashMap.newKeySet();
+    /** Counts the releases; a partition reads it before it looks for room (see {@link #wantRoom}). */
+    private final AtomicLong releases = new AtomicLong();
     /** Holdings of this subscription's lock(s) on this server now; guarded by this. */
     private int holdings;
     private volatile LongSupplier checkpoint = () -> 0;
     private long lastCheckpointTold = Long.MIN_VALUE;
 
     /**
-     * @param callExecutor where subscribers call their handlers: {@code Runnable::run} for a single-active
-     *                     subscription (its worker calls the handler itself), the store's executor otherwise
-     * @param executor     the store's executor (retries after a backoff, checkpoint listeners)
+     * The subscribers of a single-active subscription ({@code single}: one, calling its handler on the worker's own
+     * thread) or of a partitioned one (up to {@code concurrencyLimit}, calling on {@code executor}, with the
+     * server-wide limit {@code serverConcurrency} when set); {@code executor} also runs retries after a backoff
+     * and checkpoint listeners.
      */
-    ConsumerPool(String streamId, String name, int limit, int bufferSize, Executor callExecutor, Executor executor,
-                 Duration maxBackoff, int maxAttempts, Semaphore gate) {
+    ConsumerPool(String streamId, String name, SubscriptionOptions options, boolean single, Executor executor) {
         this.streamId = streamId;
         this.name = name;
-        this.limit = limit;
-        this.bufferSize = bufferSize;
-        this.callExecutor = callExecutor;
+        this.limit = single ? 1 : options.concurrencyLimit();
+        this.bufferSize = options.bufferSize();
+        this.callExecutor = single ? Runnable::run : executor;
         this.executor = executor;
-        this.maxBackoff = maxBackoff;
-        this.maxAttempts = maxAttempts;
-        this.gate = gate;
+        this.maxBackoff = options.maxRetryBackoff();
+        this.maxAttempts = options.maxAttempts();
+        // fair, so that no partition held here waits while the others take every turn
+        this.gate = !single && options.serverConcurrency() > 0 ? new Semaphore(options.serverConcurrency(), true)
+                : null;
     }
 
     int limit() {
@@ -220,16 +235,40 @@ final class ConsumerPool {
                 }
             }
         }
-        roomListeners.forEach(Runnable::run);
+        releases.incrementAndGet();
+        if (!starved.isEmpty()) {
+            for (Iterator<Runnable> it = starved.iterator(); it.hasNext(); ) {
+                Runnable wakeUp = it.next();
+                it.remove();
+                wakeUp.run();
+            }
+        }
     }
 
-    /** {@code wakeUp} runs whenever room may have become free (an event finished, a subscriber joined). */
+    /** How many releases there have been: read before looking for room, for {@link #wantRoom}. */
+    long releases() {
+        return releases.get();
+    }
+
+    /**
+     * A partition found no room (having read {@link #releases()} = {@code seen} before it looked): {@code wakeUp}
+     * runs at the next release, or at once when one has come since {@code seen}.
+     */
+    void wantRoom(Runnable wakeUp, long seen) {
+        starved.add(wakeUp);
+        if (releases.get() != seen && starved.remove(wakeUp)) {
+            wakeUp.run();
+        }
+    }
+
+    /** {@code wakeUp} runs whenever a subscriber joins (room for every partition). */
     void onRoom(Runnable wakeUp) {
         roomListeners.add(wakeUp);
     }
 
     void removeRoomListener(Runnable wakeUp) {
         roomListeners.remove(wakeUp);
+        starved.remove(wakeUp);
     }
 
     /** The subscribers now. */

@@ -57,13 +57,16 @@ final class Dispatcher {
     private int waitingCount;
     /** Handed out and not finished yet, whatever the holding. */
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** Wakes the worker (when room it lacked is freed). */
+    private final Runnable wakeUp;
 
     /**
      * An event given back by the only subscriber waits the subscription's {@code retryInterval} before it gets it
      * again.
      */
-    Dispatcher(ConsumerPool pool, DeliveryOwner owner, SubscriptionOptions options) {
+    Dispatcher(ConsumerPool pool, DeliveryOwner owner, SubscriptionOptions options, Runnable wakeUp) {
         this.pool = pool;
+        this.wakeUp = wakeUp;
         this.owner = owner;
         this.partitionBy = options.partitionBy();
         this.selector = options.selector();
@@ -236,6 +239,14 @@ final class Dispatcher {
      * all).
      */
     void handOut(Holding h, EventFeed feed, Predicate<RecordedEvent> placement, BooleanSupplier halted) {
+        long releases = pool.releases();
+        handOutNow(h, feed, placement, halted);
+        if (!halted.getAsBoolean() && (!feed.isEmpty() || waitingCount > 0 || !returned.isEmpty())) {
+            pool.wantRoom(wakeUp, releases); // woken when a subscriber has room again (or by the acks it waits for)
+        }
+    }
+
+    private void handOutNow(Holding h, EventFeed feed, Predicate<RecordedEvent> placement, BooleanSupplier halted) {
         Checkpoints cp = h.checkpoints;
         if (halted.getAsBoolean() || !sendReturned(h.number, h.token)) {
             return;

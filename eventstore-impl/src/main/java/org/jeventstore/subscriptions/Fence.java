@@ -1,6 +1,5 @@
 package org.jeventstore.subscriptions;
 
-import java.util.function.LongSupplier;
 import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
 
 /**
@@ -10,28 +9,28 @@ import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
  */
 final class Fence {
 
+    private final Subject who;
     private final AdvisoryLocks locks;
     private final SubscriptionRows rows;
     private final CheckpointSaver saver;
-    private final LongSupplier subscriptionId;
 
-    Fence(AdvisoryLocks locks, SubscriptionRows rows, CheckpointSaver saver, LongSupplier subscriptionId) {
-        this.locks = locks;
-        this.rows = rows;
+    Fence(Subject who, SubscriptionServices services, CheckpointSaver saver) {
+        this.who = who;
+        this.locks = services.locks();
+        this.rows = services.rows();
         this.saver = saver;
-        this.subscriptionId = subscriptionId;
     }
 
     /** The trigger that ends holding {@code h}, or null while it may go on; {@code verify}: ask the database. */
     Trigger check(Holding h, boolean verify) {
-        if (!locks.holds(subscriptionId.getAsLong(), h.lockSession)) {
+        if (!locks.holds(who.id(), h.lockSession)) {
             return Trigger.LOCK_LOST;
         }
         Trigger refused = refusal(saver.standing());
         if (refused != null || !verify) {
             return refused;
         }
-        return refusal(rows.standing(subscriptionId.getAsLong(), h.token.epoch()));
+        return refusal(rows.standing(who.id(), h.token.epoch()));
     }
 
     /** The trigger a write's answer calls for: none while CURRENT. */

@@ -3,7 +3,6 @@ package org.jeventstore.subscriptions;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 import org.jeventstore.FencingToken;
 import org.jeventstore.SubscriptionOptions;
@@ -25,9 +24,8 @@ final class Holder {
     record Taken(Holding holding, Trigger refusal) {
     }
 
+    private final Subject who;
     private final String description;
-    private final String streamId;
-    private final String name;
     private final SubscriptionOptions options;
     private final SubscriptionRows rows;
     private final AdvisoryLocks locks;
@@ -35,23 +33,43 @@ final class Holder {
     private final CheckpointSaver saver;
     private final Dispatcher dispatcher;
     private final WorkerSignal signal;
-    private final LongSupplier subscriptionId;
     private long holdings;
+    /** The holding under way on this server, or null (set and cleared by the worker, read from any thread). */
+    private volatile Holding current;
 
-    Holder(String description, String streamId, String name, SubscriptionOptions options, SubscriptionRows rows,
-           AdvisoryLocks locks, SubscriptionLayout layout, CheckpointSaver saver, Dispatcher dispatcher,
-           WorkerSignal signal, LongSupplier subscriptionId) {
-        this.description = description;
-        this.streamId = streamId;
-        this.name = name;
+    Holder(Subject who, SubscriptionOptions options, SubscriptionServices services, SubscriptionLayout layout,
+           CheckpointSaver saver, Dispatcher dispatcher, WorkerSignal signal) {
+        this.who = who;
+        this.description = who.describe();
         this.options = options;
-        this.rows = rows;
-        this.locks = locks;
+        this.rows = services.rows();
+        this.locks = services.locks();
         this.layout = layout;
         this.saver = saver;
         this.dispatcher = dispatcher;
         this.signal = signal;
-        this.subscriptionId = subscriptionId;
+    }
+
+    /** The holding under way on this server, or null. */
+    Holding current() {
+        return current;
+    }
+
+    /** The worker has set up for {@code h} (taken by {@link #take()}): it is under way, its subscribers subscribed. */
+    void started(Holding h) {
+        current = h;
+        dispatcher.pool().holdingStarted();
+    }
+
+    /** Ends the holding under way for {@code why} (see {@link #end(Holding, Trigger)}); returns the trigger to take. */
+    Trigger end(Trigger why) {
+        Holding h = current;
+        try {
+            return end(h, why);
+        } finally {
+            current = null;
+            dispatcher.pool().holdingEnded();
+        }
     }
 
     /**
@@ -61,7 +79,7 @@ final class Holder {
      * the events they had, and its lock check takes that long to notice.
      */
     Taken take() throws InterruptedException {
-        long id = subscriptionId.getAsLong();
+        long id = who.id();
         long admitted = layout.admit();
         long session = admitted < 0 ? -1 : locks.tryLock(id);
         if (session >= 0 && (session != admitted || !layout.heldIn(session))) {
@@ -84,7 +102,7 @@ final class Holder {
         }
         signal.pauseUnlessStopping(AdvisoryLocks.TAKEOVER_GRACE_MILLIS);
         long checkpoint = taken.get().checkpoint();
-        FencingToken token = new FencingToken(streamId, name, taken.get().epoch());
+        FencingToken token = new FencingToken(who.streamId(), who.name(), taken.get().epoch());
         saver.reset(id, token.epoch(), checkpoint);
         Checkpoints checkpoints = new Checkpoints(saver, checkpoint, options.checkpointThreshold(),
                 options.checkpointAfter().toMillis());
@@ -101,8 +119,8 @@ final class Holder {
      * save (refused when fenced) and the lock's release. Returns the trigger to take: a deletion found by the
      * final save turns it into DELETED.
      */
-    Trigger end(Holding h, Trigger why) {
-        long id = subscriptionId.getAsLong();
+    private Trigger end(Holding h, Trigger why) {
+        long id = who.id();
         Checkpoints cp = h.checkpoints;
         h.draining = true;
         if (why == Trigger.CLOSED || why == Trigger.YIELDED || why == Trigger.FAILED) {
@@ -158,7 +176,7 @@ final class Holder {
                 + " interrupted), the holding of epoch " + h.token.epoch() + " ends and its lock is released, so the"
                 + " event is delivered again by the next holding (a call that ignores the interrupt may still finish"
                 + " meanwhile: fenced handlers refuse its writes by their epoch)");
-        long id = subscriptionId.getAsLong();
+        long id = who.id();
         saver.abandon(h.token.epoch());
         try {
             rows.abandon(id, h.token.epoch());

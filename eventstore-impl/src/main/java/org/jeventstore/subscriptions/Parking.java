@@ -96,15 +96,16 @@ final class Parking {
     /** Set by a subscriber when an event exhausted its attempts under STOP; cleared when a holding starts. */
     private volatile String haltedBy;
 
-    Parking(Owner owner, String streamId, SubscriptionOptions options, ParkedEvents parked, EventReader reader,
-            Supplier<SubscriptionHandler> handler, Semaphore gate) {
+    /** Replays call a handler of {@code pool}'s subscribers, under its server-wide limit. */
+    Parking(Owner owner, String streamId, SubscriptionOptions options, SubscriptionServices services,
+            ConsumerPool pool) {
         this.owner = owner;
         this.streamId = streamId;
         this.options = options;
-        this.parked = parked;
-        this.reader = reader;
-        this.handler = handler;
-        this.gate = gate;
+        this.parked = services.parked();
+        this.reader = services.reader();
+        this.handler = pool::anyHandler;
+        this.gate = pool.gate();
     }
 
     /** A holding starts: what it learned of parked events is read again by its first step. */

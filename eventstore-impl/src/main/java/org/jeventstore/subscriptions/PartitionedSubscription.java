@@ -6,7 +6,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -77,10 +76,7 @@ final class PartitionedSubscription {
         StartFrom start = startOfPartitions(options.startFrom());
         Function<RecordedEvent, Object> key = options.partitionBy() != null ? options.partitionBy()
                 : RecordedEvent::streamId;
-        // fair, so that no partition held here waits while the others take every turn
-        Semaphore gate = options.serverConcurrency() > 0 ? new Semaphore(options.serverConcurrency(), true) : null;
-        this.pool = new ConsumerPool(streamId, name, partitions, options.bufferSize(), executor, executor,
-                options.maxRetryBackoff(), options.maxAttempts(), gate);
+        this.pool = new ConsumerPool(streamId, name, options, false, executor);
         pool.checkpointFrom(this::checkpoint);
         try {
             for (int k = 0; k < partitions; k++) {

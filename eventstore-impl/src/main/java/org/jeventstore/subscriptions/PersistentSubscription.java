@@ -1,7 +1,6 @@
 package org.jeventstore.subscriptions;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -24,15 +23,15 @@ import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
  * outcome leads. The steps lean on the classes beside it:
  *
  * <ul>
- *   <li>{@link Holder}: takes the holding (partition count, lock, epoch, checkpoint) and ends it (drain, final
- *       save, unlock), or abandons it from outside;</li>
+ *   <li>{@link Holder}: takes the holding (partition count, lock, epoch, checkpoint), knows the one under way,
+ *       and ends it (drain, final save, unlock), or abandons it from outside;</li>
  *   <li>{@link Fence}: whether the holding may go on (its lock, its epoch);</li>
  *   <li>{@link EventFeed} (what is read from storage), {@link Dispatcher} and its {@link Slot}s (the
  *       subscribers), {@link Checkpoints} (acks, saves, the redelivery bound), {@link Balancer} (hand-overs);</li>
  *   <li>{@link Parking}: poison events, keys held behind them, replays, halting.</li>
  * </ul>
  *
- * <p>Beside the worker, the subscriptions' watchdog enforces the handler deadline ({@link #enforceDeadline}) and
+ * <p>Beside the worker, the subscriptions' watchdog enforces the handler deadline ({@link HandlerDeadline}) and
  * close() is bounded ({@link #awaitStopped}): a worker stuck in a call is detached.
  */
 final class PersistentSubscription implements Subscription, DeliveryOwner, Parking.Owner {
@@ -53,6 +52,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     private final String streamId;
     private final String name;
+    private final Subject who;
     private final SubscriptionOptions options;
     private final SubscriptionServices services;
     private final String metricName;
@@ -63,6 +63,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
     private final Balancer balancer;
     private final SubscriptionLayout layout;
     private final Holder holder;
+    private final HandlerDeadline deadline;
     private final Fence fence;
     private final Parking parking;
     private final ConsumerPool pool;
@@ -78,8 +79,6 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     private volatile long subscriptionId;
     private long backoff;
-    /** The current holding of the lock, or null. */
-    private volatile Holding holding;
 
     /**
      * @param createdId the subscription's row id, or -1 when it could not be created yet (the worker does)
@@ -89,6 +88,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
         this.streamId = streamId;
         this.name = name;
         this.subscriptionId = createdId;
+        this.who = new Subject(streamId, name, this::subscriptionId);
         this.options = options;
         this.services = services;
         this.stopping = new Stopping(onStopped);
@@ -105,14 +105,14 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
             pool.checkpointMoved();
         });
         this.balancer = new Balancer(services.running(), services.presence());
-        this.dispatcher = new Dispatcher(pool, this, options);
+        this.dispatcher = new Dispatcher(pool, this, options, roomListener);
         pool.onRoom(roomListener);
         this.layout = family.layout().apply(this);
-        this.holder = new Holder(describe(), streamId, name, options, services.rows(), services.locks(), layout, saver,
-                dispatcher, signal, this::subscriptionId);
-        this.fence = new Fence(services.locks(), services.rows(), saver, this::subscriptionId);
-        this.parking = new Parking(this, streamId, options, services.parked(), services.reader(), pool::anyHandler,
-                pool.gate());
+        this.holder = new Holder(who, options, services, layout, saver, dispatcher, signal);
+        this.fence = new Fence(who, services, saver);
+        this.parking = new Parking(this, streamId, options, services, pool);
+        this.deadline = new HandlerDeadline(options.handlerTimeout(), holder, dispatcher, parking,
+                () -> services.telemetry().handlerTimedOut(streamId, metricName));
     }
 
     @Override
@@ -137,7 +137,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     @Override
     public String describe() {
-        return "'" + name + "' on '" + streamId + "'";
+        return who.describe();
     }
 
     @Override
@@ -147,11 +147,11 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     /** Whether this server delivers this subscription now. */
     boolean active() {
-        return holding != null;
+        return holder.current() != null;
     }
 
     long activeSince() {
-        Holding h = holding;
+        Holding h = holder.current();
         return h == null ? Long.MIN_VALUE : h.since;
     }
 
@@ -200,7 +200,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     /** Calls of ended holdings still running here (abandoned past their deadline, they ignored the interrupt). */
     int abandonedCalls() {
-        return dispatcher.abandonedRunning() + parking.abandonedRunning();
+        return deadline.abandonedCalls();
     }
 
     // ---------------------------------------------------------------------------------------------- stopping
@@ -225,7 +225,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
      */
     void awaitStopped(long deadlineNanos) {
         if (!stopping.awaitWorker(deadlineNanos, () -> {
-            Holding h = holding;
+            Holding h = holder.current();
             return (h == null || h.abandoned) && abandonedCalls() > 0;
         })) {
             detach();
@@ -236,42 +236,19 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
         if (!stopping.detachOnce()) {
             return;
         }
-        Holding h = holding;
+        Holding h = holder.current();
         LOG.warning("JES0213W subscription " + describe() + " did not stop in time (a handler call has not"
                 + " returned); detached: " + (h == null ? "" : "its holding is abandoned and its lock released, ")
                 + "its name is free, and its worker exits when the call returns");
         if (h != null) {
-            abandon(h, "the subscription was closed and a handler call did not return");
+            deadline.abandon(h, "the subscription was closed and a handler call did not return");
         }
         stopping.freeName();
     }
 
-    /**
-     * The handler deadline, checked by the subscriptions' watchdog (never by the worker, which may be the thread
-     * stuck in the call): a call of the current holding running past {@code handlerTimeout} ends that holding.
-     */
+    /** The handler deadline, checked by the subscriptions' watchdog (see {@link HandlerDeadline}). */
     void enforceDeadline() {
-        long limit = options.handlerTimeout().toNanos();
-        Holding h = holding;
-        if (limit <= 0 || h == null || h.abandoned) {
-            return;
-        }
-        long since = Math.min(dispatcher.oldestCallSince(h.number), parking.oldestCallSince(h.number));
-        long ran = System.nanoTime() - since;
-        if (since == Long.MAX_VALUE || ran < limit) {
-            return;
-        }
-        abandon(h, "a handler call has run for " + TimeUnit.NANOSECONDS.toMillis(ran) + " ms, past handlerTimeout "
-                + options.handlerTimeout().toMillis() + " ms");
-        services.telemetry().handlerTimedOut(streamId, metricName);
-    }
-
-    private void abandon(Holding h, String why) {
-        List<Delivery> abandoned = new ArrayList<>(holder.abandon(h, why));
-        abandoned.addAll(parking.abandon(h.number)); // a replayed call on the worker
-        for (Delivery d : abandoned) {
-            parking.hung(d.event()); // counts as an attempt at the event
-        }
+        deadline.enforce();
     }
 
     // ---------------------------------------------------------------------------------------------- the loop
@@ -295,8 +272,8 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            if (holding != null) {
-                endHolding(Trigger.CLOSED);
+            if (holder.current() != null) {
+                holder.end(Trigger.CLOSED);
             }
             fsm.fire(Trigger.CLOSED);
         } finally {
@@ -321,23 +298,12 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
     /** Leaving a holding state first ends the holding (drain when graceful, save, unlock). */
     private void transition(Trigger trigger) {
         if (SubscriptionFsm.holding(fsm.state()) && !SubscriptionFsm.holding(fsm.next(trigger))) {
-            trigger = endHolding(trigger);
+            trigger = holder.end(trigger);
         }
         SubscriptionState from = fsm.state();
         SubscriptionState to = fsm.fire(trigger);
         if (to == SubscriptionState.STOPPED && trigger == Trigger.DELETED) {
             LOG.warning("JES0225W subscription " + describe() + " was deleted; stopped on this server (" + from + ")");
-        }
-    }
-
-    private Trigger endHolding(Trigger why) {
-        Holding h = holding;
-        h.draining = true;
-        try {
-            return holder.end(h, why);
-        } finally {
-            holding = null;
-            pool.holdingEnded();
         }
     }
 
@@ -369,15 +335,14 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
         parking.holdingStarted(); // its parked events are read again by the holding's first step
         balancer.holdingStarted();
         backoff = 0;
-        holding = taken.holding();
-        pool.holdingStarted();
+        holder.started(taken.holding());
         return Trigger.LOCKED;
     }
 
     // CATCHING_UP, SUBSCRIBED: one round of reading, handing out and saving
 
     private Trigger deliver() throws InterruptedException {
-        Holding h = holding;
+        Holding h = holder.current();
         Checkpoints cp = h.checkpoints;
         boolean verify = h.verifyDue(options.retryInterval());
         Trigger refused = fence.check(h, verify);
@@ -425,7 +390,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
     // HALTED: holds the lock, delivers nothing; in-flight events of other subscribers finish and are saved
 
     private Trigger halted() throws InterruptedException {
-        Holding h = holding;
+        Holding h = holder.current();
         Trigger refused = fence.check(h, h.verifyDue(options.retryInterval()));
         if (refused != null) {
             return refused;
@@ -458,7 +423,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     @Override
     public boolean current(long number) {
-        Holding h = holding;
+        Holding h = holder.current();
         // Also asks the lock: a handler retrying on the worker's own thread must notice a lost lock at once.
         return h != null && h.number == number && !h.draining && !h.abandoned && !stopping.requested()
                 && parking.haltedBy() == null && services.locks().holds(subscriptionId, h.lockSession);
@@ -480,7 +445,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
     @Override
     public void finished(Slot slot, Delivery delivery) {
         dispatcher.finished(slot, delivery);
-        Holding h = holding;
+        Holding h = holder.current();
         if (h != null && h.draining && dispatcher.idle()) {
             signal.wakeUp();
         }

@@ -103,8 +103,7 @@ public final class Subscriptions implements AutoCloseable {
                 throw SubscriptionExistsException.withOtherLimit(streamId, name, group.partitions(), 1);
             }
         }
-        ConsumerPool pool = new ConsumerPool(streamId, name, 1, options.bufferSize(), Runnable::run, executor,
-                options.maxRetryBackoff(), options.maxAttempts(), null);
+        ConsumerPool pool = new ConsumerPool(streamId, name, options, true, executor);
         PersistentSubscription single = subscribeSingle(streamId, name, options, new PersistentSubscription.Family(
                 s -> new SubscriptionLayout(rows, locks, streamId, name, 1, s::subscriptionId), pool, null), true,
                 s -> {
