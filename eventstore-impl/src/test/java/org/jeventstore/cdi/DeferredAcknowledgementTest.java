@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,22 +12,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.jeventstore.Acknowledgement;
 import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.jeventstore.testkit.Postgres;
-import org.jeventstore.testkit.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.TestSchema;
 
 /**
  * An {@code @EventSubscription} observer that takes an {@link Acknowledgement} and defers: the handler the CDI layer
@@ -44,26 +35,19 @@ class DeferredAcknowledgementTest {
     public record Noted(int n) {
     }
 
-    static final PostgresServer db = Postgres.shared();
-    final String schema = "d_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-    final DataSource dataSource = db.dataSource();
-    final ExecutorService executor = Executors.newCachedThreadPool();
+    @RegisterExtension
+    final TestSchema schema = new TestSchema("d_");
     PostgresEventStore store;
 
     @BeforeEach
     void open() {
-        store = PostgresEventStore.builder(dataSource).schema(schema)
-                .notifications(dataSource, executor).listenerPoll(Duration.ofMillis(100)).build();
+        store = PostgresEventStore.builder(schema.dataSource).schema(schema.name)
+                .notifications(schema.dataSource, schema.executor).listenerPoll(Duration.ofMillis(100)).build();
     }
 
     @AfterEach
-    void close() throws InterruptedException, SQLException {
+    void close() {
         store.close();
-        executor.shutdownNow();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
-        try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-        }
     }
 
     @Test
@@ -123,13 +107,6 @@ class DeferredAcknowledgementTest {
     }
 
     private long checkpointOf(String name) throws SQLException {
-        try (Connection c = db.connect();
-             PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM \"" + schema
-                     + "\".subscriptions WHERE subscription_name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : -1;
-            }
-        }
+        return schema.checkpoint(name);
     }
 }

@@ -2,6 +2,7 @@ package org.jeventstore.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.jeventstore.testsupport.Configs.config;
 
 import java.util.Map;
 import org.jeventstore.ConfigurationException;
@@ -13,18 +14,17 @@ class EventStoreConfigTest {
 
     @Test
     void new_schemas_get_jsonb_columns_unless_configured_otherwise() {
-        assertThat(EventStoreConfig.from(ParkingConfigTest.config(Map.of())).settings().columnType())
+        assertThat(EventStoreConfig.from(config(Map.of())).settings().columnType())
                 .isEqualTo(DataFormat.JSONB);
-        assertThat(EventStoreConfig.from(ParkingConfigTest.config(Map.of("eventstore.column-data-type", " BYTEA ")))
+        assertThat(EventStoreConfig.from(config(Map.of("eventstore.column-data-type", " BYTEA ")))
                 .settings().columnType()).isEqualTo(DataFormat.BYTEA);
-        assertThat(EventStoreConfig.from(ParkingConfigTest.config(Map.of("eventstore.column-data-type", "jsonb")))
+        assertThat(EventStoreConfig.from(config(Map.of("eventstore.column-data-type", "jsonb")))
                 .settings().columnType()).isEqualTo(DataFormat.JSONB);
     }
 
     @Test
     void another_column_type_is_refused_naming_the_key_and_the_value() {
-        assertThatThrownBy(() -> EventStoreConfig.from(ParkingConfigTest.config(
-                Map.of("eventstore.column-data-type", "text"))))
+        assertThatThrownBy(() -> EventStoreConfig.from(config(Map.of("eventstore.column-data-type", "text"))))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage("eventstore.column-data-type must be jsonb or bytea, was 'text'");
     }

@@ -22,11 +22,14 @@ import org.jeventstore.EventsAppended;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.TestExecutor;
 
 @Timeout(60)
 class EventsAppendedRelayTest {
 
-    private final ExecutorService executor = Executors.newFixedThreadPool(4);
+    @RegisterExtension
+    final TestExecutor executor = TestExecutor.fixed(4);
     /** What the observer was handed, in order. */
     private final List<EventsAppended> seen = new CopyOnWriteArrayList<>();
     private final CountDownLatch busy = new CountDownLatch(1);
@@ -35,10 +38,8 @@ class EventsAppendedRelayTest {
     private final AtomicInteger mostAtOnce = new AtomicInteger();
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() {
         release.countDown();
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     }
 
     /** An observer stuck in its first call until {@link #release}; it records every call. */

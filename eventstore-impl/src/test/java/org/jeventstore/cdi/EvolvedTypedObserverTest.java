@@ -6,21 +6,12 @@ import static org.awaitility.Awaitility.await;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.jeventstore.EventData;
 import org.jeventstore.EventType;
 import org.jeventstore.EventUpcaster;
@@ -31,12 +22,12 @@ import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.Upcaster;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.jeventstore.testkit.Postgres;
-import org.jeventstore.testkit.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.TestSchema;
 
 /**
  * A payload observer ({@code @EventSubscription} of a class) fed through an alias and an {@code @Upcaster}: events
@@ -61,10 +52,8 @@ class EvolvedTypedObserverTest {
         }
     }
 
-    static final PostgresServer db = Postgres.shared();
-    final String schema = "c_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-    final DataSource dataSource = db.dataSource();
-    final ExecutorService executor = Executors.newCachedThreadPool();
+    @RegisterExtension
+    final TestSchema schema = new TestSchema("c_");
     PostgresEventStore writer;
     PostgresEventStore projector;
     final List<Object> payloads = new CopyOnWriteArrayList<>();
@@ -72,11 +61,11 @@ class EvolvedTypedObserverTest {
 
     @BeforeEach
     void open() {
-        writer = PostgresEventStore.builder(dataSource).schema(schema).build();
+        writer = PostgresEventStore.builder(schema.dataSource).schema(schema.name).build();
         EventSubscriptionExtension.Declaration declaration = new EventSubscriptionExtension.Declaration("accounts",
                 "accounts", null, EvolvedTypedObserverTest.class.getName(), false, Set.of(AccountOpened.class));
-        projector = PostgresEventStore.builder(dataSource).schema(schema)
-                .notifications(dataSource, executor).listenerPoll(Duration.ofMillis(100))
+        projector = PostgresEventStore.builder(schema.dataSource).schema(schema.name)
+                .notifications(schema.dataSource, schema.executor).listenerPoll(Duration.ofMillis(100))
                 .eventTypes(declaration.payloadTypes()).upcasters(new AccountOpenedV1())
                 .build();
         SubscriptionHandler handler = AnnotatedSubscriptions.handler(declaration, projector.serializer(),
@@ -86,14 +75,9 @@ class EvolvedTypedObserverTest {
     }
 
     @AfterEach
-    void close() throws InterruptedException, SQLException {
+    void close() {
         projector.close();
         writer.close();
-        executor.shutdownNow();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
-        try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-        }
     }
 
     @Test
@@ -115,12 +99,6 @@ class EvolvedTypedObserverTest {
     }
 
     private long checkpoint() throws SQLException {
-        try (Connection c = db.connect();
-             PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM \"" + schema
-                     + "\".subscriptions WHERE subscription_name = 'accounts'")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : -1;
-            }
-        }
+        return schema.checkpoint("accounts");
     }
 }

@@ -2,11 +2,10 @@ package org.jeventstore.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.jeventstore.cdi.BillingConfig.PREFIX;
+import static org.jeventstore.cdi.BillingConfig.options;
 
-import java.lang.reflect.Proxy;
 import java.util.Map;
-import java.util.Optional;
-import org.eclipse.microprofile.config.Config;
 import org.jeventstore.ConfigurationException;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionOptions.OnExhausted;
@@ -14,23 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** The parking settings of an annotated subscription, from its annotation and MicroProfile Config. */
 class ParkingConfigTest {
-
-    static final String PREFIX = "eventstore.subscription.billing.";
-
-    /** A Config holding only {@code values} (what AnnotatedSubscriptions asks: optional string values). */
-    static Config config(Map<String, String> values) {
-        return (Config) Proxy.newProxyInstance(ParkingConfigTest.class.getClassLoader(), new Class<?>[] {Config.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("getOptionalValue") && args[1] == String.class) {
-                        return Optional.ofNullable(values.get((String) args[0]));
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
-    }
-
-    static SubscriptionOptions options(Map<String, String> values) {
-        return AnnotatedSubscriptions.options(new EventSubscriptionLiteral("billing", "$all"), PREFIX, config(values));
-    }
 
     @Test
     void attempts_are_unlimited_unless_configured() {

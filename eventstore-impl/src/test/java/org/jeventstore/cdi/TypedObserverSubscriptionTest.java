@@ -3,21 +3,12 @@ package org.jeventstore.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.jeventstore.EventData;
 import org.jeventstore.EventType;
 import org.jeventstore.ExpectedVersion;
@@ -25,12 +16,12 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.SubscriptionHandler;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.jeventstore.testkit.Postgres;
-import org.jeventstore.testkit.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.TestSchema;
 
 /**
  * The handler {@link AnnotatedSubscriptions} gives an {@code @EventSubscription} with a payload observer, on a real
@@ -44,10 +35,8 @@ class TypedObserverSubscriptionTest {
     public record AccountOpened(String owner, long cents) {
     }
 
-    static final PostgresServer db = Postgres.shared();
-    final String schema = "c_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-    final DataSource dataSource = db.dataSource();
-    final ExecutorService executor = Executors.newCachedThreadPool();
+    @RegisterExtension
+    final TestSchema schema = new TestSchema("c_");
     PostgresEventStore writer;
     PostgresEventStore projector;
 
@@ -58,10 +47,10 @@ class TypedObserverSubscriptionTest {
 
     @BeforeEach
     void open() {
-        writer = PostgresEventStore.builder(dataSource).schema(schema).build();
+        writer = PostgresEventStore.builder(schema.dataSource).schema(schema.name).build();
         EventSubscriptionExtension.Declaration declaration = declaration();
-        projector = PostgresEventStore.builder(dataSource).schema(schema)
-                .notifications(dataSource, executor).listenerPoll(Duration.ofMillis(100))
+        projector = PostgresEventStore.builder(schema.dataSource).schema(schema.name)
+                .notifications(schema.dataSource, schema.executor).listenerPoll(Duration.ofMillis(100))
                 .eventTypes(declaration.payloadTypes()) // as the CDI runtime registers what the extension found
                 .build();
         SubscriptionHandler handler = AnnotatedSubscriptions.handler(declaration, projector.serializer(),
@@ -83,14 +72,9 @@ class TypedObserverSubscriptionTest {
     }
 
     @AfterEach
-    void close() throws InterruptedException, SQLException {
+    void close() {
         projector.close();
         writer.close();
-        executor.shutdownNow();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
-        try (Connection c = db.connect(); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-        }
     }
 
     @Test
@@ -129,12 +113,6 @@ class TypedObserverSubscriptionTest {
     }
 
     private long checkpoint() throws SQLException {
-        try (Connection c = db.connect();
-             PreparedStatement ps = c.prepareStatement("SELECT last_seen FROM \"" + schema
-                     + "\".subscriptions WHERE subscription_name = 'projector'")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : -1;
-            }
-        }
+        return schema.checkpoint("projector");
     }
 }

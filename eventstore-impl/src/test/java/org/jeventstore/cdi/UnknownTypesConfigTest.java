@@ -2,6 +2,8 @@ package org.jeventstore.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.jeventstore.cdi.BillingConfig.PREFIX;
+import static org.jeventstore.cdi.BillingConfig.options;
 
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +15,6 @@ import org.junit.jupiter.api.Test;
 /** The unknown-types policy of an annotated subscription: annotation, MicroProfile Config, and its observers. */
 class UnknownTypesConfigTest {
 
-    static final String PREFIX = ParkingConfigTest.PREFIX;
-
     private static EventSubscriptionExtension.Declaration declaration(boolean recordedEventObserver) {
         return new EventSubscriptionExtension.Declaration("billing", "$all", null, "a test", recordedEventObserver,
                 recordedEventObserver ? Set.of() : Set.of(UnknownTypesConfigTest.class));
@@ -22,16 +22,16 @@ class UnknownTypesConfigTest {
 
     @Test
     void unknown_types_are_delivered_unless_configured_otherwise_and_the_key_takes_any_case() {
-        assertThat(ParkingConfigTest.options(Map.of()).unknownTypes()).isEqualTo(UnknownTypes.DELIVER);
-        assertThat(ParkingConfigTest.options(Map.of(PREFIX + "unknown-types", " Skip ")).unknownTypes())
+        assertThat(options(Map.of()).unknownTypes()).isEqualTo(UnknownTypes.DELIVER);
+        assertThat(options(Map.of(PREFIX + "unknown-types", " Skip ")).unknownTypes())
                 .isEqualTo(UnknownTypes.SKIP);
-        assertThat(ParkingConfigTest.options(Map.of(PREFIX + "unknown-types", "FAIL")).unknownTypes())
+        assertThat(options(Map.of(PREFIX + "unknown-types", "FAIL")).unknownTypes())
                 .isEqualTo(UnknownTypes.FAIL);
     }
 
     @Test
     void a_bad_value_is_refused_naming_the_key() {
-        assertThatThrownBy(() -> ParkingConfigTest.options(Map.of(PREFIX + "unknown-types", "ignore")))
+        assertThatThrownBy(() -> options(Map.of(PREFIX + "unknown-types", "ignore")))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage(PREFIX + "unknown-types must be 'deliver', 'skip' or 'fail', was 'ignore'");
     }

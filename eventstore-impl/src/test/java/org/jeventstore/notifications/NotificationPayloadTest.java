@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jeventstore.AppendResult;
@@ -25,13 +23,12 @@ import org.jeventstore.Subscription;
 import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.jeventstore.storage.ElixirSchema;
+import org.jeventstore.testsupport.ElixirSchema;
 import org.jeventstore.testsupport.AllRowLock;
 import org.jeventstore.testsupport.Servers;
+import org.jeventstore.testsupport.TestExecutor;
 import org.jeventstore.testsupport.TestStores;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,27 +46,18 @@ import org.postgresql.PGNotification;
 @Timeout(60)
 class NotificationPayloadTest {
 
-    static TestStores stores;
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
 
     @RegisterExtension
     final Servers servers = new Servers();
+    @RegisterExtension
+    final TestExecutor executor = TestExecutor.cached();
 
-    ExecutorService executor;
     Connection listen;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
 
     @BeforeEach
     void listen() throws SQLException {
-        executor = Executors.newCachedThreadPool();
         listen = stores.server.dataSource().getConnection();
         try (Statement st = listen.createStatement()) {
             st.execute("LISTEN \"" + stores.schema + ".events\"");
@@ -79,8 +67,6 @@ class NotificationPayloadTest {
     @AfterEach
     void stop() throws Exception {
         listen.close();
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     }
 
     /** What the listening connection has received so far (waits up to 100 ms for some). */

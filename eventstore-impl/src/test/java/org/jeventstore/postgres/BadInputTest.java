@@ -24,10 +24,10 @@ import org.jeventstore.WrongExpectedVersionException;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.serialization.EventSerializer;
 import org.jeventstore.serialization.JsonbEventSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jeventstore.testsupport.TestStores;
 
 class BadInputTest {
@@ -49,23 +49,17 @@ class BadInputTest {
         }
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
+    static final PostgresEventStore store = stores.store;
     long head;
     long events;
     long rows;
 
     @BeforeAll
     static void open() {
-        stores = new TestStores();
-        store = stores.store;
         store.appendToStream("existing", ExpectedVersion.any(), List.of(EventData.of(new Fine("a")),
                 EventData.of(new Fine("b"))));
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
     }
 
     @BeforeEach

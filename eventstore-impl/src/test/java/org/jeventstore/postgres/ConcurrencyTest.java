@@ -22,12 +22,10 @@ import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StreamExistsException;
 import org.jeventstore.WrongExpectedVersionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.TestExecutor;
 import org.jeventstore.testsupport.TestStores;
 
 @Timeout(60)
@@ -36,31 +34,11 @@ class ConcurrencyTest {
     public record Written(String writer, int n) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
-    ExecutorService pool;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-        store = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @BeforeEach
-    void startPool() {
-        pool = Executors.newFixedThreadPool(10);
-    }
-
-    @AfterEach
-    void stopPool() throws InterruptedException {
-        pool.shutdownNow();
-        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-    }
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
+    static final PostgresEventStore store = stores.store;
+    @RegisterExtension
+    final TestExecutor pool = TestExecutor.fixed(10);
 
     private static List<EventData> events(String writer, int count) {
         List<EventData> events = new ArrayList<>();

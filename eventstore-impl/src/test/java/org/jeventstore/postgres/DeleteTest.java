@@ -19,9 +19,8 @@ import org.jeventstore.StreamExistsException;
 import org.jeventstore.StreamInfo;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.WrongExpectedVersionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jeventstore.testsupport.TestStores;
 
 class DeleteTest {
@@ -29,23 +28,12 @@ class DeleteTest {
     public record Fact(String text) {
     }
 
-    static TestStores stores;
+    @RegisterExtension
+    static final TestStores stores = new TestStores(true);
     /** Hard deletes enabled. */
-    static PostgresEventStore store;
+    static final PostgresEventStore store = stores.store;
     /** The same schema, hard deletes not enabled (the default). */
-    static PostgresEventStore softOnly;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores(true);
-        store = stores.store;
-        softOnly = stores.open(false);
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
+    static final PostgresEventStore softOnly = stores.open(false);
 
     private static List<UUID> append(String stream, int count) {
         List<EventData> events = new ArrayList<>();

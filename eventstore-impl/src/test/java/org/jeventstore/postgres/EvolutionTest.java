@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,13 +21,12 @@ import org.jeventstore.JsonEvent;
 import org.jeventstore.MultiEventUpcaster;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.UpcastException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.ElixirSchema;
+import org.jeventstore.testsupport.FreshSchemas;
 import org.jeventstore.testsupport.TestStores;
-import org.jeventstore.storage.ElixirSchema;
 
 /**
  * Events written years ago (by an Elixir service under its module name, by an earlier revision of a class, under
@@ -91,35 +89,17 @@ class EvolutionTest {
         }
     }
 
-    static TestStores stores;
-    final List<String> schemas = new ArrayList<>();
-    final List<PostgresEventStore> opened = new ArrayList<>();
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
+    @RegisterExtension
+    final FreshSchemas schemas = new FreshSchemas(stores);
     final RenameOrderId first = new RenameOrderId();
     final TotalInCents second = new TotalInCents();
     final DefaultChannel third = new DefaultChannel();
 
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @AfterEach
-    void dropSchemas() {
-        opened.forEach(PostgresEventStore::close);
-        for (String schema : schemas) {
-            stores.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
-        }
-    }
-
     /** A schema as Elixir's init makes it, for {@code columnType} columns. */
     private String elixirSchema(String columnType) {
-        String schema = TestStores.newSchemaName();
-        schemas.add(schema);
+        String schema = schemas.newName();
         ElixirSchema.create(stores, schema, columnType);
         return schema;
     }
@@ -127,9 +107,7 @@ class EvolutionTest {
     private PostgresEventStore store(String schema, Consumer<PostgresEventStore.Builder> configure) {
         PostgresEventStore.Builder b = PostgresEventStore.builder(stores.dataSource).schema(schema);
         configure.accept(b);
-        PostgresEventStore s = b.build();
-        opened.add(s);
-        return s;
+        return schemas.closeAfter(b.build());
     }
 
     /** Today's store: the class registered, the three upcasters of its chain. */

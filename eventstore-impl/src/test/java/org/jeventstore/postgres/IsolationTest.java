@@ -13,9 +13,8 @@ import org.jeventstore.RecordedEvent;
 import org.jeventstore.SnapshotData;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.StreamQuery;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jeventstore.testsupport.TestStores;
 
 /** Two stores in two schemas of one database share nothing. */
@@ -24,23 +23,10 @@ class IsolationTest {
     public record Said(String who) {
     }
 
-    static TestStores one;
-    static TestStores two;
-
-    @BeforeAll
-    static void open() {
-        one = new TestStores(true);
-        two = new TestStores(true);
-    }
-
-    @AfterAll
-    static void close() {
-        try {
-            one.close();
-        } finally {
-            two.close();
-        }
-    }
+    @RegisterExtension
+    static final TestStores one = new TestStores(true);
+    @RegisterExtension
+    static final TestStores two = new TestStores(true);
 
     @Test
     void streams_versions_and_all_positions_are_separate_per_schema() {

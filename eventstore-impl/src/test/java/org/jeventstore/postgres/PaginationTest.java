@@ -14,9 +14,9 @@ import org.jeventstore.StreamInfo;
 import org.jeventstore.StreamNotFoundException;
 import org.jeventstore.StreamQuery;
 import org.jeventstore.StreamQuery.SortBy;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jeventstore.testsupport.TestStores;
 
 /** Stream information and the paged stream listing, on a schema holding exactly the streams made here. */
@@ -25,8 +25,9 @@ class PaginationTest {
     public record Tick(int n) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
+    static final PostgresEventStore store = stores.store;
 
     /** In creation order, with how many events each gets. */
     static final List<String> STREAMS = List.of("pg-delta", "pg-alpha", "other-1", "pg-charlie", "a_b", "axb", "pg-bravo");
@@ -49,8 +50,6 @@ class PaginationTest {
 
     @BeforeAll
     static void open() {
-        stores = new TestStores();
-        store = stores.store;
         for (int i = 0; i < STREAMS.size(); i++) {
             List<EventData> events = new ArrayList<>();
             for (int n = 0; n < SIZES.get(i); n++) {
@@ -60,11 +59,6 @@ class PaginationTest {
         }
         store.deleteStream("axb", ExpectedVersion.any(), DeleteMode.SOFT);
         store.deleteStream("other-1", ExpectedVersion.any(), DeleteMode.SOFT);
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
     }
 
     private static Page<StreamInfo> page(int number, int size, String search, SortBy sort, boolean ascending) {

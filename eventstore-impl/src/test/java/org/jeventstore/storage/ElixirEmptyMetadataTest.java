@@ -15,11 +15,11 @@ import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.SnapshotData;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.ElixirSchema;
+import org.jeventstore.testsupport.FreshSchemas;
 import org.jeventstore.testsupport.TestStores;
 import org.jeventstore.postgres.PostgresEventStore;
 
@@ -43,30 +43,14 @@ class ElixirEmptyMetadataTest {
     }
 
     /** Only for its pooled DataSource and plain SQL helpers; each test makes a schema of its own. */
-    static TestStores stores;
-    final List<String> schemas = new ArrayList<>();
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @AfterEach
-    void dropSchemas() {
-        for (String schema : schemas) {
-            stores.execute("DROP SCHEMA \"" + schema + "\" CASCADE");
-        }
-    }
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
+    @RegisterExtension
+    final FreshSchemas schemas = new FreshSchemas(stores);
 
     /** A schema as Elixir's init makes it with {@code column_data_type} {@code columnType}, and a store on it. */
     private PostgresEventStore elixirStore(String columnType) {
-        String schema = TestStores.newSchemaName();
-        schemas.add(schema);
+        String schema = schemas.newName();
         ElixirSchema.create(stores, schema, columnType);
         return PostgresEventStore.builder(stores.dataSource).schema(schema).build();
     }
@@ -156,8 +140,7 @@ class ElixirEmptyMetadataTest {
 
     @Test
     void an_applications_serializer_is_handed_no_metadata_as_null_never_as_the_json_null_text() {
-        String schema = TestStores.newSchemaName();
-        schemas.add(schema);
+        String schema = schemas.newName();
         ElixirSchema.create(stores, schema, "bytea");
         PostgresEventStore s = PostgresEventStore.builder(stores.dataSource).schema(schema)
                 .serializer(new MapMetadataSerializer()).build();

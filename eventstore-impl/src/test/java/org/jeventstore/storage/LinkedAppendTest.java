@@ -17,8 +17,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,12 +31,10 @@ import org.jeventstore.storage.LinkPasses;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.TransactionContext;
 import org.jeventstore.storage.Transactions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.TestExecutor;
 import org.jeventstore.testsupport.TestStores;
 import org.jeventstore.testsupport.AllRowLock;
 import org.jeventstore.postgres.PostgresEventStore;
@@ -54,34 +50,13 @@ class LinkedAppendTest {
     public record Noted(String text) {
     }
 
-    static TestStores stores;
+    @RegisterExtension
+    static final TestStores stores = new TestStores(true).linkingBeforeEachTest();
     /** Links on the appending thread (no executor). */
-    static PostgresEventStore plain;
-    ExecutorService executor;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores(true);
-        plain = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @BeforeEach
-    void startExecutor() {
-        executor = Executors.newCachedThreadPool();
-        plain.linkNow();
-    }
-
-    @AfterEach
-    void stopExecutor() throws InterruptedException {
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        stores.execute("DELETE FROM " + stores.table("jes_set_aside"));
-    }
+    static final PostgresEventStore plain = stores.store;
+    @RegisterExtension
+    final TestExecutor executor = TestExecutor.cached()
+            .afterStopping(() -> stores.execute("DELETE FROM " + stores.table("jes_set_aside")));
 
     private static List<EventData> events(String... texts) {
         List<EventData> events = new ArrayList<>();

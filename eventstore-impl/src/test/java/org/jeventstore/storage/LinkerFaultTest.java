@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jeventstore.AppendNotLinkedException;
@@ -19,14 +17,12 @@ import org.jeventstore.AppendResult;
 import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.jeventstore.testkit.TestPool;
+import org.jeventstore.testsupport.TestExecutor;
 import org.jeventstore.testsupport.TestStores;
 import org.jeventstore.testsupport.AllRowLock;
 import org.jeventstore.postgres.PostgresEventStore;
@@ -42,32 +38,13 @@ class LinkerFaultTest {
     public record Noted(String text) {
     }
 
-    static TestStores stores;
-    ExecutorService executor;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores(true);
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @BeforeEach
-    void start() {
-        executor = Executors.newCachedThreadPool();
-        stores.store.linkNow();
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    @RegisterExtension
+    static final TestStores stores = new TestStores(true).linkingBeforeEachTest();
+    @RegisterExtension
+    final TestExecutor executor = TestExecutor.cached().afterStopping(() -> {
         stores.execute("DROP TRIGGER IF EXISTS refuse_one ON " + stores.table("stream_events"));
         stores.execute("DELETE FROM " + stores.table("jes_set_aside"));
-    }
+    });
 
     private static List<EventData> events(String prefix, int n) {
         List<EventData> events = new ArrayList<>();

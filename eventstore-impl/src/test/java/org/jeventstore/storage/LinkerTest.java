@@ -10,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jeventstore.AppendResult;
@@ -21,15 +19,13 @@ import org.jeventstore.ExpectedVersion;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.config.LinkSettings;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.jeventstore.testsupport.TestExecutor;
 import org.jeventstore.testsupport.TestStores;
 import org.jeventstore.testsupport.AllRowLock;
 import org.jeventstore.postgres.PostgresEventStore;
@@ -44,33 +40,12 @@ class LinkerTest {
     public record Noted(String text) {
     }
 
-    static TestStores stores;
+    @RegisterExtension
+    static final TestStores stores = new TestStores(true).linkingBeforeEachTest();
     /** Links on the appending thread (no executor). */
-    static PostgresEventStore inline;
-    ExecutorService executor;
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores(true);
-        inline = stores.store;
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @BeforeEach
-    void startExecutor() {
-        executor = Executors.newCachedThreadPool();
-        inline.linkNow(); // nothing another test left unlinked
-    }
-
-    @AfterEach
-    void stopExecutor() throws InterruptedException {
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-    }
+    static final PostgresEventStore inline = stores.store;
+    @RegisterExtension
+    final TestExecutor executor = TestExecutor.cached();
 
     private static List<EventData> events(String... texts) {
         List<EventData> events = new ArrayList<>();

@@ -14,10 +14,10 @@ import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.config.SchemaName;
 import org.jeventstore.storage.Sql;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jeventstore.testsupport.TestStores;
 
 /**
@@ -39,11 +39,11 @@ class PageReadPlanTest {
     static final int PAGE = 100;
     private static final Pattern STREAM_EVENTS_ROWS = Pattern.compile("on stream_events.*?rows=(\\d+)");
 
-    static TestStores stores;
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
 
     @BeforeAll
     static void load() {
-        stores = new TestStores();
         List<EventData> batch = new ArrayList<>();
         for (int i = 0; i < PER_STREAM; i++) {
             batch.add(EventData.of(new Tick(i)));
@@ -55,12 +55,6 @@ class PageReadPlanTest {
         stores.execute("ANALYZE " + stores.table("stream_events"));
         stores.execute("ANALYZE " + stores.table("events"));
         stores.execute("ANALYZE " + stores.table("streams"));
-    }
-
-    @AfterAll
-    static void close() {
-        stores.store.schema().drop();
-        stores.close();
     }
 
     @Test

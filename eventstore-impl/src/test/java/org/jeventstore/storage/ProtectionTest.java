@@ -12,9 +12,9 @@ import org.jeventstore.DeleteMode;
 import org.jeventstore.EventData;
 import org.jeventstore.ExpectedVersion;
 import org.jeventstore.config.EventStoreSettings;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 import org.jeventstore.testkit.TestPool;
 import org.jeventstore.testsupport.TestStores;
@@ -25,20 +25,14 @@ class ProtectionTest {
     public record Kept(int n) {
     }
 
-    static TestStores stores;
-    static PostgresEventStore store;
+    @RegisterExtension
+    static final TestStores stores = new TestStores(true);
+    static final PostgresEventStore store = stores.store;
 
     @BeforeAll
     static void open() {
-        stores = new TestStores(true);
-        store = stores.store;
         store.appendToStream("protected", ExpectedVersion.any(), List.of(EventData.of(new Kept(1)),
                 EventData.of(new Kept(2))));
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
     }
 
     /** Runs a statement that must be refused; returns the refusal. */

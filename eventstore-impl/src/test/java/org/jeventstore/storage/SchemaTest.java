@@ -16,11 +16,11 @@ import org.jeventstore.ExpectedVersion;
 import org.jeventstore.StorageException;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.storage.SchemaManager.Status;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jeventstore.testsupport.ElixirSchema;
+import org.jeventstore.testsupport.FreshSchemas;
 import org.jeventstore.testsupport.TestStores;
 import org.jeventstore.postgres.PostgresEventStore;
 
@@ -31,32 +31,15 @@ class SchemaTest {
     }
 
     /** Only for its pooled DataSource and plain SQL helpers; each test uses schemas of its own. */
-    static TestStores stores;
-    final List<PostgresEventStore> made = new ArrayList<>();
-
-    @BeforeAll
-    static void open() {
-        stores = new TestStores();
-    }
-
-    @AfterAll
-    static void close() {
-        stores.close();
-    }
-
-    @AfterEach
-    void dropSchemas() {
-        for (PostgresEventStore s : made) {
-            s.schema().drop();
-        }
-    }
+    @RegisterExtension
+    static final TestStores stores = new TestStores();
+    @RegisterExtension
+    final FreshSchemas schemas = new FreshSchemas(stores);
 
     private PostgresEventStore unmigrated(String schema) {
-        PostgresEventStore s = PostgresEventStore.builder(stores.dataSource)
+        return PostgresEventStore.builder(stores.dataSource)
                 .settings(EventStoreSettings.defaults().withSchema(schema).withAutoMigrate(false))
                 .build();
-        made.add(s);
-        return s;
     }
 
     private static long count(String schema, String table) {
@@ -65,7 +48,7 @@ class SchemaTest {
 
     @Test
     void a_missing_schema_is_reported_missing_and_migrate_creates_it() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
 
         assertThat(s.schema().status()).isEqualTo(Status.MISSING);
@@ -80,7 +63,7 @@ class SchemaTest {
 
     @Test
     void migrate_is_idempotent_and_keeps_the_data() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         s.appendToStream("kept", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
@@ -103,7 +86,7 @@ class SchemaTest {
             warmUp(4);
             // A few rounds, each on a fresh schema, to give a missing lock every chance to show.
             for (int round = 0; round < 3; round++) {
-                String schema = TestStores.newSchemaName();
+                String schema = schemas.newName();
                 CountDownLatch ready = new CountDownLatch(4);
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<PostgresEventStore>> builds = new ArrayList<>();
@@ -125,9 +108,6 @@ class SchemaTest {
                         failures.add(e.getCause());
                     }
                 }
-                made.add(PostgresEventStore.builder(stores.dataSource)
-                        .settings(EventStoreSettings.defaults().withSchema(schema).withAutoMigrate(false)).build());
-
                 assertThat(failures).as("round %d", round).isEmpty();
                 for (int i = 0; i < built.size(); i++) {
                     built.get(i).appendToStream("shared", ExpectedVersion.any(), List.of(EventData.of(new Marker(i))));
@@ -158,7 +138,7 @@ class SchemaTest {
 
     @Test
     void an_existing_empty_schema_is_missing_and_migrate_fills_it() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         stores.execute("CREATE SCHEMA \"" + schema + "\"");
         PostgresEventStore s = unmigrated(schema);
 
@@ -170,7 +150,7 @@ class SchemaTest {
 
     @Test
     void a_schema_of_another_version_is_reported_and_not_migrated_over() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         stores.execute("INSERT INTO \"" + schema + "\".schema_migrations VALUES (1, 4, 0)");
@@ -188,13 +168,13 @@ class SchemaTest {
 
     @Test
     void a_new_schema_has_no_stream_keys_on_stream_events_and_an_elixir_schema_keeps_all_its_keys() {
-        String ours = TestStores.newSchemaName();
+        String ours = schemas.newName();
         PostgresEventStore s = unmigrated(ours);
         s.schema().migrate();
         s.appendToStream("k", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
         assertThat(foreignKeys(ours)).containsExactly("stream_events_event_id_fkey");
 
-        String elixirs = TestStores.newSchemaName();
+        String elixirs = schemas.newName();
         unmigrated(elixirs);
         ElixirSchema.create(stores, elixirs, "jsonb");
         PostgresEventStore e = PostgresEventStore.builder(stores.dataSource).schema(elixirs).build();
@@ -224,7 +204,7 @@ class SchemaTest {
 
     @Test
     void a_schema_made_by_elixir_eventstore_gets_our_additions_and_keeps_its_events() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         s.appendToStream("from-elixir", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
@@ -243,7 +223,7 @@ class SchemaTest {
 
     @Test
     void a_schema_of_an_earlier_jeventstore_gets_the_parked_events_table_and_elixir_can_still_truncate() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         stores.execute("DROP TABLE \"" + schema + "\".jes_parked"); // made before parking existed
@@ -264,7 +244,7 @@ class SchemaTest {
 
     @Test
     void reset_empties_the_store_and_restarts_positions() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         s.appendToStream("before-reset", ExpectedVersion.any(), List.of(EventData.of(new Marker(1)),
@@ -280,7 +260,7 @@ class SchemaTest {
 
     @Test
     void drop_removes_the_schema() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
 
@@ -323,7 +303,7 @@ class SchemaTest {
 
     @Test
     void a_new_schema_has_elixirs_statement_level_protection_triggers() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         unmigrated(schema).schema().migrate();
 
         assertThat(protectionTriggers(schema)).containsExactlyElementsOf(ELIXIR_TRIGGERS);
@@ -331,7 +311,7 @@ class SchemaTest {
 
     @Test
     void an_earlier_jeventstores_row_level_triggers_are_replaced_by_elixirs_on_migrate() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         s.appendToStream("kept", ExpectedVersion.noStream(), List.of(EventData.of(new Marker(1))));
@@ -363,7 +343,7 @@ class SchemaTest {
 
     @Test
     void migrate_waits_while_elixirs_migration_lock_is_held() throws Exception {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         s.schema().migrate();
         stores.execute("DROP TABLE \"" + schema + "\".jes_unlinked"); // something for migrate to do
@@ -405,7 +385,7 @@ class SchemaTest {
 
     @Test
     void a_bytea_schema_of_elixirs_json_serializer_is_shared_for_appends_reads_snapshots_and_metadata() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         unmigrated(schema);
         ElixirSchema.create(stores, schema, "bytea");
         java.util.UUID fromElixir = java.util.UUID.randomUUID();
@@ -449,10 +429,9 @@ class SchemaTest {
 
     @Test
     void a_store_set_to_bytea_creates_elixirs_default_column_type_and_an_existing_schema_keeps_its_own() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = PostgresEventStore.builder(stores.dataSource).schema(schema)
                 .columnType(org.jeventstore.storage.DataFormat.BYTEA).build();
-        made.add(s);
         assertThat(columnTypes(schema)).containsExactly("bytea", "bytea", "bytea", "bytea");
 
         s.appendToStream("account-2", ExpectedVersion.noStream(), List.of(
@@ -471,9 +450,8 @@ class SchemaTest {
         assertThat(s.readSnapshot("account-2").orElseThrow().data()).isEqualTo(new Deposited("account-2", 7));
 
         // the setting only shapes a schema it creates: a jsonb schema stays jsonb and is served as such
-        String other = TestStores.newSchemaName();
+        String other = schemas.newName();
         PostgresEventStore jsonb = PostgresEventStore.builder(stores.dataSource).schema(other).build();
-        made.add(jsonb);
         jsonb.appendToStream("s", ExpectedVersion.any(), List.of(EventData.of(new Deposited("s", 1))));
         PostgresEventStore asBytea = PostgresEventStore.builder(stores.dataSource).schema(other)
                 .columnType(org.jeventstore.storage.DataFormat.BYTEA).build();
@@ -504,7 +482,7 @@ class SchemaTest {
 
     @Test
     void a_bytea_row_that_is_not_utf8_json_reads_as_a_clear_serialization_exception() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         unmigrated(schema);
         ElixirSchema.create(stores, schema, "bytea");
         PostgresEventStore s = PostgresEventStore.builder(stores.dataSource).schema(schema).build();
@@ -536,7 +514,7 @@ class SchemaTest {
 
     @Test
     void a_bytea_schema_holding_erlang_terms_is_refused_when_the_store_opens_and_left_untouched() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         unmigrated(schema);
         ElixirSchema.create(stores, schema, "bytea");
         ElixirSchema.append(stores, schema, "terms", java.util.UUID.randomUUID(), "Elixir.T",
@@ -553,7 +531,7 @@ class SchemaTest {
 
     @Test
     void a_schema_with_text_data_columns_is_refused_with_a_clear_message_and_left_untouched() {
-        String schema = TestStores.newSchemaName();
+        String schema = schemas.newName();
         PostgresEventStore s = unmigrated(schema);
         ElixirSchema.create(stores, schema, "text");
 

@@ -1,4 +1,4 @@
-package org.jeventstore.subscriptions;
+package org.jeventstore.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -143,8 +143,8 @@ class TelemetryTest {
         // an OpenTelemetry without an SDK (a container's, switched off) is the same: nothing on the hot paths
         PostgresEventStore off = servers.start("off", 1000,
                 b -> b.telemetry(io.opentelemetry.api.OpenTelemetry.noop(), true));
-        assertThat(off.telemetry()).isSameAs(org.jeventstore.telemetry.Telemetry.noop());
-        assertThat(org.jeventstore.telemetry.Telemetry.isNoop(sdk)).isFalse();
+        assertThat(off.telemetry()).isSameAs(Telemetry.noop());
+        assertThat(Telemetry.isNoop(sdk)).isFalse();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.jeventstore.testsupport;
+package org.jeventstore.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -7,9 +7,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import org.jeventstore.testkit.BlackHoleProxy;
-import org.jeventstore.testkit.Postgres;
-import org.jeventstore.testkit.PostgresServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,6 +1,5 @@
-package org.jeventstore.storage;
+package org.jeventstore.testsupport;
 
-import org.jeventstore.testsupport.TestStores;
 /**
  * A schema as Elixir EventStore 1.4's init makes it (layout version 1.3.2, shared/design/ELIXIR-SCHEMA.md), with
  * the data and metadata columns of the given type (its column_data_type setting): no jeventstore objects at all.

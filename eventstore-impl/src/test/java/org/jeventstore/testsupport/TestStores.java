@@ -13,9 +13,17 @@ import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.testkit.Postgres;
 import org.jeventstore.testkit.PostgresServer;
 import org.jeventstore.testkit.TestPool;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Gives each test class its own schema on the shared test PostgreSQL, and removes it afterwards. */
-public final class TestStores implements AutoCloseable {
+/**
+ * Gives each test class its own schema on the shared test PostgreSQL, and removes it afterwards. As an extension
+ * ({@code @RegisterExtension static final TestStores stores = new TestStores()}, static: one per test class): made
+ * when the class starts, closed after its last test; with {@link #linkingBeforeEachTest()}, before each test it links
+ * what an earlier test left unlinked.
+ */
+public final class TestStores implements AutoCloseable, AfterAllCallback, BeforeEachCallback {
 
     /** Appends return at their commit (positions 0) and are linked later: the deferred path, on purpose. */
     public static final org.jeventstore.config.LinkSettings COMMITTED = org.jeventstore.config.LinkSettings.defaults()
@@ -27,6 +35,7 @@ public final class TestStores implements AutoCloseable {
     public final DataSource dataSource = pool;
     public final String schema = newSchemaName();
     public final PostgresEventStore store;
+    private boolean linkBeforeEachTest;
 
     public TestStores() {
         this(false);
@@ -44,6 +53,19 @@ public final class TestStores implements AutoCloseable {
         return PostgresEventStore.builder(dataSource)
                 .settings(EventStoreSettings.defaults().withSchema(schema).withHardDeletes(hardDeletes))
                 .build();
+    }
+
+    /** As an extension: before each test, {@link #store} links what an earlier test left unlinked. */
+    public TestStores linkingBeforeEachTest() {
+        linkBeforeEachTest = true;
+        return this;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (linkBeforeEachTest) {
+            store.linkNow();
+        }
     }
 
     /** A table of this schema, quoted, for plain SQL in tests. */
@@ -77,6 +99,12 @@ public final class TestStores implements AutoCloseable {
 
     public long count(String table) {
         return longs("SELECT count(*) FROM " + table(table)).get(0);
+    }
+
+    /** As a static extension: closed after the last test of the class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override
