@@ -16,6 +16,7 @@ import org.jeventstore.SubscriptionState;
 import org.jeventstore.notifications.NotificationListener;
 import org.jeventstore.operations.EventStoreOperations;
 import org.jeventstore.storage.LinkPasses;
+import org.jeventstore.storage.NamedStatement;
 import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.Transactions;
@@ -148,10 +149,9 @@ public final class PostgresOperations implements EventStoreOperations {
             if (namespace == 0) {
                 return out;
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("list-servers"))) {
-                ps.setInt(1, namespace);
-                ps.setInt(2, namespace);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("list-servers");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).integer("namespace", namespace).ready().executeQuery()) {
                     while (rs.next()) {
                         int pid = rs.getInt(1);
                         String address = rs.getString(2) + (rs.getObject(3) == null ? "" : ":" + rs.getInt(3));
@@ -201,9 +201,9 @@ public final class PostgresOperations implements EventStoreOperations {
                 return out;
             }
             Map<Long, Integer> holders = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.get("list-lock-holders"))) {
-                ps.setInt(1, namespace);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement lockHolders = sql.named("list-lock-holders");
+            try (PreparedStatement ps = c.prepareStatement(lockHolders.jdbc())) {
+                try (ResultSet rs = lockHolders.bind(ps).integer("namespace", namespace).ready().executeQuery()) {
                     while (rs.next()) {
                         holders.put(rs.getLong(1), rs.getInt(2));
                     }
@@ -247,9 +247,9 @@ public final class PostgresOperations implements EventStoreOperations {
     @Override
     public java.util.Optional<EventLocation> findEvent(java.util.UUID eventId) {
         return tx.onConnection("finding event " + eventId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("find-event"))) {
-                ps.setObject(1, eventId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("find-event");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).uuid("event_id", eventId).ready().executeQuery()) {
                     return rs.next() ? java.util.Optional.of(new EventLocation(eventId, rs.getString(1), rs.getLong(2)))
                             : java.util.Optional.<EventLocation>empty();
                 }

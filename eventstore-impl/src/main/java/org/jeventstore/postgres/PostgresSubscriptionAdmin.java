@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jeventstore.operations.SubscriptionAdmin;
 import org.jeventstore.storage.LinkPasses;
+import org.jeventstore.storage.NamedStatement;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.Transactions;
 import org.jeventstore.subscriptions.LockKeys;
@@ -49,11 +50,11 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
             if (ids.isEmpty()) {
                 return ResetOutcome.NOT_FOUND;
             }
+            NamedStatement lock = sql.named("lock-subscription-for-reset");
             for (long id : ids) {
-                try (PreparedStatement ps = c.prepareStatement(sql.get("lock-subscription-for-reset"))) {
-                    ps.setInt(1, LockKeys.namespace(c, sql));
-                    ps.setInt(2, LockKeys.of(id));
-                    try (ResultSet rs = ps.executeQuery()) {
+                try (PreparedStatement ps = c.prepareStatement(lock.jdbc())) {
+                    try (ResultSet rs = lock.bind(ps).integer("namespace", LockKeys.namespace(c, sql))
+                            .integer("lock_key", LockKeys.of(id)).ready().executeQuery()) {
                         rs.next();
                         if (!rs.getBoolean(1)) {
                             return ResetOutcome.RUNNING;
@@ -71,15 +72,14 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
                     }
                 }
             }
+            NamedStatement fence = sql.named("fence-subscription");
+            NamedStatement reset = sql.named("reset-subscription");
             for (long id : ids) {
-                try (PreparedStatement ps = c.prepareStatement(sql.get("fence-subscription"))) {
-                    ps.setLong(1, id);
-                    ps.executeUpdate();
+                try (PreparedStatement ps = c.prepareStatement(fence.jdbc())) {
+                    fence.bind(ps).bigint("subscription_id", id).ready().executeUpdate();
                 }
-                try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
-                    ps.setLong(1, position);
-                    ps.setLong(2, id);
-                    ps.executeUpdate();
+                try (PreparedStatement ps = c.prepareStatement(reset.jdbc())) {
+                    reset.bind(ps).bigint("checkpoint", position).bigint("subscription_id", id).ready().executeUpdate();
                 }
             }
             return ResetOutcome.RESET;
@@ -116,11 +116,10 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
             if (ids.isEmpty()) {
                 return out;
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("list-parked"))) {
-                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-                ps.setLong(2, after);
-                ps.setInt(3, limit);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("list-parked");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).array("subscription_ids", c.createArrayOf("bigint", ids.toArray()))
+                        .bigint("after", after).integer("limit", limit).ready().executeQuery()) {
                     while (rs.next()) {
                         out.add(new ParkedEvent(rs.getLong(1), rs.getObject(2, java.util.UUID.class), rs.getString(3),
                                 rs.getString(4), rs.getObject(5, Long.class), rs.getString(6), rs.getInt(7),
@@ -155,9 +154,10 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
             if (ids.isEmpty()) {
                 return -1L;
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("request-replay"))) {
-                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-                return (long) ps.executeUpdate();
+            NamedStatement st = sql.named("request-replay");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return (long) st.bind(ps).array("subscription_ids", c.createArrayOf("bigint", ids.toArray())).ready()
+                        .executeUpdate();
             }
         });
     }
@@ -183,12 +183,12 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
             if (ids.isEmpty()) {
                 return SkipOutcome.NOT_FOUND;
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("skip-parked"))) {
-                ps.setString(1, reason);
-                ps.setString(2, user);
-                ps.setArray(3, c.createArrayOf("bigint", ids.toArray()));
-                ps.setObject(4, eventId);
-                return ps.executeUpdate() == 1 ? SkipOutcome.SKIPPED : SkipOutcome.NOT_PARKED;
+            NamedStatement st = sql.named("skip-parked");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                int skipped = st.bind(ps).text("reason", reason).text("skipped_by", user)
+                        .array("subscription_ids", c.createArrayOf("bigint", ids.toArray())).uuid("event_id", eventId)
+                        .ready().executeUpdate();
+                return skipped == 1 ? SkipOutcome.SKIPPED : SkipOutcome.NOT_PARKED;
             }
         });
     }
@@ -216,12 +216,10 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
      */
     private List<Long> subscriptionIds(Connection c, String streamId, String name) throws SQLException {
         List<Long> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.get("find-subscription-family"))) {
-            ps.setString(1, streamId);
-            ps.setString(2, name);
-            ps.setString(3, name);
-            ps.setString(4, name);
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement st = sql.named("find-subscription-family");
+        try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+            try (ResultSet rs = st.bind(ps).text("stream_uuid", streamId).text("subscription_name", name).ready()
+                    .executeQuery()) {
                 while (rs.next()) {
                     String found = rs.getString(2);
                     if (found.equals(name) || PartitionName.isPartitionOf(found, name)) {

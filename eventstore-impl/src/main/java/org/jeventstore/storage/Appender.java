@@ -219,9 +219,9 @@ public final class Appender {
         return tx.write("linking events to stream '" + streamId + "'", c -> {
             try {
                 Array idArray = c.createArrayOf("uuid", ids);
-                try (PreparedStatement ps = c.prepareStatement(sql.get("find-missing-events"))) {
-                    ps.setArray(1, idArray);
-                    try (ResultSet rs = ps.executeQuery()) {
+                NamedStatement missing = sql.named("find-missing-events");
+                try (PreparedStatement ps = c.prepareStatement(missing.jdbc())) {
+                    try (ResultSet rs = missing.bind(ps).array("event_ids", idArray).ready().executeQuery()) {
                         if (rs.next()) {
                             throw new EventNotFoundException(rs.getObject(1, UUID.class), streamId);
                         }

@@ -63,10 +63,9 @@ public final class DataColumns {
      */
     DataFormat detect(Connection c) throws SQLException {
         Map<String, String> types = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement(Sql.raw("data-columns"))) {
-            ps.setString(1, schema.quoted());
-            ps.setString(2, schema.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement st = NamedStatement.parse("data-columns.sql", Sql.raw("data-columns"));
+        try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+            try (ResultSet rs = st.bind(ps).text("quoted_schema", schema.quoted()).ready().executeQuery()) {
                 while (rs.next()) {
                     types.put(rs.getString(1), rs.getString(2));
                 }

@@ -134,10 +134,10 @@ public final class LinkPasses {
             List<Linked> linked = new ArrayList<>();
             List<Linked> held = new ArrayList<>();
             long events = 0;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("link-pending"))) {
-                ps.setInt(1, appends);
-                ps.setLong(2, maxEvents);
-                ps.setString(3, sql.schema().channel());
+            NamedStatement st = sql.named("link-pending");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                st.bind(ps).integer("max_appends", appends).bigint("max_events", maxEvents)
+                        .text("channel", sql.schema().channel()).ready();
                 boolean results = ps.execute();
                 // results: the SET (an update count), the $all row lock, then the appends linked and held
                 while (true) {
@@ -189,10 +189,10 @@ public final class LinkPasses {
             try (PreparedStatement ps = c.prepareStatement(sql.get("lock-all-row"))) {
                 ps.executeQuery().close();
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("set-aside-unlinked"))) {
-                ps.setLong(1, appendId);
-                ps.setString(2, error);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("set-aside-unlinked");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("append_id", appendId).text("error", error).ready()
+                        .executeQuery()) {
                     if (!rs.next()) {
                         return null;
                     }
@@ -223,9 +223,9 @@ public final class LinkPasses {
     public List<Long> retrySetAside(long setAsideId) {
         return tx.write("moving set-aside appends back to be linked into $all", c -> {
             List<Long> moved = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.get("retry-set-aside"))) {
-                ps.setLong(1, setAsideId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("retry-set-aside");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("set_aside_id", setAsideId).ready().executeQuery()) {
                     while (rs.next()) {
                         moved.add(rs.getLong(1));
                     }
@@ -238,12 +238,11 @@ public final class LinkPasses {
     /** Where the append {@code appendId} (whose first and last events are given) stands now. */
     public Standing standing(long appendId, UUID firstEvent, UUID lastEvent) {
         return tx.onConnection("reading the $all positions of an append", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("query-append-link"))) {
-                ps.setLong(1, appendId);
-                ps.setLong(2, appendId);
-                ps.setLong(3, appendId);
-                ps.setArray(4, c.createArrayOf("uuid", new UUID[] {firstEvent, lastEvent}));
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("query-append-link");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("append_id", appendId)
+                        .array("event_ids", c.createArrayOf("uuid", new UUID[] {firstEvent, lastEvent})).ready()
+                        .executeQuery()) {
                     rs.next();
                     long behind = rs.getLong(4);
                     if (rs.wasNull()) {

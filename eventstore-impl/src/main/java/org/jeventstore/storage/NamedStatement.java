@@ -3,12 +3,14 @@ package org.jeventstore.storage;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * A statement whose inputs are named in its text ({@code :stream_uuid}), turned once into what JDBC takes: each
@@ -120,6 +122,19 @@ public final class NamedStatement {
 
         public Binding array(String name, Array value) throws SQLException {
             return set(name, index -> ps.setArray(index, value));
+        }
+
+        public Binding bool(String name, boolean value) throws SQLException {
+            return set(name, index -> ps.setBoolean(index, value));
+        }
+
+        public Binding uuid(String name, UUID value) throws SQLException {
+            return set(name, index -> ps.setObject(index, value));
+        }
+
+        /** A bigint that may be SQL NULL ({@code null}). */
+        public Binding nullableBigint(String name, Long value) throws SQLException {
+            return set(name, index -> ps.setObject(index, value, Types.BIGINT));
         }
 
         /** The statement, once every input has a value. */

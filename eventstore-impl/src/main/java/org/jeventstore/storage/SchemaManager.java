@@ -103,9 +103,9 @@ public final class SchemaManager {
      * {@code mix event_store.migrate} does (and the reverse). Both are transaction-level: released at commit.
      */
     private void lock(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("lock-schema-migration"))) {
-            ps.setString(1, sql.schema().name());
-            ps.executeQuery().close();
+        NamedStatement migration = sql.named("lock-schema-migration");
+        try (PreparedStatement ps = c.prepareStatement(migration.jdbc())) {
+            migration.bind(ps).text("schema_name", sql.schema().name()).ready().executeQuery().close();
         }
         Long oid = null;
         try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
@@ -118,9 +118,10 @@ public final class SchemaManager {
             }
         }
         if (oid != null) {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("lock-elixir-migration"))) {
-                ps.setInt(1, (int) (long) oid); // the namespace as the subscription locks key it (AdvisoryLocks)
-                ps.executeQuery().close();
+            NamedStatement elixir = sql.named("lock-elixir-migration");
+            try (PreparedStatement ps = c.prepareStatement(elixir.jdbc())) {
+                // the namespace as the subscription locks key it (AdvisoryLocks)
+                elixir.bind(ps).integer("namespace", (int) (long) oid).ready().executeQuery().close();
             }
         }
     }
@@ -152,9 +153,9 @@ public final class SchemaManager {
     }
 
     private Status status(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("schema-exists"))) {
-            ps.setString(1, sql.schema().quoted());
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement exists = sql.named("schema-exists");
+        try (PreparedStatement ps = c.prepareStatement(exists.jdbc())) {
+            try (ResultSet rs = exists.bind(ps).text("quoted_schema", sql.schema().quoted()).ready().executeQuery()) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
                     return Status.MISSING;
@@ -178,11 +179,11 @@ public final class SchemaManager {
         return cmp < 0 ? Status.OUTDATED : Status.NEWER;
     }
 
-    /** Runs a check of what the schema holds ({@code *-present.sql}, parameter: the quoted schema). */
+    /** Runs a check of what the schema holds ({@code *-present.sql}, input {@code :quoted_schema}). */
     private boolean present(Connection c, String check) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get(check))) {
-            ps.setString(1, sql.schema().quoted());
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement st = sql.named(check);
+        try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+            try (ResultSet rs = st.bind(ps).text("quoted_schema", sql.schema().quoted()).ready().executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }
         }

@@ -30,15 +30,12 @@ public final class Snapshots {
         // as Elixir stores a snapshot's nil metadata in this column type (DataFormat.absentMetadata)
         String metadata = s.metadata().isEmpty() ? columns.format().absentMetadata() : serializer.toJson(s.metadata());
         String what = "recording snapshot of '" + s.sourceId() + "'";
-        String statement = sql.get("record-snapshot"); // before the transaction: may detect the column type
+        NamedStatement statement = sql.named("record-snapshot"); // before the transaction: may detect the column type
         tx.write(what, c -> {
-            try (PreparedStatement ps = c.prepareStatement(statement)) {
-                ps.setString(1, s.sourceId());
-                ps.setLong(2, s.sourceVersion());
-                ps.setString(3, type);
-                ps.setString(4, data);
-                ps.setString(5, metadata);
-                return ps.executeUpdate();
+            try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+                return statement.bind(ps).text("source_uuid", s.sourceId()).bigint("source_version", s.sourceVersion())
+                        .text("source_type", type).text("data", data).text("metadata", metadata).ready()
+                        .executeUpdate();
             } catch (SQLException e) {
                 SerializationException json = SqlErrors.jsonRefused(what, e);
                 if (json != null) {
@@ -52,9 +49,9 @@ public final class Snapshots {
     public Optional<SnapshotData> read(String sourceId) {
         DataFormat format = columns.format();
         return tx.onConnection("reading snapshot of '" + sourceId + "'", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("read-snapshot"))) {
-                ps.setString(1, sourceId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("read-snapshot");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).text("source_uuid", sourceId).ready().executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
@@ -75,9 +72,9 @@ public final class Snapshots {
 
     public void delete(String sourceId) {
         tx.singleStatement("deleting snapshot of '" + sourceId + "'", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("delete-snapshot"))) {
-                ps.setString(1, sourceId);
-                return ps.executeUpdate();
+            NamedStatement st = sql.named("delete-snapshot");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return st.bind(ps).text("source_uuid", sourceId).ready().executeUpdate();
             }
         });
     }

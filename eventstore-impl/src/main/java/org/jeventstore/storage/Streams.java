@@ -56,13 +56,12 @@ public final class Streams {
 
     public Page<StreamInfo> paginate(StreamQuery q) {
         String order = COLUMNS.get(q.sortBy()) + (q.ascending() ? " ASC" : " DESC");
-        String statement = sql.get("paginate-streams").replace("${order}", order);
+        NamedStatement statement = NamedStatement.parse("paginate-streams.sql",
+                sql.get("paginate-streams").replace("${order}", order));
         return tx.onConnection("listing streams", c -> {
-            try (PreparedStatement ps = c.prepareStatement(statement)) {
-                ps.setString(1, q.search());
-                ps.setString(2, q.search());
-                ps.setInt(3, q.pageSize());
-                ps.setLong(4, (long) (q.pageNumber() - 1) * q.pageSize());
+            try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+                statement.bind(ps).text("search", q.search()).integer("limit", q.pageSize())
+                        .bigint("offset", (long) (q.pageNumber() - 1) * q.pageSize()).ready();
                 List<StreamInfo> entries = new ArrayList<>();
                 long total = 0;
                 try (ResultSet rs = ps.executeQuery()) {
@@ -81,13 +80,11 @@ public final class Streams {
     }
 
     private long count(java.sql.Connection c, String search) throws SQLException {
-        String statement = sql.get("paginate-streams").replace("${order}", "stream_id ASC");
-        try (PreparedStatement ps = c.prepareStatement(statement)) {
-            ps.setString(1, search);
-            ps.setString(2, search);
-            ps.setInt(3, 1);
-            ps.setLong(4, 0);
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement statement = NamedStatement.parse("paginate-streams.sql",
+                sql.get("paginate-streams").replace("${order}", "stream_id ASC"));
+        try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+            try (ResultSet rs = statement.bind(ps).text("search", search).integer("limit", 1).bigint("offset", 0)
+                    .ready().executeQuery()) {
                 return rs.next() ? rs.getLong(5) : 0;
             }
         }
@@ -102,20 +99,18 @@ public final class Streams {
             }
             StreamRow.check(streamId, expected, row);
             if (mode == DeleteMode.SOFT) {
-                try (PreparedStatement ps = c.prepareStatement(sql.get("soft-delete-stream"))) {
-                    ps.setLong(1, row.id());
-                    ps.executeUpdate();
+                NamedStatement soft = sql.named("soft-delete-stream");
+                try (PreparedStatement ps = c.prepareStatement(soft.jdbc())) {
+                    soft.bind(ps).bigint("stream_id", row.id()).ready().executeUpdate();
                 }
                 return null;
             }
             try (PreparedStatement ps = c.prepareStatement(sql.get("enable-hard-deletes"))) {
                 ps.executeQuery().close();
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("hard-delete-stream"))) {
-                for (int i = 1; i <= 5; i++) {
-                    ps.setLong(i, row.id());
-                }
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement hard = sql.named("hard-delete-stream");
+            try (PreparedStatement ps = c.prepareStatement(hard.jdbc())) {
+                try (ResultSet rs = hard.bind(ps).bigint("stream_id", row.id()).ready().executeQuery()) {
                     if (!rs.next() || rs.getLong(2) != 1) {
                         throw new StorageException("hard delete of stream '" + streamId + "' removed no stream row",
                                 null, null);

@@ -2,13 +2,13 @@ package org.jeventstore.subscriptions;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jeventstore.RecordedEvent;
+import org.jeventstore.storage.NamedStatement;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.Transactions;
 
@@ -43,22 +43,16 @@ final class ParkedEvents {
                                    Throwable failure, Long heldBehind) {
         return tx.singleStatement("parking event " + event.eventNumber() + " for subscription " + subscriptionId,
                 c -> {
-                    try (PreparedStatement ps = c.prepareStatement(sql.get("park-event"))) {
-                        ps.setLong(1, subscriptionId);
-                        ps.setLong(2, epoch);
-                        ps.setObject(3, event.eventId());
-                        ps.setLong(4, event.eventNumber());
-                        ps.setString(5, key);
-                        ps.setInt(6, attempts);
-                        ps.setString(7, failure == null ? null : failure.getClass().getName());
-                        ps.setString(8, failure == null ? "held behind parked event " + heldBehind + " of its key"
-                                : clip(failure.getMessage()));
-                        if (heldBehind == null) {
-                            ps.setNull(9, Types.BIGINT);
-                        } else {
-                            ps.setLong(9, heldBehind);
-                        }
-                        ps.setLong(10, subscriptionId);
+                    NamedStatement st = sql.named("park-event");
+                    try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                        st.bind(ps).bigint("subscription_id", subscriptionId).bigint("epoch", epoch)
+                                .uuid("event_id", event.eventId()).bigint("event_number", event.eventNumber())
+                                .text("partition_key", key).integer("attempts", attempts)
+                                .text("error_type", failure == null ? null : failure.getClass().getName())
+                                .text("error_message", failure == null
+                                        ? "held behind parked event " + heldBehind + " of its key"
+                                        : clip(failure.getMessage()))
+                                .nullableBigint("held_behind", heldBehind).ready();
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
                             return new Parking(!rs.getBoolean(2) ? SubscriptionRows.Standing.DELETED
@@ -78,8 +72,9 @@ final class ParkedEvents {
 
     State state(long subscriptionId) {
         return tx.onConnection("reading the parked events of subscription " + subscriptionId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("parked-keys"))) {
-                ps.setLong(1, subscriptionId);
+            NamedStatement st = sql.named("parked-keys");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                st.bind(ps).bigint("subscription_id", subscriptionId).ready();
                 Map<String, Long> keys = new HashMap<>();
                 long replays = 0;
                 try (ResultSet rs = ps.executeQuery()) {
@@ -106,12 +101,10 @@ final class ParkedEvents {
      */
     List<Replay> replayBatch(long subscriptionId, long after, int limit) {
         return tx.write("reading parked events to replay for subscription " + subscriptionId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("replay-batch"))) {
-                ps.setLong(1, subscriptionId);
-                ps.setLong(2, subscriptionId);
-                ps.setLong(3, subscriptionId);
-                ps.setLong(4, after);
-                ps.setInt(5, limit);
+            NamedStatement st = sql.named("replay-batch");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                st.bind(ps).bigint("subscription_id", subscriptionId).bigint("after", after).integer("limit", limit)
+                        .ready();
                 List<Replay> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -129,12 +122,10 @@ final class ParkedEvents {
      */
     boolean replayed(long subscriptionId, long epoch, UUID eventId) {
         return tx.singleStatement("removing a replayed parked event", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("replayed-parked"))) {
-                ps.setLong(1, subscriptionId);
-                ps.setLong(2, epoch);
-                ps.setLong(3, subscriptionId);
-                ps.setObject(4, eventId);
-                return ps.executeUpdate() > 0;
+            NamedStatement st = sql.named("replayed-parked");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return st.bind(ps).bigint("subscription_id", subscriptionId).bigint("epoch", epoch)
+                        .uuid("event_id", eventId).ready().executeUpdate() > 0;
             }
         });
     }
@@ -142,11 +133,10 @@ final class ParkedEvents {
     /** A replayed event was parked again: the later events of its key to be replayed stay parked behind it. */
     void holdKeyAfterReplay(long subscriptionId, String key, long eventNumber) {
         tx.singleStatement("holding a key back after a failed replay", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("hold-key-after-replay"))) {
-                ps.setLong(1, subscriptionId);
-                ps.setString(2, key);
-                ps.setLong(3, eventNumber);
-                return ps.executeUpdate();
+            NamedStatement st = sql.named("hold-key-after-replay");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return st.bind(ps).bigint("subscription_id", subscriptionId).text("partition_key", key)
+                        .bigint("event_number", eventNumber).ready().executeUpdate();
             }
         });
     }

@@ -3,6 +3,7 @@ package org.jeventstore.subscriptions;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import org.jeventstore.StartFrom;
+import org.jeventstore.storage.NamedStatement;
 import org.jeventstore.storage.Sql;
 import org.jeventstore.storage.Transactions;
 
@@ -20,13 +21,12 @@ final class SubscriptionRows {
     /** The subscription's id, creating its row at {@code start} when it has none. */
     long createOrGet(String streamId, String name, StartFrom start) {
         return tx.write("creating subscription '" + name + "' to '" + streamId + "'", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("create-subscription"))) {
-                ps.setString(1, streamId);
-                ps.setString(2, name);
-                ps.setBoolean(3, start instanceof StartFrom.Current);
-                ps.setString(4, streamId);
-                ps.setLong(5, start instanceof StartFrom.Position p ? p.eventNumber() : 0);
-                ps.executeUpdate();
+            NamedStatement st = sql.named("create-subscription");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                st.bind(ps).text("stream_uuid", streamId).text("subscription_name", name)
+                        .bool("from_current", start instanceof StartFrom.Current)
+                        .bigint("start_position", start instanceof StartFrom.Position p ? p.eventNumber() : 0)
+                        .ready().executeUpdate();
             }
             return idOf(c, streamId, name);
         });
@@ -34,10 +34,10 @@ final class SubscriptionRows {
 
     /** The id of the row ({@code streamId}, {@code name}), or -1 when there is none. */
     private long idOf(java.sql.Connection c, String streamId, String name) throws java.sql.SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("query-subscription"))) {
-            ps.setString(1, streamId);
-            ps.setString(2, name);
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement st = sql.named("query-subscription");
+        try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+            try (ResultSet rs = st.bind(ps).text("stream_uuid", streamId).text("subscription_name", name).ready()
+                    .executeQuery()) {
                 return rs.next() ? rs.getLong(1) : -1;
             }
         }
@@ -54,9 +54,10 @@ final class SubscriptionRows {
     java.util.Optional<Holding> takeOver(long subscriptionId) {
         return tx.write("taking over subscription " + subscriptionId, c -> {
             long epoch;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("take-over-subscription"))) {
-                ps.setLong(1, subscriptionId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement takeOver = sql.named("take-over-subscription");
+            try (PreparedStatement ps = c.prepareStatement(takeOver.jdbc())) {
+                try (ResultSet rs = takeOver.bind(ps).bigint("subscription_id", subscriptionId).ready()
+                        .executeQuery()) {
                     if (!rs.next()) {
                         return java.util.Optional.<Holding>empty();
                     }
@@ -65,9 +66,9 @@ final class SubscriptionRows {
             }
             // a statement of its own, so that it sees a save an earlier holder committed while we waited for its row
             long checkpoint;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("read-checkpoint"))) {
-                ps.setLong(1, subscriptionId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement read = sql.named("read-checkpoint");
+            try (PreparedStatement ps = c.prepareStatement(read.jdbc())) {
+                try (ResultSet rs = read.bind(ps).bigint("subscription_id", subscriptionId).ready().executeQuery()) {
                     if (!rs.next()) {
                         return java.util.Optional.<Holding>empty();
                     }
@@ -75,10 +76,10 @@ final class SubscriptionRows {
                 }
             }
             // events parked above the checkpoint are delivered again by this holding: their rows are in doubt
-            try (PreparedStatement ps = c.prepareStatement(sql.get("forget-in-doubt-parked"))) {
-                ps.setLong(1, subscriptionId);
-                ps.setLong(2, checkpoint);
-                ps.executeUpdate();
+            NamedStatement forget = sql.named("forget-in-doubt-parked");
+            try (PreparedStatement ps = c.prepareStatement(forget.jdbc())) {
+                forget.bind(ps).bigint("subscription_id", subscriptionId).bigint("checkpoint", checkpoint).ready()
+                        .executeUpdate();
             }
             return java.util.Optional.of(new Holding(epoch, checkpoint));
         });
@@ -86,9 +87,9 @@ final class SubscriptionRows {
 
     long checkpoint(long subscriptionId) {
         return tx.onConnection("reading a subscription checkpoint", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("read-checkpoint"))) {
-                ps.setLong(1, subscriptionId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("read-checkpoint");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("subscription_id", subscriptionId).ready().executeQuery()) {
                     if (!rs.next()) {
                         throw new IllegalStateException("subscription " + subscriptionId + " was deleted");
                     }
@@ -108,13 +109,10 @@ final class SubscriptionRows {
      */
     Standing saveCheckpoint(long subscriptionId, long epoch, long lastSeen) {
         return tx.singleStatement("saving a subscription checkpoint", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("save-checkpoint"))) {
-                ps.setLong(1, subscriptionId);
-                ps.setLong(2, epoch);
-                ps.setLong(3, lastSeen);
-                ps.setLong(4, lastSeen);
-                ps.setLong(5, subscriptionId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("save-checkpoint");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("subscription_id", subscriptionId).bigint("epoch", epoch)
+                        .bigint("checkpoint", lastSeen).ready().executeQuery()) {
                     rs.next();
                     return !rs.getBoolean(2) ? Standing.DELETED : rs.getBoolean(1) ? Standing.CURRENT : Standing.FENCED;
                 }
@@ -125,9 +123,9 @@ final class SubscriptionRows {
     /** Where the holding with {@code epoch} stands now, without writing anything. */
     Standing standing(long subscriptionId, long epoch) {
         return tx.onConnection("checking subscription " + subscriptionId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("verify-holder"))) {
-                ps.setLong(1, subscriptionId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("verify-holder");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("subscription_id", subscriptionId).ready().executeQuery()) {
                     if (!rs.next()) {
                         return Standing.DELETED;
                     }
@@ -141,10 +139,10 @@ final class SubscriptionRows {
     /** Advances the epoch of the holding with {@code epoch}, if it is still the current one (abandon-holding.sql). */
     void abandon(long subscriptionId, long epoch) {
         tx.singleStatement("fencing an abandoned holding of subscription " + subscriptionId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("abandon-holding"))) {
-                ps.setLong(1, subscriptionId);
-                ps.setLong(2, epoch);
-                return ps.executeUpdate();
+            NamedStatement st = sql.named("abandon-holding");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return st.bind(ps).bigint("subscription_id", subscriptionId).bigint("epoch", epoch).ready()
+                        .executeUpdate();
             }
         });
     }
@@ -155,11 +153,10 @@ final class SubscriptionRows {
      */
     int recordLayout(long familyId, int partitions) {
         Integer recorded = tx.singleStatement("recording the partition count of subscription " + familyId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("record-layout"))) {
-                ps.setLong(1, familyId);
-                ps.setInt(2, partitions);
-                ps.setLong(3, familyId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("record-layout");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("subscription_id", familyId).integer("partitions", partitions)
+                        .ready().executeQuery()) {
                     return rs.next() ? rs.getInt(1) : null;
                 }
             }
@@ -169,9 +166,9 @@ final class SubscriptionRows {
         }
         // another server recorded it while this statement ran: read what it recorded
         return tx.onConnection("reading the partition count of subscription " + familyId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("read-layout"))) {
-                ps.setLong(1, familyId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("read-layout");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("subscription_id", familyId).ready().executeQuery()) {
                     return rs.next() ? rs.getInt(1) : partitions;
                 }
             }
@@ -190,19 +187,20 @@ final class SubscriptionRows {
     long changeLayout(String streamId, String family, long familyId, int from, int to) {
         return tx.write("changing the partition count of subscription '" + family + "' from " + from + " to " + to,
                 c -> {
-                    try (PreparedStatement ps = c.prepareStatement(sql.get("lock-layout"))) {
-                        ps.setLong(1, familyId);
-                        try (ResultSet rs = ps.executeQuery()) {
+                    NamedStatement lock = sql.named("lock-layout");
+                    try (PreparedStatement ps = c.prepareStatement(lock.jdbc())) {
+                        try (ResultSet rs = lock.bind(ps).bigint("subscription_id", familyId).ready().executeQuery()) {
                             if (!rs.next() || rs.getInt(1) != from) {
                                 return -1L;
                             }
                         }
                     }
                     long low;
-                    try (PreparedStatement ps = c.prepareStatement(sql.get("low-water-mark-of"))) {
-                        ps.setString(1, streamId);
-                        ps.setArray(2, c.createArrayOf("text", rowNames(family, from).toArray()));
-                        try (ResultSet rs = ps.executeQuery()) {
+                    NamedStatement lowest = sql.named("low-water-mark-of");
+                    try (PreparedStatement ps = c.prepareStatement(lowest.jdbc())) {
+                        try (ResultSet rs = lowest.bind(ps).text("stream_uuid", streamId)
+                                .array("row_names", c.createArrayOf("text", rowNames(family, from).toArray()))
+                                .ready().executeQuery()) {
                             rs.next();
                             low = rs.getLong(1);
                         }
@@ -219,32 +217,29 @@ final class SubscriptionRows {
                         now.add(family);
                     }
                     java.util.Map<String, Long> newIds = new java.util.HashMap<>();
+                    NamedStatement create = sql.named("create-subscription");
+                    NamedStatement reset = sql.named("reset-subscription");
+                    NamedStatement fence = sql.named("fence-subscription");
                     for (String row : now) {
-                        try (PreparedStatement ps = c.prepareStatement(sql.get("create-subscription"))) {
-                            ps.setString(1, streamId);
-                            ps.setString(2, row);
-                            ps.setBoolean(3, false);
-                            ps.setString(4, streamId);
-                            ps.setLong(5, low);
-                            ps.executeUpdate();
+                        try (PreparedStatement ps = c.prepareStatement(create.jdbc())) {
+                            create.bind(ps).text("stream_uuid", streamId).text("subscription_name", row)
+                                    .bool("from_current", false).bigint("start_position", low).ready().executeUpdate();
                         }
                         long id = idOf(c, streamId, row);
                         newIds.put(row, id);
-                        try (PreparedStatement ps = c.prepareStatement(sql.get("reset-subscription"))) {
-                            ps.setLong(1, low);
-                            ps.setLong(2, id);
-                            ps.executeUpdate();
+                        try (PreparedStatement ps = c.prepareStatement(reset.jdbc())) {
+                            reset.bind(ps).bigint("checkpoint", low).bigint("subscription_id", id).ready()
+                                    .executeUpdate();
                         }
-                        try (PreparedStatement ps = c.prepareStatement(sql.get("fence-subscription"))) {
-                            ps.setLong(1, id);
-                            ps.executeUpdate();
+                        try (PreparedStatement ps = c.prepareStatement(fence.jdbc())) {
+                            fence.bind(ps).bigint("subscription_id", id).ready().executeUpdate();
                         }
                     }
                     moveParked(c, family, oldIds, newIds, to);
-                    try (PreparedStatement ps = c.prepareStatement(sql.get("update-layout"))) {
-                        ps.setInt(1, to);
-                        ps.setLong(2, familyId);
-                        ps.executeUpdate();
+                    NamedStatement update = sql.named("update-layout");
+                    try (PreparedStatement ps = c.prepareStatement(update.jdbc())) {
+                        update.bind(ps).integer("partitions", to).bigint("subscription_id", familyId).ready()
+                                .executeUpdate();
                     }
                     return low;
                 });
@@ -257,17 +252,19 @@ final class SubscriptionRows {
      */
     private void moveParked(java.sql.Connection c, String family, java.util.List<Long> oldIds,
                             java.util.Map<String, Long> newIds, int to) throws java.sql.SQLException {
-        record Parked(long row, Object eventId, String key) {
+        record Parked(long row, java.util.UUID eventId, String key) {
         }
         java.util.List<Parked> parked = new java.util.ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.get("list-parked-of-rows"))) {
-            ps.setArray(1, c.createArrayOf("bigint", oldIds.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement list = sql.named("list-parked-of-rows");
+        try (PreparedStatement ps = c.prepareStatement(list.jdbc())) {
+            try (ResultSet rs = list.bind(ps).array("subscription_ids", c.createArrayOf("bigint", oldIds.toArray()))
+                    .ready().executeQuery()) {
                 while (rs.next()) {
-                    parked.add(new Parked(rs.getLong(1), rs.getObject(2), rs.getString(3)));
+                    parked.add(new Parked(rs.getLong(1), rs.getObject(2, java.util.UUID.class), rs.getString(3)));
                 }
             }
         }
+        NamedStatement move = sql.named("move-parked");
         for (Parked p : parked) {
             String row = to == 1 ? family
                     : PartitionName.of(family, PartitionName.placeOf(p.key(), to), to).rowName();
@@ -275,14 +272,9 @@ final class SubscriptionRows {
             if (target == p.row()) {
                 continue;
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("move-parked"))) {
-                ps.setLong(1, target);
-                ps.setLong(2, p.row());
-                ps.setObject(3, p.eventId());
-                ps.setLong(4, target);
-                ps.setLong(5, p.row());
-                ps.setObject(6, p.eventId());
-                ps.executeUpdate();
+            try (PreparedStatement ps = c.prepareStatement(move.jdbc())) {
+                move.bind(ps).bigint("new_row", target).bigint("old_row", p.row()).uuid("event_id", p.eventId())
+                        .ready().executeUpdate();
             }
         }
     }
@@ -302,9 +294,9 @@ final class SubscriptionRows {
     /** Whether the subscription still exists (a standby server asks, to stop a deleted one). */
     boolean exists(long subscriptionId) {
         return tx.onConnection("checking that subscription " + subscriptionId + " exists", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("subscription-exists"))) {
-                ps.setLong(1, subscriptionId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("subscription-exists");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).bigint("subscription_id", subscriptionId).ready().executeQuery()) {
                     rs.next();
                     return rs.getBoolean(1);
                 }
@@ -315,13 +307,12 @@ final class SubscriptionRows {
     /** Moves a partitioned subscription's own row to the lowest checkpoint of {@code partitions} (forward only). */
     void saveLowWaterMark(String streamId, String name, java.util.List<String> partitions) {
         tx.singleStatement("saving the low-water mark of subscription '" + name + "'", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("save-low-water-mark"))) {
-                ps.setString(1, streamId);
-                ps.setArray(2, c.createArrayOf("text", partitions.toArray()));
-                ps.setString(3, streamId);
-                ps.setString(4, name);
-                ps.setInt(5, partitions.size());
-                return ps.executeUpdate();
+            NamedStatement st = sql.named("save-low-water-mark");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return st.bind(ps).text("stream_uuid", streamId)
+                        .array("partition_names", c.createArrayOf("text", partitions.toArray()))
+                        .text("subscription_name", name).integer("partitions", partitions.size()).ready()
+                        .executeUpdate();
             }
         });
     }
@@ -330,11 +321,10 @@ final class SubscriptionRows {
     java.util.List<String> namesStartingWith(String streamId, String prefix) {
         return tx.onConnection("listing subscriptions of '" + streamId + "'", c -> {
             java.util.List<String> out = new java.util.ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.get("list-subscription-names"))) {
-                ps.setString(1, streamId);
-                ps.setString(2, prefix);
-                ps.setString(3, prefix);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement st = sql.named("list-subscription-names");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                try (ResultSet rs = st.bind(ps).text("stream_uuid", streamId).text("prefix", prefix).ready()
+                        .executeQuery()) {
                     while (rs.next()) {
                         out.add(rs.getString(1));
                     }
@@ -346,10 +336,10 @@ final class SubscriptionRows {
 
     void delete(String streamId, String name) {
         tx.write("deleting subscription '" + name + "' to '" + streamId + "'", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("delete-subscription"))) {
-                ps.setString(1, streamId);
-                ps.setString(2, name);
-                return ps.executeUpdate();
+            NamedStatement st = sql.named("delete-subscription");
+            try (PreparedStatement ps = c.prepareStatement(st.jdbc())) {
+                return st.bind(ps).text("stream_uuid", streamId).text("subscription_name", name).ready()
+                        .executeUpdate();
             }
         });
     }

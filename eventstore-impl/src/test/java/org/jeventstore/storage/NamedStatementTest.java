@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jeventstore.config.SchemaName;
 import org.jeventstore.testkit.Postgres;
@@ -48,6 +49,52 @@ class NamedStatementTest {
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getLong(1)).isEqualTo(42);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void a_bool_is_bound_as_a_boolean() throws SQLException {
+        NamedStatement s = NamedStatement.parse("bool", "SELECT CASE WHEN :flag THEN 'yes' ELSE 'no' END");
+        try (Connection c = Postgres.shared().connect(); PreparedStatement ps = c.prepareStatement(s.jdbc())) {
+            try (ResultSet rs = s.bind(ps).bool("flag", true).ready().executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("yes");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void a_uuid_is_bound_as_a_uuid() throws SQLException {
+        UUID id = UUID.randomUUID();
+        NamedStatement s = NamedStatement.parse("uuid", "SELECT pg_typeof(:id)::text, :id::text");
+        try (Connection c = Postgres.shared().connect(); PreparedStatement ps = c.prepareStatement(s.jdbc())) {
+            try (ResultSet rs = s.bind(ps).uuid("id", id).ready().executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("uuid");
+                assertThat(rs.getString(2)).isEqualTo(id.toString());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void a_nullable_bigint_is_bound_as_a_bigint_or_as_null() throws SQLException {
+        NamedStatement s = NamedStatement.parse("nullable", "SELECT pg_typeof(:n)::text, :n IS NULL, :n");
+        try (Connection c = Postgres.shared().connect(); PreparedStatement ps = c.prepareStatement(s.jdbc())) {
+            try (ResultSet rs = s.bind(ps).nullableBigint("n", 42L).ready().executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("bigint");
+                assertThat(rs.getBoolean(2)).isFalse();
+                assertThat(rs.getLong(3)).isEqualTo(42);
+            }
+            try (ResultSet rs = s.bind(ps).nullableBigint("n", null).ready().executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("bigint");
+                assertThat(rs.getBoolean(2)).isTrue();
+                assertThat(rs.getObject(3)).isNull();
             }
         }
     }

@@ -1,1 +1,1 @@
-DELETE FROM ${schema}.snapshots WHERE source_uuid = ?
+DELETE FROM ${schema}.snapshots WHERE source_uuid = :source_uuid

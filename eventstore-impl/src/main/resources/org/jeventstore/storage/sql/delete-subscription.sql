@@ -1,7 +1,8 @@
 -- Deletes the subscription's row, its fencing epoch, its recorded partition count and its parked events. Servers still running it find it gone
--- (when they save a checkpoint, verify their holding, or retry its lock) and stop it. Parameters: stream id, name.
+-- (when they save a checkpoint, verify their holding, or retry its lock) and stop it.
+-- Inputs: :stream_uuid, :subscription_name.
 WITH deleted AS (
-  DELETE FROM ${schema}.subscriptions WHERE stream_uuid = ? AND subscription_name = ?
+  DELETE FROM ${schema}.subscriptions WHERE stream_uuid = :stream_uuid AND subscription_name = :subscription_name
   RETURNING subscription_id
 ), unfenced AS (
   DELETE FROM ${schema}.jes_subscription_holders h USING deleted WHERE h.subscription_id = deleted.subscription_id

@@ -2,5 +2,5 @@
 -- holder that has lost its lock but not yet noticed (its session died while its handler ran) has its next
 -- checkpoint save or parking refused instead of writing its old position over the reset; the next holder takes
 -- over with a newer epoch still and resumes from the reset position. No row: never held, nothing to fence.
--- Parameter: subscription id.
-UPDATE ${schema}.jes_subscription_holders SET epoch = epoch + 1 WHERE subscription_id = ?
+-- Inputs: :subscription_id.
+UPDATE ${schema}.jes_subscription_holders SET epoch = epoch + 1 WHERE subscription_id = :subscription_id

@@ -10,11 +10,11 @@ SELECT stream_version FROM ${schema}.streams WHERE stream_id = 0 FOR NO KEY UPDA
 -- Then, with a snapshot taken after the lock was granted: appends of a stream with an append set aside
 -- (jes_set_aside) are held behind it: moved there too (held_behind = the set-aside append's id), never linked, so
 -- that the stream keeps its order in $all once an operator moves them back. The oldest other committed appends
--- leave jes_unlinked, at most parameter 1 of them and only while the events before each stay under parameter 2
+-- leave jes_unlinked, at most :max_appends of them and only while the events before each stay under :max_events
 -- (the first always goes: a pass's size is bounded by events, not only by appends, so that it fits a statement
 -- timeout); their events get the next $all positions in append order (jes_unlinked id, then version); the $all
 -- row takes the new head (its trigger announces the $all range); each stream covered is announced on channel
--- parameter 3 ('<schema>.events') with the range it got. Events of a stream hard-deleted meanwhile are simply not
+-- :channel ('<schema>.events') with the range it got. Events of a stream hard-deleted meanwhile are simply not
 -- found.
 -- Returns one row per append taken: its id, its first and last $all positions (0 when its events were gone),
 -- its number of events, and 0; then one per append held: its id, 0, 0, its number of events and the id of the
@@ -39,11 +39,11 @@ oldest AS (
   FROM ${schema}.jes_unlinked u
   WHERE NOT EXISTS (SELECT 1 FROM aside a WHERE a.stream_id = u.stream_id AND a.first < u.id)
   ORDER BY id
-  LIMIT ?
+  LIMIT :max_appends
 ),
 batch AS (
   DELETE FROM ${schema}.jes_unlinked
-  WHERE id IN (SELECT id FROM oldest WHERE before < ?)
+  WHERE id IN (SELECT id FROM oldest WHERE before < :max_events)
   RETURNING id, stream_id, first_version, last_version
 ),
 head AS (
@@ -67,7 +67,7 @@ bumped AS (
   WHERE stream_id = 0 AND EXISTS (SELECT 1 FROM numbered)
 ),
 announced AS (
-  SELECT pg_notify(?, s.stream_uuid || ',' || s.stream_id || ',' || min(b.first_version) || ','
+  SELECT pg_notify(:channel, s.stream_uuid || ',' || s.stream_id || ',' || min(b.first_version) || ','
                       || max(b.last_version))
   FROM batch b JOIN ${schema}.streams s ON s.stream_id = b.stream_id
   GROUP BY s.stream_id, s.stream_uuid

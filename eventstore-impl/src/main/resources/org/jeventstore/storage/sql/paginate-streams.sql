@@ -2,6 +2,6 @@
 -- ${order} is one of a fixed list of "column direction" pairs chosen in code, never user text.
 SELECT stream_uuid, stream_version, created_at, deleted_at, count(*) OVER () AS total
 FROM ${schema}.streams
-WHERE ?::text IS NULL OR strpos(stream_uuid, ?::text) > 0
+WHERE :search::text IS NULL OR strpos(stream_uuid, :search::text) > 0
 ORDER BY ${order}, stream_id
-LIMIT ? OFFSET ?
+LIMIT :limit OFFSET :offset

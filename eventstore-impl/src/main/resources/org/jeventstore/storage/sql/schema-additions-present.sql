@@ -1,4 +1,4 @@
--- Whether jeventstore's own tables are in the schema. Parameter: the quoted schema.
+-- Whether jeventstore's own tables are in the schema. Inputs: :quoted_schema.
 SELECT to_regclass(s.name || '.jes_unlinked') IS NOT NULL
    AND to_regclass(s.name || '.jes_set_aside') IS NOT NULL
    AND to_regclass(s.name || '.jes_subscription_holders') IS NOT NULL
@@ -6,4 +6,4 @@ SELECT to_regclass(s.name || '.jes_unlinked') IS NOT NULL
    AND to_regclass(s.name || '.jes_subscription_layout') IS NOT NULL
    AND EXISTS (SELECT 1 FROM pg_attribute
                WHERE attrelid = to_regclass(s.name || '.jes_set_aside') AND attname = 'held_behind')
-FROM (SELECT ?::text AS name) s
+FROM (SELECT :quoted_schema::text AS name) s

@@ -1,1 +1,1 @@
-SELECT to_regclass(? || '.schema_migrations') IS NOT NULL
+SELECT to_regclass(:quoted_schema || '.schema_migrations') IS NOT NULL

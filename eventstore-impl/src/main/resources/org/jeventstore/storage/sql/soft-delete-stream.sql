@@ -1,1 +1,1 @@
-UPDATE ${schema}.streams SET deleted_at = now() WHERE stream_id = ?
+UPDATE ${schema}.streams SET deleted_at = now() WHERE stream_id = :stream_id

@@ -1,8 +1,8 @@
 -- Whether the schema's protection triggers are exactly those of table-protection.sql: each by name on its table,
 -- BEFORE, statement-level (tgtype 18 = BEFORE UPDATE, 10 = BEFORE DELETE, no ROW bit), calling the schema's
--- function with its one message argument, and functions that raise that argument. Parameter: the quoted schema.
+-- function with its one message argument, and functions that raise that argument. Inputs: :quoted_schema.
 WITH s AS (
-  SELECT ?::text AS quoted
+  SELECT :quoted_schema::text AS quoted
 ),
 expected (name, tbl, tgtype, fn, message) AS (VALUES
   ('no_update_events', 'events', 18, 'event_store_exception', 'Cannot update events'),
