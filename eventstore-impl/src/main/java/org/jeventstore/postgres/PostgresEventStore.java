@@ -37,6 +37,7 @@ import org.jeventstore.evolution.Evolution;
 import org.jeventstore.evolution.EvolvingHandler;
 import org.jeventstore.evolution.SkipCounts;
 import org.jeventstore.notifications.NotificationListener;
+import org.jeventstore.subscriptions.SubscriptionSettings;
 import org.jeventstore.subscriptions.Subscriptions;
 import org.jeventstore.config.EventStoreSettings;
 import org.jeventstore.config.LinkSettings;
@@ -109,8 +110,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         if (b.listenDataSource != null) {
             this.listener = new NotificationListener(b.listenDataSource, settings.schema(), b.listenerPoll,
                     b.networkTimeout);
-            this.subscriptions = new Subscriptions(sql, tx, reader, streams, b.listenDataSource, b.executor, listener,
-                    settings.readBatchSize(), b.networkTimeout, b.telemetry);
+            this.subscriptions = new Subscriptions(sql, tx, reader, streams, listener, new SubscriptionSettings(
+                    b.listenDataSource, b.executor, b.networkTimeout, settings.readBatchSize(), b.telemetry));
         } else {
             this.listener = null;
             this.subscriptions = null;

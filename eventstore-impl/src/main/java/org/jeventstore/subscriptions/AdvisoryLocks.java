@@ -123,42 +123,27 @@ final class AdvisoryLocks implements AutoCloseable {
         if (!enterIo()) {
             return -1;
         }
-        LockSession s = null;
+        LockSession s;
         try {
             s = session();
-            long start = System.nanoTime();
-            boolean taken;
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(statement))) {
-                ps.setInt(1, layout ? s.layoutNamespace() : s.namespace());
-                ps.setInt(2, key(id));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    taken = rs.getBoolean(1);
-                }
-            }
-            proven(start);
-            if (!taken) {
-                return -1;
-            }
-            synchronized (this) {
-                if (session != s) {
-                    return -1; // lost (or closed) meanwhile: the lock went with the session
-                }
-                if (into != null) {
-                    into.add(id);
-                }
-            }
-            return s.generation();
         } catch (SQLException | RuntimeException e) {
-            if (s != null) {
-                lost(s, "taking " + what + " failed: " + e.getMessage());
-            } else {
-                failedToConnect(e);
-            }
-            return -1;
-        } finally {
             io.unlock();
+            failedToConnect(e);
+            return -1;
         }
+        int namespace = layout ? s.layoutNamespace() : s.namespace();
+        if (!roundTrip(s, "taking " + what, (c, ns) -> advisory(c, statement, namespace, id)).orElse(false)) {
+            return -1;
+        }
+        synchronized (this) {
+            if (session != s) {
+                return -1; // lost (or closed) meanwhile: the lock went with the session
+            }
+            if (into != null) {
+                into.add(id);
+            }
+        }
+        return s.generation();
     }
 
     /**
@@ -178,23 +163,44 @@ final class AdvisoryLocks implements AutoCloseable {
             lost(s, "releasing " + what + " timed out waiting for the connection");
             return false;
         }
+        int namespace = layout ? s.layoutNamespace() : s.namespace();
+        return roundTrip(s, "releasing " + what, (c, ns) -> {
+            advisory(c, statement, namespace, id);
+            return true;
+        }).orElse(false); // empty: the session, and the lock with it, is gone already
+    }
+
+    /** A try-lock or unlock statement of (namespace, the key of {@code id}); its answer. */
+    private boolean advisory(Connection c, String statement, int namespace, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+            ps.setInt(1, namespace);
+            ps.setInt(2, key(id));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * One round trip of {@code query} on session {@code s}, whose connection the caller has taken ({@code io},
+     * given up here): empty when {@code s} is no longer the session, or when the query failed, which loses the
+     * session (as any failure on it does); otherwise the session has proved alive.
+     */
+    private <T> Optional<T> roundTrip(LockSession s, String what, SessionQuery<T> query) {
         try {
             synchronized (this) {
                 if (session != s) {
-                    return false; // the session, and the lock with it, is gone already
+                    return Optional.empty();
                 }
             }
             long start = System.nanoTime();
-            try (PreparedStatement ps = s.connection().prepareStatement(sql.get(statement))) {
-                ps.setInt(1, layout ? s.layoutNamespace() : s.namespace());
-                ps.setInt(2, key(id));
-                ps.executeQuery().close();
-            }
+            T result = query.run(s.connection(), s.namespace());
             proven(start);
-            return true;
+            return Optional.ofNullable(result);
         } catch (SQLException | RuntimeException e) {
-            lost(s, "releasing " + what + " failed: " + e.getMessage());
-            return false;
+            lost(s, what + " failed: " + e.getMessage());
+            return Optional.empty();
         } finally {
             io.unlock();
         }
@@ -276,22 +282,7 @@ final class AdvisoryLocks implements AutoCloseable {
         if (!enterIo()) {
             return Optional.empty();
         }
-        try {
-            synchronized (this) {
-                if (session != s) {
-                    return Optional.empty();
-                }
-            }
-            long start = System.nanoTime();
-            T result = query.run(s.connection(), s.namespace());
-            proven(start);
-            return Optional.ofNullable(result);
-        } catch (SQLException | RuntimeException e) {
-            lost(s, what + " failed: " + e.getMessage());
-            return Optional.empty();
-        } finally {
-            io.unlock();
-        }
+        return roundTrip(s, what, query);
     }
 
     /**

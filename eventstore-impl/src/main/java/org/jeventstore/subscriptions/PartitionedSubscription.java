@@ -63,13 +63,14 @@ final class PartitionedSubscription {
     private final SubscriptionLayout layout;
     private volatile boolean closed;
 
-    PartitionedSubscription(String streamId, String name, SubscriptionOptions options, SubscriptionRows rows,
-                            Executor executor, Starter starter, Runnable onClose, SubscriptionLayout layout) {
+    PartitionedSubscription(String streamId, String name, SubscriptionOptions options, SubscriptionServices services,
+                            Starter starter, Runnable onClose, SubscriptionLayout layout) {
         this.layout = layout;
         this.streamId = streamId;
         this.name = name;
         this.partitions = options.concurrencyLimit();
-        this.rows = rows;
+        this.rows = services.rows();
+        Executor executor = services.executor();
         this.onClose = onClose;
         long after = options.checkpointAfter().toMillis();
         this.lowWaterEveryMillis = after == 0 ? 1000 : Math.max(200, after);

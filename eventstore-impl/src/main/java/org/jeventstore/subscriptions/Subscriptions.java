@@ -1,6 +1,5 @@
 package org.jeventstore.subscriptions;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -9,7 +8,6 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.Level;
-import javax.sql.DataSource;
 import org.jeventstore.EventsAppended;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.StorageException;
@@ -50,20 +48,17 @@ public final class Subscriptions implements AutoCloseable {
     private final java.util.concurrent.CountDownLatch closing = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /**
-     * @param networkTimeout the bound on one round trip on the advisory-lock connection (see AdvisoryLocks)
-     */
-    public Subscriptions(Sql sql, Transactions tx, EventReader reader, Streams streams, DataSource lockDataSource,
-                         Executor executor, NotificationListener listener, int readBatchSize,
-                         Duration networkTimeout, org.jeventstore.telemetry.Telemetry telemetry) {
+    /** Subscriptions of the store whose statements are {@code sql}, told of new events by {@code listener}. */
+    public Subscriptions(Sql sql, Transactions tx, EventReader reader, Streams streams, NotificationListener listener,
+                         SubscriptionSettings settings) {
         this.rows = new SubscriptionRows(sql, tx);
         this.parked = new ParkedEvents(sql, tx);
         this.reader = reader;
         this.streams = streams;
-        this.locks = new AdvisoryLocks(lockDataSource, sql, executor, networkTimeout);
-        this.executor = executor;
+        this.locks = new AdvisoryLocks(settings.lockDataSource(), sql, settings.executor(), settings.networkTimeout());
+        this.executor = settings.executor();
         this.services = new SubscriptionServices(rows, parked, reader, locks, new Presence(locks, sql), executor,
-                readBatchSize, telemetry, persistent::values);
+                settings.readBatchSize(), settings.telemetry(), persistent::values);
         listener.addConsumer(this::route);
         listener.addConnectListener(this::readAgainAll);
     }
@@ -126,7 +121,7 @@ public final class Subscriptions implements AutoCloseable {
                 PartitionedSubscription[] self = new PartitionedSubscription[1];
                 SubscriptionLayout layout = new SubscriptionLayout(rows, locks, streamId, name,
                         options.concurrencyLimit(), () -> rows.createOrGet(streamId, name, options.startFrom()));
-                self[0] = new PartitionedSubscription(streamId, name, options, rows, executor,
+                self[0] = new PartitionedSubscription(streamId, name, options, services,
                         (part, o, family) -> subscribeSingle(streamId, part, o, family, false, s -> { }), () -> {
                             layout.release();
                             synchronized (partitioned) {
