@@ -1,5 +1,6 @@
 package org.jeventstore.bench;
 
+import org.jeventstore.DataFormat;
 import org.jeventstore.bench.Report.Goal;
 
 import java.lang.management.ManagementFactory;
@@ -39,7 +40,6 @@ import org.jeventstore.SubscriptionOptions;
 import org.jeventstore.SubscriptionState;
 import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
-import org.jeventstore.storage.DataFormat;
 import org.jeventstore.serialization.JsonbEventSerializer;
 
 /** The workloads W1-W9 and the fsync bound, each in its own schemas. */

@@ -1,7 +1,7 @@
 package org.jeventstore.config;
 
 import org.jeventstore.ConfigurationException;
-import org.jeventstore.storage.DataFormat;
+import org.jeventstore.DataFormat;
 
 /**
  * The store's settings, validated once and then immutable.

@@ -562,7 +562,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * The type of the JSON columns of a schema this store creates: {@code JSONB} (the default) or {@code BYTEA}
          * (Elixir EventStore's default, UTF-8 JSON). A schema that exists keeps its own.
          */
-        public Builder columnType(org.jeventstore.storage.DataFormat type) {
+        public Builder columnType(org.jeventstore.DataFormat type) {
             this.settings = settings.withColumnType(type);
             return this;
         }

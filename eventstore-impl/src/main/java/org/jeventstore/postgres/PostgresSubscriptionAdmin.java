@@ -62,9 +62,9 @@ public final class PostgresSubscriptionAdmin implements SubscriptionAdmin {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(sql.get("query-stream"))) {
-                ps.setString(1, streamId);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement query = sql.named("query-stream");
+            try (PreparedStatement ps = c.prepareStatement(query.jdbc())) {
+                try (ResultSet rs = query.bind(ps).text("stream_uuid", streamId).ready().executeQuery()) {
                     long head = rs.next() ? rs.getLong("stream_version") : 0;
                     if (position > head) {
                         // events appended up to that position later would never be delivered

@@ -16,6 +16,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jeventstore.AppendNotLinkedException;
 import org.jeventstore.AppendResult;
+import org.jeventstore.DataFormat;
 import org.jeventstore.EventData;
 import org.jeventstore.EventNotFoundException;
 import org.jeventstore.EventStore;
@@ -75,7 +76,7 @@ public final class Appender {
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
         if (events.isEmpty()) {
             return tx.onConnection("checking stream '" + streamId + "'", c -> {
-                StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
+                StreamRow row = StreamRow.find(c, sql.named("query-stream"), streamId);
                 StreamRow.check(streamId, expected, row);
                 return new AppendResult(row == null ? 0 : row.version(), 0, 0);
             });
@@ -274,7 +275,7 @@ public final class Appender {
 
     /** The statement wrote nothing: read the stream's current state to say why. */
     private RuntimeException refusal(Connection c, String streamId, ExpectedVersion expected) throws SQLException {
-        StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
+        StreamRow row = StreamRow.find(c, sql.named("query-stream"), streamId);
         StreamRow.check(streamId, expected, row);
         // The condition holds now, so it failed only against a writer that has since committed.
         return new org.jeventstore.WrongExpectedVersionException(streamId, expected, row == null ? 0 : row.version());
@@ -299,8 +300,8 @@ public final class Appender {
             causation[i] = e.causationId();
             correlation[i] = e.correlationId();
             data[i] = serializer.toJson(e.data());
-            // no metadata is stored as Elixir stores nil metadata in this column type (DataFormat.absentMetadata)
-            metadata[i] = e.metadata().isEmpty() ? format.absentMetadata() : serializer.toJson(e.metadata());
+            // no metadata is stored as Elixir stores nil metadata in this column type (DataColumns.absentMetadata)
+            metadata[i] = e.metadata().isEmpty() ? DataColumns.absentMetadata(format) : serializer.toJson(e.metadata());
         }
         return new Columns(ids, types, causation, correlation, data, metadata);
     }

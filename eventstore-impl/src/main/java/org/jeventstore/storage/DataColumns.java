@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jeventstore.ConfigurationException;
+import org.jeventstore.DataFormat;
 import org.jeventstore.SerializationException;
 import org.jeventstore.StorageException;
 import org.jeventstore.config.SchemaName;
@@ -110,6 +111,38 @@ public final class DataColumns {
         }
     }
 
+    /** The SQL expression that turns the JSON text expression {@code jsonText} into {@code format}'s column type. */
+    static String store(DataFormat format, String jsonText) {
+        return switch (format) {
+            case JSONB -> "(" + jsonText + ")::jsonb";
+            // not ::bytea, which would read backslashes in the JSON as bytea escapes
+            case BYTEA -> "convert_to(" + jsonText + ", 'UTF8')";
+        };
+    }
+
+    /**
+     * The JSON text stored (through {@link #store}) for metadata an event or snapshot does not have; {@code null}
+     * for SQL NULL. It is what Elixir EventStore stores in a column of that type for metadata it was not given
+     * (nil), so that an Elixir service reads the row as it reads its own:
+     * <ul>
+     *   <li>jsonb: SQL NULL. Elixir's JsonbSerializer passes nil metadata through unchanged (jsonb_serializer.ex,
+     *       {@code serialize/1}), and Postgrex sends a nil parameter as NULL whatever the column type (postgrex
+     *       type_module.ex, the null clause every extension's encoder gets); Elixir reads NULL back as nil.</li>
+     *   <li>bytea: the four bytes {@code null}. Elixir's stream and snapshot code run the serializer over metadata
+     *       whether or not there is any (streams/stream.ex {@code map_to_recorded_event/3},
+     *       snapshots/snapshot_data.ex {@code serialize/2}), and JsonSerializer's {@code serialize/1} hands nil to
+     *       Jason, which writes the JSON literal. SQL NULL would break Elixir: its reads run JsonSerializer's
+     *       {@code deserialize/2} over every row's metadata, and Jason refuses nil as input ("not an iodata
+     *       term"), failing the whole read of the stream and of {@code $all}.</li>
+     * </ul>
+     */
+    static String absentMetadata(DataFormat format) {
+        return switch (format) {
+            case JSONB -> null;
+            case BYTEA -> "null";
+        };
+    }
+
     /** Forgets the format (the schema was dropped or reset): the next use detects it again. */
     public void forget() {
         format = null;
@@ -119,7 +152,7 @@ public final class DataColumns {
      * The JSON text of metadata column {@code column} of the current row ({@link #json}), or {@code null} when the
      * row has none: SQL NULL (what Elixir's JsonbSerializer stores, and what jeventstore stored in bytea columns too
      * until it matched Elixir) or the JSON literal {@code null} (what Elixir's JsonSerializer stores, and so
-     * jeventstore in a bytea column: {@link DataFormat#absentMetadata}). Serializers thus see one form of "no metadata", the one {@link
+     * jeventstore in a bytea column: {@link #absentMetadata}). Serializers thus see one form of "no metadata", the one {@link
      * org.jeventstore.serialization.EventSerializer#metadataFromJson} promises to read as empty metadata, and not
      * a text an application's serializer might parse into a null map.
      */

@@ -14,6 +14,7 @@ import java.util.Spliterators;
 import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.jeventstore.DataFormat;
 import org.jeventstore.EventStore;
 import org.jeventstore.RecordedEvent;
 import org.jeventstore.SerializationException;
@@ -104,7 +105,7 @@ public final class EventReader {
         if (EventStore.ALL.equals(streamId)) {
             return ALL_STREAM_ID;
         }
-        StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
+        StreamRow row = StreamRow.find(c, sql.named("query-stream"), streamId);
         if (row == null) {
             throw new StreamNotFoundException(streamId);
         }

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.logging.Logger;
 import org.jeventstore.ConfigurationException;
+import org.jeventstore.DataFormat;
 import org.jeventstore.StorageException;
 
 /** Creates, checks, resets and drops the store's schema. Safe when several servers start at once. */
@@ -102,21 +103,30 @@ public final class SchemaManager {
      * has its subscriptions table, Elixir EventStore's migration lock, so that no server migrates while
      * {@code mix event_store.migrate} does (and the reverse). Both are transaction-level: released at commit.
      */
+    /**
+     * The oid of the store's table {@code table}, or null while it does not exist: the advisory-lock namespaces of
+     * the store are the oids of its subscriptions and partition-count tables (as Elixir keys its locks).
+     */
+    public static Long tableOid(Connection c, Sql sql, String table) throws SQLException {
+        NamedStatement query = sql.named("subscriptions-table-oid");
+        try (PreparedStatement ps = c.prepareStatement(query.jdbc())) {
+            try (ResultSet rs = query.bind(ps).text("table_name", sql.schema().quoted() + "." + table).ready()
+                    .executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long value = rs.getLong(1);
+                return rs.wasNull() ? null : value;
+            }
+        }
+    }
+
     private void lock(Connection c) throws SQLException {
         NamedStatement migration = sql.named("lock-schema-migration");
         try (PreparedStatement ps = c.prepareStatement(migration.jdbc())) {
             migration.bind(ps).text("schema_name", sql.schema().name()).ready().executeQuery().close();
         }
-        Long oid = null;
-        try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
-            ps.setString(1, sql.schema().quoted() + ".subscriptions");
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    long value = rs.getLong(1);
-                    oid = rs.wasNull() ? null : value;
-                }
-            }
-        }
+        Long oid = tableOid(c, sql, "subscriptions");
         if (oid != null) {
             NamedStatement elixir = sql.named("lock-elixir-migration");
             try (PreparedStatement ps = c.prepareStatement(elixir.jdbc())) {

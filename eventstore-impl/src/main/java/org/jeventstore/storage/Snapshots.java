@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Optional;
+import org.jeventstore.DataFormat;
 import org.jeventstore.SerializationException;
 import org.jeventstore.SnapshotData;
 import org.jeventstore.serialization.EventSerializer;
@@ -27,8 +28,8 @@ public final class Snapshots {
     public void record(SnapshotData s) {
         String type = s.sourceType() != null ? s.sourceType() : serializer.typeName(s.data());
         String data = serializer.toJson(s.data());
-        // as Elixir stores a snapshot's nil metadata in this column type (DataFormat.absentMetadata)
-        String metadata = s.metadata().isEmpty() ? columns.format().absentMetadata() : serializer.toJson(s.metadata());
+        // as Elixir stores a snapshot's nil metadata in this column type (DataColumns.absentMetadata)
+        String metadata = s.metadata().isEmpty() ? DataColumns.absentMetadata(columns.format()) : serializer.toJson(s.metadata());
         String what = "recording snapshot of '" + s.sourceId() + "'";
         NamedStatement statement = sql.named("record-snapshot"); // before the transaction: may detect the column type
         tx.write(what, c -> {

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jeventstore.DataFormat;
 import org.jeventstore.config.SchemaName;
 
 /**
@@ -54,7 +55,7 @@ public final class Sql {
             Matcher json = JSON.matcher(statement);
             if (json.find()) {
                 DataFormat f = format.get();
-                statement = json.replaceAll(m -> Matcher.quoteReplacement(f.store(m.group(1))));
+                statement = json.replaceAll(m -> Matcher.quoteReplacement(DataColumns.store(f, m.group(1))));
             }
             cache.putIfAbsent(name, statement);
         }

@@ -20,10 +20,9 @@ record StreamRow(long id, String uuid, long version, OffsetDateTime createdAt, O
     }
 
     /** Reads the stream's row ({@code query-stream} or {@code lock-stream}); {@code null} when absent. */
-    static StreamRow find(Connection c, String sql, String streamId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, streamId);
-            try (ResultSet rs = ps.executeQuery()) {
+    static StreamRow find(Connection c, NamedStatement statement, String streamId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(statement.jdbc())) {
+            try (ResultSet rs = statement.bind(ps).text("stream_uuid", streamId).ready().executeQuery()) {
                 if (!rs.next()) {
                     return null;
                 }

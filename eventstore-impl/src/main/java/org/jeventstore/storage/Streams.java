@@ -46,7 +46,7 @@ public final class Streams {
     /** A stream's row, soft deleted or not; {@link StreamNotFoundException} when it does not exist. */
     public StreamInfo find(String streamId) {
         return tx.onConnection("reading stream info of '" + streamId + "'", c -> {
-            StreamRow row = StreamRow.find(c, sql.get("query-stream"), streamId);
+            StreamRow row = StreamRow.find(c, sql.named("query-stream"), streamId);
             if (row == null) {
                 throw new StreamNotFoundException(streamId);
             }
@@ -93,7 +93,7 @@ public final class Streams {
     /** Deletes a stream under its row lock, after checking {@code expected} against the locked state. */
     public void delete(String streamId, ExpectedVersion expected, DeleteMode mode) {
         tx.write("deleting stream '" + streamId + "'", c -> {
-            StreamRow row = StreamRow.find(c, sql.get("lock-stream"), streamId);
+            StreamRow row = StreamRow.find(c, sql.named("lock-stream"), streamId);
             if (row == null) {
                 throw new StreamNotFoundException(streamId);
             }

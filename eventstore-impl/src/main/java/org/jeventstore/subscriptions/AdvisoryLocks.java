@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jeventstore.storage.NamedStatement;
 import org.jeventstore.storage.Sql;
 
 /**
@@ -172,10 +173,10 @@ final class AdvisoryLocks implements AutoCloseable {
 
     /** A try-lock or unlock statement of (namespace, the key of {@code id}); its answer. */
     private boolean advisory(Connection c, String statement, int namespace, long id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
-            ps.setInt(1, namespace);
-            ps.setInt(2, key(id));
-            try (ResultSet rs = ps.executeQuery()) {
+        NamedStatement named = sql.named(statement);
+        try (PreparedStatement ps = c.prepareStatement(named.jdbc())) {
+            try (ResultSet rs = named.bind(ps).integer("namespace", namespace).integer("lock_key", key(id)).ready()
+                    .executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
             }

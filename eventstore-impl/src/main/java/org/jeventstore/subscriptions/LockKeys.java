@@ -1,9 +1,8 @@
 package org.jeventstore.subscriptions;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.Sql;
 
 /**
@@ -23,13 +22,7 @@ public final class LockKeys {
 
     /** The first key of every lock of the store: its subscriptions table's oid; 0 while the schema has none. */
     public static int namespace(Connection c, Sql sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
-            ps.setString(1, sql.schema().quoted() + ".subscriptions");
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                long oid = rs.getLong(1);
-                return rs.wasNull() ? 0 : (int) oid;
-            }
-        }
+        Long oid = SchemaManager.tableOid(c, sql, "subscriptions");
+        return oid == null ? 0 : (int) (long) oid;
     }
 }

@@ -9,6 +9,8 @@ import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jeventstore.storage.NamedStatement;
+import org.jeventstore.storage.SchemaManager;
 import org.jeventstore.storage.Sql;
 
 /**
@@ -46,9 +48,10 @@ record LockSession(Connection connection, long generation, int namespace, int la
             int namespace = oidOf(c, sql, "subscriptions");
             int layoutNamespace = oidOf(c, sql, "jes_subscription_layout");
             boolean fenced;
-            try (PreparedStatement ps = c.prepareStatement(sql.get("limit-lock-session-silence"))) {
-                ps.setString(1, idleSessionTimeoutMillis + "ms");
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement limit = sql.named("limit-lock-session-silence");
+            try (PreparedStatement ps = c.prepareStatement(limit.jdbc())) {
+                try (ResultSet rs = limit.bind(ps).text("timeout", idleSessionTimeoutMillis + "ms").ready()
+                        .executeQuery()) {
                     rs.next();
                     fenced = rs.getString(1) != null;
                 }
@@ -74,18 +77,11 @@ record LockSession(Connection connection, long generation, int namespace, int la
 
     /** The oid of the store's {@code table}, which must exist (it names a lock namespace). */
     private static int oidOf(Connection c, Sql sql, String table) throws SQLException {
-        String name = sql.schema().quoted() + "." + table;
-        try (PreparedStatement ps = c.prepareStatement(sql.get("subscriptions-table-oid"))) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                long oid = rs.getLong(1);
-                if (rs.wasNull()) {
-                    throw new SQLException("table " + name + " does not exist yet", "42P01");
-                }
-                return (int) oid;
-            }
+        Long oid = SchemaManager.tableOid(c, sql, table);
+        if (oid == null) {
+            throw new SQLException("table " + sql.schema().quoted() + "." + table + " does not exist yet", "42P01");
         }
+        return (int) (long) oid;
     }
 
     /** Unlocks everything and undoes the session's settings; false when that failed (the caller aborts then). */

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jeventstore.storage.NamedStatement;
 import org.jeventstore.storage.Sql;
 
 /**
@@ -29,9 +30,9 @@ final class Presence {
 
     /** Announces a new lock session (on {@code connection}, in the store's lock {@code namespace}). */
     static void announce(Connection connection, int namespace, Sql sql) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql.get("announce-server"))) {
-            ps.setInt(1, namespace);
-            ps.executeQuery().close();
+        NamedStatement announce = sql.named("announce-server");
+        try (PreparedStatement ps = connection.prepareStatement(announce.jdbc())) {
+            announce.bind(ps).integer("namespace", namespace).ready().executeQuery().close();
         }
     }
 
@@ -44,9 +45,9 @@ final class Presence {
             return servers;
         }
         Optional<Integer> counted = locks.onSession("counting servers", (c, namespace) -> {
-            try (PreparedStatement ps = c.prepareStatement(sql.get("count-servers"))) {
-                ps.setInt(1, namespace);
-                try (ResultSet rs = ps.executeQuery()) {
+            NamedStatement count = sql.named("count-servers");
+            try (PreparedStatement ps = c.prepareStatement(count.jdbc())) {
+                try (ResultSet rs = count.bind(ps).integer("namespace", namespace).ready().executeQuery()) {
                     rs.next();
                     return rs.getInt(1);
                 }

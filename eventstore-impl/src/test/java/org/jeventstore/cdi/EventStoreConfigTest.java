@@ -6,7 +6,7 @@ import static org.jeventstore.testsupport.Configs.config;
 
 import java.util.Map;
 import org.jeventstore.ConfigurationException;
-import org.jeventstore.storage.DataFormat;
+import org.jeventstore.DataFormat;
 import org.junit.jupiter.api.Test;
 
 /** The store-wide MicroProfile Config keys that shape a new schema. */

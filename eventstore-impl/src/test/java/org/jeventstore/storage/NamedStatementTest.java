@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jeventstore.DataFormat;
 import org.jeventstore.config.SchemaName;
 import org.jeventstore.testkit.Postgres;
 import org.junit.jupiter.api.Test;

@@ -431,7 +431,7 @@ class SchemaTest {
     void a_store_set_to_bytea_creates_elixirs_default_column_type_and_an_existing_schema_keeps_its_own() {
         String schema = schemas.newName();
         PostgresEventStore s = PostgresEventStore.builder(stores.dataSource).schema(schema)
-                .columnType(org.jeventstore.storage.DataFormat.BYTEA).build();
+                .columnType(org.jeventstore.DataFormat.BYTEA).build();
         assertThat(columnTypes(schema)).containsExactly("bytea", "bytea", "bytea", "bytea");
 
         s.appendToStream("account-2", ExpectedVersion.noStream(), List.of(
@@ -454,7 +454,7 @@ class SchemaTest {
         PostgresEventStore jsonb = PostgresEventStore.builder(stores.dataSource).schema(other).build();
         jsonb.appendToStream("s", ExpectedVersion.any(), List.of(EventData.of(new Deposited("s", 1))));
         PostgresEventStore asBytea = PostgresEventStore.builder(stores.dataSource).schema(other)
-                .columnType(org.jeventstore.storage.DataFormat.BYTEA).build();
+                .columnType(org.jeventstore.DataFormat.BYTEA).build();
         assertThat(columnTypes(other)).containsExactly("jsonb", "jsonb", "jsonb", "jsonb");
         asBytea.appendToStream("s", ExpectedVersion.exactly(1), List.of(EventData.of(new Deposited("s", 2))));
         assertThat(asBytea.readStreamForward("s", 1, 10)).extracting(e -> e.data())

@@ -1,1 +1,2 @@
-SELECT pg_advisory_unlock(?, ?)
+-- Inputs: :namespace, :lock_key (as try-advisory-lock.sql).
+SELECT pg_advisory_unlock(:namespace, :lock_key)

@@ -1,2 +1,3 @@
--- The advisory-lock namespace of this store: the oid of its subscriptions table (as Elixir's EventStore does).
-SELECT to_regclass(?)::oid::bigint
+-- An advisory-lock namespace of this store: the oid of one of its tables, the subscriptions table's (as Elixir's
+-- EventStore) or the partition counts'. Inputs: :table_name (schema-qualified, quoted).
+SELECT to_regclass(:table_name)::oid::bigint
