@@ -370,6 +370,10 @@ public final class Campaign {
         counts.put("$all positions read", (long) history.observed.size());
         counts.put("checkpoint samples", (long) history.checkpoints.size());
         counts.put("operator actions and faults recorded", (long) history.actions.size());
+        // what the operator's actions answered (a reset is refused while a server runs the subscription)
+        history.actions.stream().filter(x -> x.kind().equals("reset"))
+                .collect(Collectors.groupingBy(History.Action::result, java.util.TreeMap::new, Collectors.counting()))
+                .forEach((result, n) -> counts.put("resets answered " + result, n));
         return counts;
     }
 

@@ -452,6 +452,10 @@ final class Nemesis {
                 SubscriptionAdmin.ResetOutcome outcome = s.store.admin().resetSubscription(EventStore.ALL,
                         Workload.SINGLE, position);
                 history.action("reset", Workload.SINGLE, String.valueOf(position), outcome.name(), start);
+                if (outcome != SubscriptionAdmin.ResetOutcome.RESET) {
+                    LOG.warning("an operator's reset of " + Workload.SINGLE + " with its subscribers closed on every"
+                            + " server up answered " + outcome + "; advisory locks now: " + advisoryLocks());
+                }
             } finally {
                 up.forEach(server -> workload.subscribe(server, Workload.SINGLE));
             }
@@ -460,4 +464,21 @@ final class Nemesis {
         }
     }
 
+
+    /** Who holds advisory locks now (the sessions' application names and states), for a refused reset's log. */
+    private String advisoryLocks() {
+        try (Connection c = db.connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT string_agg(a.application_name || ' pid ' || a.pid || ' ' || coalesce(a.state, '?') || ' key '"
+                        + " || l.objid || (CASE WHEN l.objid::bigint = s.subscription_id THEN ' = single' ELSE '' END)"
+                        + " || (CASE WHEN l.granted THEN '' ELSE ' (waiting)' END), '; ')"
+                        + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " LEFT JOIN \"" + schema + "\".subscriptions s ON s.stream_uuid = '$all'"
+                        + " AND s.subscription_name = '" + Workload.SINGLE + "'"
+                        + " WHERE l.locktype = 'advisory'");
+             java.sql.ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? String.valueOf(rs.getString(1)) : "none";
+        } catch (java.sql.SQLException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
 }
