@@ -9,7 +9,8 @@ import org.jeventstore.config.SchemaName;
 import org.jeventstore.postgres.PostgresEventStore;
 
 /**
- * The store's MicroProfile Config keys, read and validated once at startup.
+ * The store's MicroProfile Config keys, read and validated once at startup. ({@code eventstore.listener.down-limit-ms}
+ * is read by the web module's liveness check alone, the one place that uses it.)
  *
  * @param dataSource        {@code eventstore.datasource}: JNDI name of the transactional DataSource
  * @param listenDataSource  {@code eventstore.listen-datasource}: JNDI name of a non-transactional DataSource for
@@ -18,15 +19,13 @@ import org.jeventstore.postgres.PostgresEventStore;
  *                          ({@code eventstore.column-data-type}: jsonb or bytea)
  * @param listenerPoll      {@code eventstore.listener.poll-ms}: how long the listener waits for notifications
  *                          per call
- * @param listenerDownLimit {@code eventstore.listener.down-limit-ms}: liveness turns DOWN when the listener (or
- *                          the subscriptions' lock connection) has been reconnecting longer than this
  * @param networkTimeout    {@code eventstore.network-timeout-ms}: the bound on one round trip on the listener's
  *                          and the lock connection (default 5000, 100 to 600000)
  * @param linking           {@code eventstore.append-mode}, {@code eventstore.max-unlinked-appends},
  *                          {@code eventstore.link-timeout-ms}
  */
 public record EventStoreConfig(String dataSource, String listenDataSource, EventStoreSettings settings,
-                               Duration listenerPoll, Duration listenerDownLimit, Duration networkTimeout,
+                               Duration listenerPoll, Duration networkTimeout,
                                LinkSettings linking) {
 
     static EventStoreConfig from(Config config) {
@@ -42,7 +41,6 @@ public record EventStoreConfig(String dataSource, String listenDataSource, Event
                 config.getOptionalValue("eventstore.listen-datasource", String.class).orElse("jdbc/eventstore-listen"),
                 settings,
                 Duration.ofMillis(integer(config, "eventstore.listener.poll-ms", 500)),
-                Duration.ofMillis(integer(config, "eventstore.listener.down-limit-ms", 60_000)),
                 networkTimeout(config),
                 new LinkSettings(
                         LinkSettings.Mode.parse("eventstore.append-mode",

@@ -15,8 +15,6 @@ import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.transaction.TransactionSynchronizationRegistry;
-import java.sql.Connection;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -337,47 +335,9 @@ public class EventStoreRuntime {
         }
     }
 
-    /** Readiness: the database answers and holds the current schema. Returns a reason when not ready. */
-    public String notReadyReason() {
-        start();
-        try (Connection c = dataSource.getConnection()) {
-            if (!c.isValid(5)) {
-                return "database connection is not valid";
-            }
-        } catch (Exception e) {
-            return "database unreachable: " + e.getMessage();
-        }
-        ensureSchema();
-        if (!schemaReady) {
-            SchemaManager.Status status;
-            String columns;
-            try {
-                status = store.schema().status();
-                columns = status == SchemaManager.Status.UNSUPPORTED ? store.schema().columnsProblem() : null;
-            } catch (RuntimeException e) {
-                return "schema check failed: " + e.getMessage();
-            }
-            if (columns != null) {
-                return columns;
-            }
-            return "schema " + settings.settings().schema() + " is " + status + " (expected version "
-                    + SchemaManager.CURRENT_VERSION + ")";
-        }
-        return null;
-    }
-
     public NotificationListener listener() {
         start();
         return store.listener();
-    }
-
-    public Duration listenerDownLimit() {
-        start();
-        return settings.listenerDownLimit();
-    }
-
-    public Instant listenerDownSince() {
-        return listener().disconnectedSince();
     }
 
     /** Since when the subscriptions' advisory-lock connection has been down; {@code null} while it works. */

@@ -1,7 +1,5 @@
 package org.jeventstore.subscriptions;
 
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -28,13 +26,15 @@ import org.jeventstore.subscriptions.SubscriptionFsm.Trigger;
  *   <li>{@link Fence}: whether the holding may go on (its lock, its epoch);</li>
  *   <li>{@link EventFeed} (what is read from storage), {@link Dispatcher} and its {@link Slot}s (the
  *       subscribers), {@link Checkpoints} (acks, saves, the redelivery bound), {@link Balancer} (hand-overs);</li>
- *   <li>{@link Parking}: poison events, keys held behind them, replays, halting.</li>
+ *   <li>{@link Parking}: poison events, keys held behind them, replays, halting;</li>
+ *   <li>{@link HoldingOwner}: what the subscribers and parking see of it (acks, hand-backs, whether the holding
+ *       stands).</li>
  * </ul>
  *
  * <p>Beside the worker, the subscriptions' watchdog enforces the handler deadline ({@link HandlerDeadline}) and
  * close() is bounded ({@link #awaitStopped}): a worker stuck in a call is detached.
  */
-final class PersistentSubscription implements Subscription, DeliveryOwner, Parking.Owner {
+final class PersistentSubscription implements Subscription {
 
     private static final Logger LOG = Logger.getLogger(PersistentSubscription.class.getName());
     /** How long close() waits for the worker before it detaches it: the drain and a final save. */
@@ -72,7 +72,8 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
     private volatile Slot own;
 
     private final Stopping stopping;
-    private volatile Thread worker;
+    /** What its subscribers and parking see of it. */
+    private final HoldingOwner owner;
     private final WorkerSignal signal;
     /** Woken when a subscriber may have room (registered with the pool while the worker runs). */
     private final Runnable roomListener;
@@ -105,12 +106,15 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
             pool.checkpointMoved();
         });
         this.balancer = new Balancer(services.running(), services.presence());
-        this.dispatcher = new Dispatcher(pool, this, options, roomListener);
+        this.owner = new HoldingOwner(who, signal, stopping, services.locks(), saver,
+                () -> services.telemetry().parked(streamId, metricName));
+        this.dispatcher = new Dispatcher(pool, owner, options, roomListener);
         pool.onRoom(roomListener);
         this.layout = family.layout().apply(this);
         this.holder = new Holder(who, options, services, layout, saver, dispatcher, signal);
         this.fence = new Fence(who, services, saver);
-        this.parking = new Parking(this, streamId, options, services, pool);
+        this.parking = new Parking(owner, streamId, options, services, pool);
+        owner.serve(holder, dispatcher, parking);
         this.deadline = new HandlerDeadline(options.handlerTimeout(), holder, dispatcher, parking,
                 () -> services.telemetry().handlerTimedOut(streamId, metricName));
     }
@@ -135,13 +139,11 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
         return saver.saved();
     }
 
-    @Override
-    public String describe() {
+    String describe() {
         return who.describe();
     }
 
-    @Override
-    public long subscriptionId() {
+    long subscriptionId() {
         return subscriptionId;
     }
 
@@ -255,7 +257,7 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
 
     /** The worker loop: runs the current state's step until stopped, surviving every failure of its own. */
     void run() {
-        worker = Thread.currentThread();
+        owner.workerStarted();
         try {
             while (fsm.state() != SubscriptionState.STOPPED) {
                 Trigger trigger;
@@ -408,85 +410,5 @@ final class PersistentSubscription implements Subscription, DeliveryOwner, Parki
         backoff = RECONNECT.after(backoff);
         signal.await(backoff);
         return Trigger.RETRY;
-    }
-
-    // ---------------------------------------------------------------------------------------------- DeliveryOwner
-
-    @Override
-    public void acked(Slot slot, Delivery delivery) {
-        parking.acknowledged(delivery.event());
-        dispatcher.acked(slot, delivery);
-        if (Thread.currentThread() != worker) {
-            signal.wakeUp(); // the worker finds the acknowledgements of a subscriber on its own thread itself
-        }
-    }
-
-    @Override
-    public boolean current(long number) {
-        Holding h = holder.current();
-        // Also asks the lock: a handler retrying on the worker's own thread must notice a lost lock at once.
-        return h != null && h.number == number && !h.draining && !h.abandoned && !stopping.requested()
-                && parking.haltedBy() == null && services.locks().holds(subscriptionId, h.lockSession);
-    }
-
-    @Override
-    public boolean pause(long number, Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (current(number)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return current(number);
-            }
-            signal.await(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
-        }
-        return false;
-    }
-
-    @Override
-    public void finished(Slot slot, Delivery delivery) {
-        dispatcher.finished(slot, delivery);
-        Holding h = holder.current();
-        if (h != null && h.draining && dispatcher.idle()) {
-            signal.wakeUp();
-        }
-    }
-
-    @Override
-    public void givenBack(Slot slot, List<Delivery> deliveries) {
-        dispatcher.givenBack(slot, deliveries);
-        signal.wakeUp();
-    }
-
-    @Override
-    public void exhausted(Slot slot, Delivery d, int attempts, Throwable failure) throws InterruptedException {
-        parking.exhausted(slot, d, attempts, failure);
-    }
-
-    @Override
-    public boolean heldBack(Slot slot, Delivery d) throws InterruptedException {
-        return parking.heldBack(slot, d);
-    }
-
-    @Override
-    public int hungAttempts(RecordedEvent event) {
-        return parking.hungAttempts(event);
-    }
-
-    // ---------------------------------------------------------------------------------------------- Parking.Owner
-
-    @Override
-    public void refused(long epoch, SubscriptionRows.Standing standing) {
-        saver.refused(epoch, standing);
-        signal.wakeUp();
-    }
-
-    @Override
-    public void wakeUp() {
-        signal.wakeUp();
-    }
-
-    @Override
-    public void parkedOne() {
-        services.telemetry().parked(streamId, metricName);
     }
 }
