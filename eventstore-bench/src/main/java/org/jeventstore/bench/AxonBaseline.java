@@ -50,14 +50,23 @@ final class AxonBaseline implements AutoCloseable {
     private final EventSchema tables;
     private final JdbcTransactions transactions;
     private final JdbcEventStorageEngine engine;
+    /** Whether this instance created the schema (and so drops it on close). */
+    private final boolean owner;
 
     /** Creates (after dropping any leftover) schema {@code schema} with Axon's event and snapshot tables. */
     AxonBaseline(DataSource pool, String schema) throws SQLException {
+        this(pool, schema, true);
+    }
+
+    private AxonBaseline(DataSource pool, String schema, boolean owner) throws SQLException {
         this.pool = pool;
         this.schema = schema;
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            st.execute("CREATE SCHEMA " + schema);
+        this.owner = owner;
+        if (owner) {
+            try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                st.execute("CREATE SCHEMA " + schema);
+            }
         }
         this.transactions = new JdbcTransactions(pool);
         JacksonSerializer serializer = JacksonSerializer.defaultSerializer();
@@ -65,15 +74,32 @@ final class AxonBaseline implements AutoCloseable {
                 .eventTable(schema + ".domain_event_entry")
                 .snapshotTable(schema + ".snapshot_event_entry")
                 .build();
-        this.engine = JdbcEventStorageEngine.builder()
+        JdbcEventStorageEngine.Builder builder = JdbcEventStorageEngine.builder()
                 .connectionProvider(transactions)
                 .transactionManager(transactions)
                 .eventSerializer(serializer)
                 .snapshotSerializer(serializer)
-                .schema(tables)
-                .batchSize(BATCH)
-                .build();
-        engine.createSchema(PostgresEventTableFactory.INSTANCE);
+                .schema(tables);
+        // the owner reads in pages of 1,000 (W4-W6); a second instance keeps every default (W10's consumer)
+        this.engine = (owner ? builder.batchSize(BATCH) : builder).build();
+        if (owner) {
+            engine.createSchema(PostgresEventTableFactory.INSTANCE);
+        }
+    }
+
+    /**
+     * A second Axon instance ("another server", W10) on the tables that {@code owner} created, on its own
+     * {@code pool}: its own transaction manager and an engine with every default of
+     * {@link JdbcEventStorageEngine#builder()} (batch size 100, maxGapOffset 10,000, gapTimeout 60 s,
+     * gapCleaningThreshold 250, extended gap check on). Closing it drops nothing.
+     */
+    static AxonBaseline attach(DataSource pool, AxonBaseline owner) throws SQLException {
+        return new AxonBaseline(pool, owner.schema, false);
+    }
+
+    /** The transaction manager of this instance: a transaction begun on a thread is joined by its appends. */
+    JdbcTransactions transactions() {
+        return transactions;
     }
 
     String schema() {
@@ -180,19 +206,8 @@ final class AxonBaseline implements AutoCloseable {
      * payload and its metadata. Returns events/s from the handler's first call to its last.
      */
     double catchUp(String name, int events, int tokenBatch, boolean touch) throws Exception {
-        org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore tokens =
-                org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore.builder()
-                        .connectionProvider(transactions)
-                        .serializer(JacksonSerializer.defaultSerializer())
-                        .schema(org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema.builder()
-                                .setTokenTable(schema + ".token_entry").build())
-                        .build();
-        if (!tokenTable) {
-            Transaction t = transactions.startTransaction();
-            tokens.createSchema(org.axonframework.eventhandling.tokenstore.jdbc.PostgresTokenTableFactory.INSTANCE);
-            t.commit();
-            tokenTable = true;
-        }
+        createTokenTable();
+        org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore tokens = tokenStore();
         org.axonframework.eventsourcing.eventstore.EmbeddedEventStore store =
                 org.axonframework.eventsourcing.eventstore.EmbeddedEventStore.builder().storageEngine(engine).build();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
@@ -265,8 +280,115 @@ final class AxonBaseline implements AutoCloseable {
         last.add(payload);
     }
 
+    /** A new EmbeddedEventStore (defaults) over this instance's engine; the caller shuts it down. */
+    org.axonframework.eventsourcing.eventstore.EmbeddedEventStore newEmbedded() {
+        return org.axonframework.eventsourcing.eventstore.EmbeddedEventStore.builder().storageEngine(engine).build();
+    }
+
+    /**
+     * As {@link #append}, published through {@code store} (an EmbeddedEventStore of this instance, see
+     * {@link #newEmbedded()}) outside a unit of work: appended and committed at once, after which the store wakes
+     * its own event producer at once instead of at its next poll: the in-JVM shortcut a tracking processor on the
+     * same EmbeddedEventStore gets.
+     */
+    static int publish(org.axonframework.eventsourcing.eventstore.EmbeddedEventStore store, String aggregateId,
+                       long firstSequence, List<Map.Entry<Payload, Map<String, Object>>> contents) {
+        List<DomainEventMessage<Payload>> events = new ArrayList<>(contents.size());
+        long sequence = firstSequence;
+        for (Map.Entry<Payload, Map<String, Object>> c : contents) {
+            events.add(new GenericDomainEventMessage<>(AGGREGATE_TYPE, aggregateId, sequence++, c.getKey(),
+                    c.getValue()));
+        }
+        store.publish(events);
+        return events.size();
+    }
+
+    /** Creates the {@code JdbcTokenStore}'s table in this schema, once. */
+    synchronized void createTokenTable() {
+        if (!tokenTable) {
+            Transaction t = transactions.startTransaction();
+            tokenStore().createSchema(org.axonframework.eventhandling.tokenstore.jdbc.PostgresTokenTableFactory.INSTANCE);
+            t.commit();
+            tokenTable = true;
+        }
+    }
+
+    private org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore tokenStore() {
+        return org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore.builder()
+                .connectionProvider(transactions)
+                .serializer(JacksonSerializer.defaultSerializer())
+                .schema(org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema.builder()
+                        .setTokenTable(schema + ".token_entry").build())
+                .build();
+    }
+
+    /** A running tracking event processor and, when it has one of its own, its EmbeddedEventStore. */
+    static final class Tracker implements AutoCloseable {
+        private final org.axonframework.eventhandling.TrackingEventProcessor processor;
+        private final org.axonframework.eventsourcing.eventstore.EmbeddedEventStore ownStore;
+
+        private Tracker(org.axonframework.eventhandling.TrackingEventProcessor processor,
+                        org.axonframework.eventsourcing.eventstore.EmbeddedEventStore ownStore) {
+            this.processor = processor;
+            this.ownStore = ownStore;
+        }
+
+        @Override
+        public void close() {
+            processor.shutDown();
+            if (ownStore != null) {
+                ownStore.shutDown();
+            }
+        }
+    }
+
+    /**
+     * W10: a {@code TrackingEventProcessor} named {@code name} with Axon's defaults
+     * ({@code TrackingEventProcessorConfiguration.forSingleThreadedProcessing()}: one thread, one segment, batch
+     * size 1, event availability timeout 1 s, token claim interval 5 s) and a {@code SimpleEventHandlerInvoker} of
+     * {@code handler}, its token in a {@code JdbcTokenStore} in this schema; started at the head of the log (the
+     * only setting changed: the default starts at the tail), and returned once it has claimed its segment and
+     * found itself caught up. Its message source is {@code shared} (an EmbeddedEventStore events are published
+     * through, left running) or, when that is null, a new {@code EmbeddedEventStore} of its own with the defaults
+     * (fetch delay 1 s, 10,000 cached events, cleanup delay 10 s) over this instance's engine, shut down with it.
+     */
+    Tracker track(String name, org.axonframework.eventsourcing.eventstore.EmbeddedEventStore shared,
+                  org.axonframework.eventhandling.EventMessageHandler handler) throws InterruptedException {
+        createTokenTable();
+        org.axonframework.eventsourcing.eventstore.EmbeddedEventStore source = shared != null ? shared
+                : newEmbedded();
+        org.axonframework.eventhandling.TrackingEventProcessor processor =
+                org.axonframework.eventhandling.TrackingEventProcessor.builder()
+                        .name(name)
+                        .eventHandlerInvoker(org.axonframework.eventhandling.SimpleEventHandlerInvoker.builder()
+                                .eventHandlers(handler).build())
+                        .messageSource(source)
+                        .tokenStore(tokenStore())
+                        .transactionManager(transactions)
+                        .trackingEventProcessorConfiguration(org.axonframework.eventhandling
+                                .TrackingEventProcessorConfiguration.forSingleThreadedProcessing()
+                                .andInitialTrackingToken(
+                                        org.axonframework.messaging.StreamableMessageSource::createHeadToken))
+                        .build();
+        Tracker tracker = new Tracker(processor, shared != null ? null : source);
+        processor.start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (processor.processingStatus().values().stream()
+                .noneMatch(org.axonframework.eventhandling.EventTrackerStatus::isCaughtUp)) {
+            if (System.nanoTime() > deadline) {
+                tracker.close();
+                throw new IllegalStateException("Axon's processor " + name + " not caught up 30 s after its start");
+            }
+            Thread.sleep(10);
+        }
+        return tracker;
+    }
+
     @Override
     public void close() throws SQLException {
+        if (!owner) {
+            return;
+        }
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }

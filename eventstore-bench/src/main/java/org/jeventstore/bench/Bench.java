@@ -35,8 +35,8 @@ import org.jeventstore.testkit.PostgresServer;
  * turns), prints progress, and writes {@code results.md} and {@code results.json}.
  *
  * <p>System properties: {@code bench.quick} (1 round of 1 s per trial), {@code bench.rounds}, {@code bench.seconds},
- * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}; W9s runs
- * only when named).
+ * {@code bench.out} (default {@code target/bench}), {@code bench.only} (workload ids, e.g. {@code W1,F}; W9s and
+ * W10L run only when named).
  */
 public final class Bench {
 
@@ -149,6 +149,9 @@ public final class Bench {
                 return;
             }
             for (Workload.Trial t : trials) {
+                if (t.once()) {
+                    continue;
+                }
                 checkpoint();
                 Map<String, Double> values = t.run(options.warmupSeconds());
                 progress("%s warm-up   %-22s %s", w.id, t.subject(), Report.summary(values));
@@ -158,6 +161,9 @@ public final class Bench {
                 // Each round starts with another trial, so no trial always runs right after the same one.
                 for (int k = 0; k < trials.size(); k++) {
                     Workload.Trial t = trials.get((round - 1 + k) % trials.size());
+                    if (t.once() && round > 1) {
+                        continue;
+                    }
                     checkpoint();
                     Map<String, Double> values = t.run(options.seconds());
                     report.add(w, t.subject(), values);
@@ -321,16 +327,8 @@ public final class Bench {
     }
 
     Server otherServer(String schema, String name, int poolSize, Executor executor) {
-        DataSource own = server.dataSource();
-        if (own instanceof org.postgresql.ds.PGSimpleDataSource pg) {
-            pg.setApplicationName(name);
-        }
-        HikariConfig config = new HikariConfig();
-        config.setDataSource(own);
-        config.setPoolName(name);
-        config.setMaximumPoolSize(poolSize);
-        config.setMinimumIdle(poolSize);
-        HikariDataSource ownPool = new HikariDataSource(config);
+        DataSource own = unpooled(name);
+        HikariDataSource ownPool = ownPool(name, poolSize);
         try {
             return new Server(PostgresEventStore.builder(ownPool).schema(schema)
                     .serializer(new JsonbEventSerializer().register(Payload.class))
@@ -339,6 +337,28 @@ public final class Bench {
             ownPool.close();
             throw e;
         }
+    }
+
+    /** A new DataSource of unpooled connections with application_name {@code name}. */
+    private DataSource unpooled(String name) {
+        DataSource own = server.dataSource();
+        if (own instanceof org.postgresql.ds.PGSimpleDataSource pg) {
+            pg.setApplicationName(name);
+        }
+        return own;
+    }
+
+    /**
+     * A pool of its own for another server ({@code poolSize} connections, application_name {@code name}); the
+     * caller closes it.
+     */
+    HikariDataSource ownPool(String name, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(unpooled(name));
+        config.setPoolName(name);
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(poolSize);
+        return new HikariDataSource(config);
     }
 
     /** Unpooled connections, for LISTEN (which must not stay on a pooled connection). */

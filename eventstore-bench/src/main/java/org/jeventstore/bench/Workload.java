@@ -25,6 +25,11 @@ public abstract class Workload implements AutoCloseable {
         String subject();
 
         Map<String, Double> run(double seconds) throws Exception;
+
+        /** Whether this trial runs once, in the first round only, without a warm-up (W10's gap probes). */
+        default boolean once() {
+            return false;
+        }
     }
 
     /** One step of a writer or reader; returns how many events it handled. */
@@ -101,6 +106,26 @@ public abstract class Workload implements AutoCloseable {
             @Override
             public Map<String, Double> run(double seconds) throws Exception {
                 return body.run(seconds);
+            }
+        };
+    }
+
+    /** A trial that runs once, in the first round only, without a warm-up: a probe too long to repeat. */
+    static Trial once(String subject, Timed body) {
+        return new Trial() {
+            @Override
+            public String subject() {
+                return subject;
+            }
+
+            @Override
+            public Map<String, Double> run(double seconds) throws Exception {
+                return body.run(seconds);
+            }
+
+            @Override
+            public boolean once() {
+                return true;
             }
         };
     }

@@ -42,7 +42,7 @@ import org.jeventstore.config.LinkSettings;
 import org.jeventstore.postgres.PostgresEventStore;
 import org.jeventstore.serialization.JsonbEventSerializer;
 
-/** The workloads W1-W9 and the fsync bound, each in its own schemas. */
+/** The workloads W1-W10 and the fsync bound, each in its own schemas. */
 final class Workloads {
 
     private Workloads() {
@@ -82,6 +82,8 @@ final class Workloads {
                         + " consumers", 1_000, 0),
                 new PartitionedCatchUp("W9s", "partitioned catch-up over 4,000 events, handler sleeping 1 ms,"
                         + " serverConcurrency 1, 4 partitions, 1, 2 and 4 consumers", 40, 1),
+                CrossServerDelivery.w10(),
+                CrossServerDelivery.w10Long(),
                 new FsyncBound());
     }
 
