@@ -97,21 +97,15 @@ public abstract class Workload implements AutoCloseable {
     public abstract void close() throws Exception;
 
     static Trial trial(String subject, Timed body) {
-        return new Trial() {
-            @Override
-            public String subject() {
-                return subject;
-            }
-
-            @Override
-            public Map<String, Double> run(double seconds) throws Exception {
-                return body.run(seconds);
-            }
-        };
+        return trial(subject, body, false);
     }
 
     /** A trial that runs once, in the first round only, without a warm-up: a probe too long to repeat. */
     static Trial once(String subject, Timed body) {
+        return trial(subject, body, true);
+    }
+
+    private static Trial trial(String subject, Timed body, boolean once) {
         return new Trial() {
             @Override
             public String subject() {
@@ -125,7 +119,7 @@ public abstract class Workload implements AutoCloseable {
 
             @Override
             public boolean once() {
-                return true;
+                return once;
             }
         };
     }

@@ -429,6 +429,8 @@ final class Checker {
         };
         int bound = 2 * Workload.CHECKPOINT_THRESHOLD - 2 + inFlight;
         Map<String, Set<Long>> ackedBefore = new HashMap<>();
+        // who acknowledged each event last (server, epoch, when): what a violation names, to be traced in the log
+        Map<String, Map<Long, History.Delivery>> ackedBy = new HashMap<>();
         Map<String, Long> currentEpoch = new HashMap<>();
         Map<String, Long> epochStart = new HashMap<>();
         Map<String, Set<Long>> again = new HashMap<>();
@@ -450,16 +452,38 @@ final class Checker {
             if (!exempt && acked.contains(d.eventNumber()) && d.epoch() == currentEpoch.get(row)) {
                 Set<Long> redelivered = again.get(row);
                 if (redelivered.add(d.eventNumber()) && redelivered.size() == bound + 1) {
-                    out.add(sub + ": holding " + row + " epoch " + d.epoch() + " redelivered more than " + bound
+                    out.add(sub + ": holding " + row + " epoch " + d.epoch() + " (on " + d.server() + ", first"
+                            + " delivery " + millis(epochStart.get(row)) + ") redelivered more than " + bound
                             + " events an earlier holding had acknowledged (2 x threshold "
-                            + Workload.CHECKPOINT_THRESHOLD + " - 1 + " + inFlight + " in flight)");
+                            + Workload.CHECKPOINT_THRESHOLD + " - 1 + " + inFlight + " in flight): "
+                            + acknowledgers(redelivered, ackedBy.get(row)));
                 }
             }
             if (d.ok()) {
                 acked.add(d.eventNumber());
+                ackedBy.computeIfAbsent(row, x -> new HashMap<>()).put(d.eventNumber(), d);
             }
         }
         return out;
+    }
+
+    /** A System.nanoTime of this run as the wall-clock time the servers' log shows (UTC, HH:mm:ss.SSS). */
+    private static String millis(long nanos) {
+        long wall = System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000;
+        return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.ofEpochMilli(wall));
+    }
+
+    /** Each redelivered event with who acknowledged it before: server, epoch, when the call started and ended. */
+    private String acknowledgers(Set<Long> events, Map<Long, History.Delivery> by) {
+        StringBuilder b = new StringBuilder();
+        events.stream().sorted().forEach(n -> {
+            History.Delivery a = by.get(n);
+            b.append(b.length() == 0 ? "" : "; ").append(n).append(" acked by ").append(a.server()).append(" epoch ")
+                    .append(a.epoch()).append(" ").append(millis(a.startNanos())).append("-")
+                    .append(millis(a.endNanos()));
+        });
+        return b.toString();
     }
 
     private boolean excusedRedelivery(String sub, long holdingStart) {
