@@ -317,6 +317,17 @@ final class Checker {
         }
         verdict("subscription." + sub + ".every-event-delivered", state.head() - from + 1, missing);
 
+        // each call got the event that $all holds at its position (the redelivery bound counts by position)
+        List<String> misplaced = new ArrayList<>();
+        for (History.Delivery d : mine) {
+            UUID atPosition = state.allPositions().get(d.eventNumber());
+            if (!d.eventId().equals(atPosition)) {
+                misplaced.add(sub + ": " + d.server() + " (" + d.row() + " epoch " + d.epoch() + ") delivered event "
+                        + d.eventId() + " as $all position " + d.eventNumber() + ", where $all holds " + atPosition);
+            }
+        }
+        verdict("subscription." + sub + ".delivers-what-all-holds", mine.size(), misplaced);
+
         if (sub.equals(Workload.SINGLE) && !resets.isEmpty()) { // the nemesis resets `single` only
             List<String> honoured = new ArrayList<>();
             for (History.Action r : resets) {
