@@ -96,11 +96,34 @@ public final class Campaign {
         Files.createDirectories(dir);
         java.util.logging.FileHandler file = new java.util.logging.FileHandler(
                 dir.resolve("campaign-" + seed + ".log").toString(), 200_000_000, 1, false);
-        file.setFormatter(new java.util.logging.SimpleFormatter());
+        file.setFormatter(new ThreadNamingFormatter());
         file.setLevel(java.util.logging.Level.INFO);
         java.util.logging.Logger store = java.util.logging.Logger.getLogger("org.jeventstore");
         store.setLevel(java.util.logging.Level.INFO);
         store.addHandler(file);
+    }
+
+    /**
+     * One line per record: UTC time, level, the logging thread's name (a server's threads are named
+     * {@code <server>.<incarnation>-<n>}, so each line says which server and incarnation wrote it), logger, message,
+     * and the stack of a throwable. The handler is synchronous: the formatting thread is the logging one.
+     */
+    private static final class ThreadNamingFormatter extends java.util.logging.Formatter {
+        private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
+                .ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
+
+        @Override
+        public String format(java.util.logging.LogRecord r) {
+            StringBuilder b = new StringBuilder().append(TIME.format(r.getInstant())).append(' ')
+                    .append(r.getLevel().getName()).append(" [").append(Thread.currentThread().getName()).append("] ")
+                    .append(r.getLoggerName()).append(": ").append(formatMessage(r));
+            if (r.getThrown() != null) {
+                java.io.StringWriter trace = new java.io.StringWriter();
+                r.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+                b.append(System.lineSeparator()).append(trace.toString().stripTrailing());
+            }
+            return b.append(System.lineSeparator()).toString();
+        }
     }
 
     /** Every thread's stack, for a subscription that did not catch up: where its worker waits. */
