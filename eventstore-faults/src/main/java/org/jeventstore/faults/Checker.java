@@ -463,7 +463,7 @@ final class Checker {
             if (!exempt && acked.contains(d.eventNumber()) && d.epoch() == currentEpoch.get(row)) {
                 Set<Long> redelivered = again.get(row);
                 if (redelivered.add(d.eventNumber()) && redelivered.size() == bound + 1) {
-                    out.add(sub + ": holding " + row + " epoch " + d.epoch() + " (on " + d.server() + ", first"
+                    out.add(sub + ": holding " + row + " epoch " + d.epoch() + " (on " + d.consumer() + ", first"
                             + " delivery " + millis(epochStart.get(row)) + ") redelivered more than " + bound
                             + " events an earlier holding had acknowledged (2 x threshold "
                             + Workload.CHECKPOINT_THRESHOLD + " - 1 + " + inFlight + " in flight): "
@@ -490,7 +490,7 @@ final class Checker {
         StringBuilder b = new StringBuilder();
         events.stream().sorted().forEach(n -> {
             History.Delivery a = by.get(n);
-            b.append(b.length() == 0 ? "" : "; ").append(n).append(" acked by ").append(a.server()).append(" epoch ")
+            b.append(b.length() == 0 ? "" : "; ").append(n).append(" acked by ").append(a.consumer()).append(" epoch ")
                     .append(a.epoch()).append(" ").append(millis(a.startNanos())).append("-")
                     .append(millis(a.endNanos()));
         });
