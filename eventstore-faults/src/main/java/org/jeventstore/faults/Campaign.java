@@ -78,6 +78,7 @@ public final class Campaign {
         if (dir != null && !dir.isBlank()) {
             logTo(Path.of(dir), seed);
         }
+        historyDir = dir == null || dir.isBlank() ? null : Path.of(dir);
         Result result = run(settings);
         System.out.println(result.report());
         if (dir != null && !dir.isBlank()) {
@@ -209,10 +210,54 @@ public final class Campaign {
             List<Checker.Verdict> verdicts = new Checker(history, state).check(liveness,
                     settings.livenessBoundMillis());
             Map<String, Long> counts = counts(history, state);
+            keepDeliveries(settings.seed(), history, verdicts);
             dropSchema(db, schema);
             String report = report(settings, startedAt, System.nanoTime() - began, nemesis.injected(), counts,
                     liveness, verdicts);
             return new Result(settings, verdicts, nemesis.injected(), counts, liveness, report);
+        }
+    }
+
+    /** Where a violated subscription's calls are written (the report's directory); null: not written. */
+    private static volatile Path historyDir;
+
+    /**
+     * For each subscription with a violated property, every handler call of the run, one line each, to
+     * {@code campaign-<seed>-<subscription>.csv} beside the report: the history is gone with the run, and a
+     * violation is traced in it (with the servers' log, whose clock the times use).
+     */
+    private static void keepDeliveries(long seed, History history, List<Checker.Verdict> verdicts) {
+        if (historyDir == null) {
+            return;
+        }
+        java.util.Set<String> violated = new java.util.TreeSet<>();
+        for (Checker.Verdict v : verdicts) {
+            String[] parts = v.property().split("\\.");
+            if (!v.ok() && parts.length > 2 && parts[0].equals("subscription")) {
+                violated.add(parts[1]);
+            }
+        }
+        long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        java.time.format.DateTimeFormatter time = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+                .withZone(java.time.ZoneOffset.UTC);
+        for (String sub : violated) {
+            StringBuilder b = new StringBuilder("start,end,row,epoch,consumer,event_number,event_id,stream,ok\n");
+            history.deliveries.stream().filter(d -> d.subscription().equals(sub))
+                    .sorted(java.util.Comparator.comparingLong(History.Delivery::startNanos))
+                    .forEach(d -> b.append(time.format(java.time.Instant.ofEpochMilli(
+                                    (wallMinusNano + d.startNanos()) / 1_000_000L))).append(',')
+                            .append(time.format(java.time.Instant.ofEpochMilli(
+                                    (wallMinusNano + d.endNanos()) / 1_000_000L))).append(',')
+                            .append(d.row()).append(',').append(d.epoch()).append(',').append(d.consumer()).append(',')
+                            .append(d.eventNumber()).append(',').append(d.eventId()).append(',').append(d.stream())
+                            .append(',').append(d.ok()).append('\n'));
+            try {
+                Files.createDirectories(historyDir);
+                Files.writeString(historyDir.resolve("campaign-" + seed + "-" + sub + ".csv"), b);
+            } catch (java.io.IOException e) {
+                java.util.logging.Logger.getLogger("org.jeventstore.faults").warning("could not keep the calls of "
+                        + sub + ": " + e);
+            }
         }
     }
 
