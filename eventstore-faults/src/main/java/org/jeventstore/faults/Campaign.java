@@ -237,18 +237,12 @@ public final class Campaign {
                 violated.add(parts[1]);
             }
         }
-        long wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
-        java.time.format.DateTimeFormatter time = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
-                .withZone(java.time.ZoneOffset.UTC);
         for (String sub : violated) {
             StringBuilder b = new StringBuilder("start,end,row,epoch,consumer,event_number,event_id,stream,ok\n");
             history.deliveries.stream().filter(d -> d.subscription().equals(sub))
                     .sorted(java.util.Comparator.comparingLong(History.Delivery::startNanos))
-                    .forEach(d -> b.append(time.format(java.time.Instant.ofEpochMilli(
-                                    (wallMinusNano + d.startNanos()) / 1_000_000L))).append(',')
-                            .append(time.format(java.time.Instant.ofEpochMilli(
-                                    (wallMinusNano + d.endNanos()) / 1_000_000L))).append(',')
-                            .append(d.row()).append(',').append(d.epoch()).append(',').append(d.consumer()).append(',')
+                    .forEach(d -> b.append(Checker.millis(d.startNanos())).append(',')
+                            .append(Checker.millis(d.endNanos())).append(',').append(d.row()).append(',').append(d.epoch()).append(',').append(d.consumer()).append(',')
                             .append(d.eventNumber()).append(',').append(d.eventId()).append(',').append(d.stream())
                             .append(',').append(d.ok()).append('\n'));
             try {

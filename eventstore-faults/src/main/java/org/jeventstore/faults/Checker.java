@@ -479,7 +479,7 @@ final class Checker {
     }
 
     /** A System.nanoTime of this run as the wall-clock time the servers' log shows (UTC, HH:mm:ss.SSS). */
-    private static String millis(long nanos) {
+    static String millis(long nanos) {
         long wall = System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000;
         return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC)
                 .format(java.time.Instant.ofEpochMilli(wall));
